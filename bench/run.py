@@ -1,0 +1,433 @@
+"""Load benchmarks for the claims service against a raw-asyncpg baseline: `make bench`.
+
+Creates fresh PostgreSQL databases, migrates and seeds them, starts the service
+(1 uvicorn worker) and bench/baseline.py, drives them with wrk and prints one
+table per run. See bench/RESULTS.md for the latest figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import fixtures
+import harness
+import service
+from harness import Server, Wrk, WrkResult
+
+ROOT = harness.BENCH.parent
+
+
+@dataclass
+class Row:
+    scenario: str
+    result: WrkResult | None = None
+    baseline_rps: float | None = None
+    ratio: float | None = None
+    target: str = ""
+    passed: bool | None = None
+    note: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace, work: Path) -> None:
+        self.args = args
+        self.work = work
+        self.wrk = Wrk(threads=args.threads)
+        self.rows: list[Row] = []
+        self.nonce = str(int(time.time()))
+        self.runs = 0
+        self.profiles: dict[str, str] = {}
+
+    # -- wrk helpers -------------------------------------------------------------------------
+    def lua(self, base: dict[str, object]) -> dict[str, object]:
+        self.runs += 1
+        return {**base, "nonce": f"{self.nonce}r{self.runs}"}
+
+    def load(
+        self,
+        server: Server,
+        lua: dict,
+        *,
+        rate: float | None = None,
+        duration: float | None = None,
+        connections: int | None = None,
+    ) -> WrkResult:
+        return self.wrk.run(
+            server.url,
+            server=server,
+            connections=connections or self.args.connections,
+            duration=duration or self.args.duration,
+            lua_args=self.lua(lua),
+            rate=rate,
+        )
+
+    def warm(self, server: Server, lua: dict) -> None:
+        self.load(server, lua, duration=self.args.warmup)
+
+    def profile(self, server: Server, lua: dict, name: str) -> None:
+        out = self.work / f"{name}.collapsed"
+        spy = harness.pyspy_start(server.pid, out, self.args.duration)
+        if spy is None:
+            return
+        self.load(server, lua)
+        _, err = spy.communicate()
+        if not out.exists():
+            print(f"  py-spy failed: {err.strip()[-400:]}")
+            return
+        dest = harness.BENCH / "profiles"
+        dest.mkdir(exist_ok=True)
+        (dest / out.name).write_text(out.read_text())
+        summary = harness.summarize_collapsed(out, prefix="    ")
+        (dest / f"{name}.txt").write_text(summary + "\n")
+        self.profiles[name] = summary
+        print(f"  profile of {name} under max load: bench/profiles/{name}.txt\n{summary}")
+
+    # -- scenarios ---------------------------------------------------------------------------
+    def max_vs_baseline(
+        self,
+        key: str,
+        title: str,
+        svc: Server,
+        svc_lua: dict | None,
+        base: Server | None,
+        base_lua: dict | None,
+        target_ratio: float,
+        versus: float | None = None,
+        versus_name: str = "baseline",
+    ) -> Row:
+        row = Row(title)
+        if svc_lua is None:
+            row.note = "not available in this build"
+            print(f"{title}: not available")
+            return row
+        print(
+            f"{title}: warm-up {self.args.warmup}s, then {self.args.duration}s at "
+            f"{self.args.connections} connections"
+        )
+        self.warm(svc, svc_lua)
+        row.result = self.load(svc, svc_lua)
+        print(f"  service  {fmt_result(row.result)}")
+        if base is not None and base_lua is not None:
+            self.warm(base, base_lua)
+            b = self.load(base, base_lua)
+            print(f"  baseline {fmt_result(b)}")
+            row.baseline_rps = b.rps
+            row.extra["baseline"] = b.as_dict()
+        elif versus is not None:
+            row.baseline_rps = versus
+        if row.baseline_rps:
+            row.ratio = row.result.rps / row.baseline_rps
+            row.target = f"≥ {target_ratio:.0%} of {versus_name}"
+            row.passed = row.ratio >= target_ratio and row.result.error_count == 0
+        if self.args.profile:
+            self.profile(svc, svc_lua, key)
+        return row
+
+    def half_rate(
+        self, title: str, svc: Server, svc_lua: dict, max_rps: float, p99_ms: float | None
+    ) -> Row:
+        rate = max_rps / 2
+        print(f"{title}: constant {rate:.0f} req/s for {self.args.duration}s")
+        r = self.load(svc, svc_lua, rate=rate)
+        print(f"  service  {fmt_result(r)} (late slots {r.late}, max lag {r.max_lag_ms:.0f} ms)")
+        row = Row(title, result=r)
+        if p99_ms is not None:
+            row.target = f"p99 < {p99_ms:.0f} ms"
+            on_schedule = r.rps >= 0.95 * rate
+            row.passed = r.ms("p99") < p99_ms and r.error_count == 0 and on_schedule
+            if not on_schedule:
+                row.note = f"fell behind the schedule ({r.rps:.0f} of {rate:.0f} req/s)"
+        return row
+
+    def pdf(self, svc: Server, setup: service.Setup) -> list[Row]:
+        title = "4. GET /healthz p99 while rendering PDFs"
+        probe = {"get_file": fixtures.write_paths(self.work / "healthz.txt", ["/healthz"])}
+        rate, conns = self.args.probe_rate, 4
+        dur = self.args.duration
+        print(f"{title}: probe {rate} req/s, {conns} connections, idle then under PDF load")
+        idle = self.load(svc, probe, rate=rate, duration=dur, connections=conns)
+        print(f"  idle     {fmt_result(idle)}")
+        render = service.pdf_load(setup, svc, self.work)
+        if render is None:
+            row = Row(title, result=idle, note="letters PDF not available in this build")
+            print(f"  {row.note}")
+            return [row]
+        kind, start, stop_ = render
+        handle = start()
+        try:
+            time.sleep(1)
+            busy = self.load(svc, probe, rate=rate, duration=dur, connections=conns)
+        finally:
+            pdf_stats = stop_(handle)
+        print(f"  loaded   {fmt_result(busy)}; {pdf_stats['pdfs_per_s']:.1f} PDFs/s ({kind})")
+        ratio = busy.ms("p99") / max(idle.ms("p99"), 0.001)
+        row = Row(
+            title,
+            result=busy,
+            baseline_rps=None,
+            ratio=None,
+            target="p99 ≤ 2× idle",
+            passed=ratio <= 2 and busy.error_count == 0,
+            note=f"idle p99 {idle.ms('p99'):.1f} ms; ×{ratio:.2f}; "
+            f"{pdf_stats['pdfs_per_s']:.1f} PDFs/s ({kind})",
+            extra={"idle": idle.as_dict(), "pdf": pdf_stats},
+        )
+        return [row]
+
+    def memory(self, make_server, lua: dict) -> Row:
+        title = f"5. server RSS over 2 × {self.args.memory_requests // 2:,} requests"
+        svc = make_server()
+        svc.start(self.work)
+        try:
+            print(f"{title}: fresh server, mixed requests at {self.args.connections} connections")
+            self.warm(svc, lua)
+            rss = [harness.rss_kib(svc.pid)]
+            halves = []
+            for _ in range(2):
+                r = self.wrk.run(
+                    svc.url,
+                    server=svc,
+                    connections=self.args.connections,
+                    duration=3600,
+                    lua_args=self.lua(lua),
+                    max_requests=self.args.memory_requests // 2,
+                )
+                halves.append(r)
+                rss.append(harness.rss_kib(svc.pid))
+                print(f"  half     {fmt_result(r)}; RSS {rss[-1] / 1024:.1f} MiB")
+        finally:
+            svc.stop()
+        growth = (rss[2] - rss[1]) / rss[1]
+        errors = sum(h.error_count for h in halves)
+        return Row(
+            title,
+            result=halves[1],
+            target="growth ≤ 10%",
+            passed=growth <= 0.10,
+            note=f"RSS after warm-up {rss[0] / 1024:.1f} MiB, after 1st half "
+            f"{rss[1] / 1024:.1f} MiB, after 2nd {rss[2] / 1024:.1f} MiB "
+            f"(+{growth:.1%}); {errors} errors",
+            extra={"rss_kib": rss, "halves": [h.as_dict() for h in halves]},
+        )
+
+
+def fmt_result(r: WrkResult) -> str:
+    cpu = f", server CPU {r.server_cpu:.0%}" if r.server_cpu is not None else ""
+    return (
+        f"{r.rps:8.1f} req/s  p50 {r.ms('p50'):7.2f} ms  p99 {r.ms('p99'):7.2f} ms  "
+        f"errors {r.error_count}{cpu}, load {r.load}"
+    )
+
+
+def table(rows: list[Row]) -> str:
+    head = [
+        "scenario",
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        "errors",
+        "baseline req/s",
+        "ratio",
+        "target",
+        "result",
+    ]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for row in rows:
+        r = row.result
+        cells = [
+            row.scenario,
+            f"{r.rps:.0f}" if r else "–",
+            f"{r.ms('p50'):.1f}" if r else "–",
+            f"{r.ms('p99'):.1f}" if r else "–",
+            str(r.error_count) if r else "–",
+            f"{row.baseline_rps:.0f}" if row.baseline_rps else "–",
+            f"{row.ratio:.0%}" if row.ratio is not None else "–",
+            row.target or "–",
+            {True: "pass", False: "FAIL", None: "–"}[row.passed],
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    notes = [f"- {row.scenario}: {row.note}" for row in rows if row.note]
+    return "\n".join(lines + ([""] + notes if notes else []))
+
+
+def machine() -> dict[str, object]:
+    cpu = next(
+        (
+            ln.split(":", 1)[1].strip()
+            for ln in Path("/proc/cpuinfo").read_text().splitlines()
+            if ln.startswith("model name")
+        ),
+        "?",
+    )
+    mem = Path("/proc/meminfo").read_text().splitlines()[0].split()[1]
+    import os
+
+    wrk_v = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split("\n")[0]
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(int(mem) / 2**20, 1),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "wrk": wrk_v.strip(),
+    }
+
+
+def parse_args() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--duration", type=float, default=30, help="seconds per measured run")
+    p.add_argument("--warmup", type=float, default=10, help="seconds of warm-up per scenario")
+    p.add_argument("--connections", type=int, default=64)
+    p.add_argument("--threads", type=int, default=1, help="wrk threads (2 cores: keep 1)")
+    p.add_argument("--seed-claims", type=int, default=100_000)
+    p.add_argument("--memory-requests", type=int, default=100_000)
+    p.add_argument("--probe-rate", type=float, default=50, help="GET /healthz req/s in scenario 4")
+    p.add_argument("--scenarios", default="1,2,3,4,5", help="comma-separated subset of 1-5")
+    p.add_argument(
+        "--quick", action="store_true", help="smoke run: 5 s runs, 10,000-request memory"
+    )
+    p.add_argument("--profile", action="store_true", help="py-spy the service in each scenario")
+    p.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432", help="server DSN")
+    p.add_argument("--keep", action="store_true", help="keep the databases afterwards")
+    p.add_argument("--json", type=Path, default=harness.BENCH / "results" / "latest.json")
+    args = p.parse_args()
+    if args.quick:
+        args.duration, args.warmup, args.memory_requests = 5, 2, 10_000
+    args.scenarios = {int(s) for s in args.scenarios.split(",") if s.strip()}
+    return args
+
+
+def main() -> int:
+    args = parse_args()
+    started = datetime.now(UTC)
+    info = machine()
+    print(
+        f"claims bench {started:%Y-%m-%d %H:%M} UTC on {info['cpu']} ×{info['cores']}, "
+        f"load {harness.loadavg()}"
+    )
+    with tempfile.TemporaryDirectory(prefix="claims-bench-") as tmp:
+        work = Path(tmp)
+        bench = Bench(args, work)
+        setup = asyncio.run(service.prepare(args, work))
+        svc, base = setup.service_server(), setup.baseline_server()
+        servers = [base, svc]
+        try:
+            for s in servers:
+                s.start(work)
+            service.sanity_check(setup, svc, base)
+            rows = bench.rows
+            s1 = None
+            if 1 in args.scenarios or 2 in args.scenarios:
+                s1 = bench.max_vs_baseline(
+                    "intake",
+                    "1. POST /api/v1/claims",
+                    svc,
+                    setup.intake_lua,
+                    base,
+                    setup.baseline_intake_lua,
+                    0.50,
+                )
+                rows.append(s1)
+                if s1.result and 1 in args.scenarios:
+                    rows.append(
+                        bench.half_rate(
+                            "1. POST /api/v1/claims at half rate",
+                            svc,
+                            setup.intake_lua,
+                            s1.result.rps,
+                            50,
+                        )
+                    )
+            if 2 in args.scenarios:
+                s2 = bench.max_vs_baseline(
+                    "email",
+                    "2. POST /api/v1/intake/email (5 KB MIME)",
+                    svc,
+                    setup.email_lua,
+                    None,
+                    None,
+                    0.80,
+                    versus=s1.result.rps if s1 and s1.result else None,
+                    versus_name="scenario 1",
+                )
+                rows.append(s2)
+            if 3 in args.scenarios:
+                rows.append(
+                    bench.max_vs_baseline(
+                        "listing",
+                        "3. GET /api/v1/claims (filter, 50 rows)",
+                        svc,
+                        setup.listing_lua,
+                        base,
+                        setup.baseline_listing_lua,
+                        0.35,
+                    )
+                )
+            if 4 in args.scenarios:
+                rows.extend(bench.pdf(svc, setup))
+        finally:
+            for s in servers:
+                s.stop()
+        if 5 in args.scenarios:
+            rows.append(bench.memory(setup.service_server, setup.memory_lua))
+        if not args.keep:
+            asyncio.run(service.drop(args, setup))
+    finished = datetime.now(UTC)
+    out = table(bench.rows)
+    print()
+    print(
+        f"Run {started:%Y-%m-%d %H:%M}–{finished:%H:%M} UTC; load average at the end "
+        f"{harness.loadavg()}; {args.connections} connections, wrk -t{args.threads}, "
+        f"{args.duration:.0f} s runs after {args.warmup:.0f} s warm-up"
+    )
+    print(out)
+    args.json.parent.mkdir(exist_ok=True)
+    args.json.write_text(
+        json.dumps(
+            {
+                "started": started.isoformat(),
+                "finished": finished.isoformat(),
+                "machine": info,
+                "args": {
+                    k: (sorted(v) if isinstance(v, set) else str(v) if isinstance(v, Path) else v)
+                    for k, v in vars(args).items()
+                },
+                "rows": [
+                    {
+                        "scenario": r.scenario,
+                        "result": r.result.as_dict() if r.result else None,
+                        "baseline_rps": r.baseline_rps,
+                        "ratio": r.ratio,
+                        "target": r.target,
+                        "passed": r.passed,
+                        "note": r.note,
+                        "extra": r.extra,
+                    }
+                    for r in bench.rows
+                ],
+                "table": out,
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
+    )
+    print(
+        f"\n(JSON: {args.json.relative_to(ROOT) if args.json.is_relative_to(ROOT) else args.json})"
+    )
+    failed = [r for r in bench.rows if r.passed is False]
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
