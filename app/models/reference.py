@@ -36,7 +36,9 @@ class CustomerRead(SQLModel):
 
 class ProductModelBase(SQLModel):
     code: str = Field(
-        max_length=64, description="Catalogue code of the model", schema_extra={"examples": ["PMP-200"]}
+        max_length=64,
+        description="Catalogue code of the model",
+        schema_extra={"examples": ["PMP-200"]},
     )
     name: str = Field(max_length=200, schema_extra={"examples": ["Circulation pump PMP-200"]})
     warranty_months: int = Field(
@@ -124,10 +126,12 @@ class CustomerIn(SQLModel):
     )
     email: EmailStr | None = Field(default=None, schema_extra={"examples": ["ivan@siltums.lv"]})
     phone: str | None = Field(
-        default=None, max_length=40,
+        default=None,
+        max_length=40,
         schema_extra={"pattern": r"^\+?[0-9 ()\-]{5,40}$", "examples": ["+371 2000 0000"]},
     )
     language: str = Field(
-        default="ru", schema_extra={"pattern": LANGUAGE_PATTERN, "examples": ["lv"]},
+        default="ru",
+        schema_extra={"pattern": LANGUAGE_PATTERN, "examples": ["lv"]},
         description="ISO 639-1 language for letters (ru, en, lv, …)",
     )

@@ -36,15 +36,17 @@ async def create_key(session: AsyncSession, *, name: str, roles: list[Role]) -> 
     row = ApiKey(name=name, prefix=prefix, key_hash=key_hash, roles=[r.value for r in roles])
     session.add(row)
     await session.commit()
-    return ApiKeyCreated(**ApiKeyRead.model_validate(row, from_attributes=True).model_dump(),
-                         key=key)
+    return ApiKeyCreated(
+        **ApiKeyRead.model_validate(row, from_attributes=True).model_dump(), key=key
+    )
 
 
 async def authenticate(session: AsyncSession, key: str) -> Principal | None:
     row = (
         await session.execute(
             select(ApiKey.id, ApiKey.name, ApiKey.roles).where(
-                ApiKey.key_hash == hash_key(key), ApiKey.revoked_at.is_(None)  # type: ignore[union-attr]
+                ApiKey.key_hash == hash_key(key),
+                ApiKey.revoked_at.is_(None),  # type: ignore[union-attr]
             )
         )
     ).first()
