@@ -7,6 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("app.errors")
@@ -117,6 +118,21 @@ async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
     return response
 
 
+async def _data_error(request: Request, exc: DataError) -> JSONResponse:
+    # The last line of defence for values the schemas let through but the database refuses
+    # (a number out of a column's range, a character PostgreSQL cannot store).
+    log.warning(
+        "database refused a value", extra={"path": request.url.path, "error": str(exc.orig)}
+    )
+    return problem(
+        422,
+        "Invalid input",
+        "A value is outside what the service can store.",
+        "validation-error",
+        errors=[],
+    )
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", extra={"path": request.url.path})
     return problem(500, "Internal error", "The error was logged.", "internal-error")
@@ -126,6 +142,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(DataError, _data_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected)
 
 

@@ -10,7 +10,7 @@ from app.config import Settings, get_settings
 from app.db import create_engine, create_session_factory
 from app.errors import PROBLEM_JSON, ProblemDetails, install_error_handlers
 from app.logging_setup import configure_logging
-from app.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from app.middleware import InputGuardMiddleware, RequestContextMiddleware
 from app.routers import admin, catalog, claims, health
 
 DESCRIPTION = """
@@ -66,7 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(InputGuardMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
     for module in (claims, catalog, admin, health):
         app.include_router(module.router)

@@ -8,6 +8,7 @@ from pydantic import ValidationInfo, field_validator
 from sqlalchemy import Column, Index, String, Text
 from sqlmodel import Field, SQLModel
 
+from app.models.base import InputModel
 from app.models.reference import CustomerIn, CustomerRead
 from app.models.types import JSONType, UTCDateTime, utcnow
 from app.workflow import ClaimState
@@ -126,7 +127,7 @@ class Attachment(SQLModel, table=True):
 # ---- request and response schemas ------------------------------------------------------------
 
 
-class PhoneCall(SQLModel):
+class PhoneCall(InputModel):
     """What the call centre or the telephony system knows about the call."""
 
     operator: str = Field(min_length=1, max_length=100, schema_extra={"examples": ["Anna K."]})
@@ -139,7 +140,7 @@ class PhoneCall(SQLModel):
     notes: str | None = Field(default=None, max_length=5000)
 
 
-class ProductIn(SQLModel):
+class ProductIn(InputModel):
     model_code: str | None = Field(
         default=None,
         max_length=64,
@@ -155,7 +156,7 @@ class ProductIn(SQLModel):
     purchase_date: date | None = None
 
 
-class ClaimCreate(SQLModel):
+class ClaimCreate(InputModel):
     channel: Channel = Field(description="How the claim reached us")
     customer: CustomerIn
     product: ProductIn = Field(default_factory=ProductIn)
@@ -254,7 +255,7 @@ class EventRead(SQLModel):
     payload: dict[str, Any] | None
 
 
-class MessageCreate(SQLModel):
+class MessageCreate(InputModel):
     direction: MessageDirection = MessageDirection.inbound
     channel: MessageChannel = Field(schema_extra={"examples": ["phone"]})
     subject: str | None = Field(default=None, max_length=500)

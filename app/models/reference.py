@@ -6,6 +6,7 @@ from pydantic import EmailStr
 from sqlalchemy import Column, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from app.models.base import InputModel
 from app.models.types import UTCDateTime, utcnow
 
 LANGUAGE_PATTERN = r"^[a-z]{2}$"
@@ -34,7 +35,7 @@ class CustomerRead(SQLModel):
     is_key_customer: bool
 
 
-class ProductModelBase(SQLModel):
+class ProductModelBase(InputModel):
     code: str = Field(
         max_length=64,
         description="Catalogue code of the model",
@@ -58,7 +59,7 @@ class ProductModelCreate(ProductModelBase):
     pass
 
 
-class ProductModelUpdate(SQLModel):
+class ProductModelUpdate(InputModel):
     name: str | None = Field(default=None, max_length=200)
     warranty_months: int | None = Field(default=None, ge=0, le=240)
 
@@ -67,7 +68,7 @@ class ProductModelRead(ProductModelBase):
     id: int
 
 
-class UnitBase(SQLModel):
+class UnitBase(InputModel):
     serial_number: str = Field(
         min_length=1, max_length=64, schema_extra={"examples": ["PMP200-2025-001234"]}
     )
@@ -98,7 +99,7 @@ class UnitCreate(UnitBase):
     model_code: str = Field(max_length=64, schema_extra={"examples": ["PMP-200"]})
 
 
-class UnitUpdate(SQLModel):
+class UnitUpdate(InputModel):
     sale_date: date | None = None
     commissioning_date: date | None = None
     owner_name: str | None = Field(default=None, max_length=200)
@@ -117,7 +118,7 @@ class UnitImportResult(SQLModel):
     errors: list[str] = Field(description="One line per rejected row: `row N: reason`")
 
 
-class CustomerIn(SQLModel):
+class CustomerIn(InputModel):
     """The customer as the caller knows them; matched to an existing customer by email or phone."""
 
     name: str = Field(min_length=1, max_length=200, schema_extra={"examples": ["Ivan Petrov"]})

@@ -7,13 +7,14 @@ from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import NotFound
+from app.models.base import InputModel
 from app.models.system import ApiKey
 from app.models.types import utcnow
 from app.security import Principal, generate_key, hash_key
 from app.workflow import Role
 
 
-class ApiKeyCreate(BaseModel):
+class ApiKeyCreate(InputModel):
     name: str = Field(min_length=1, max_length=100, examples=["telephony-gateway"])
     roles: list[Role] = Field(min_length=1, examples=[["intake"]])
 

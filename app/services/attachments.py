@@ -100,7 +100,7 @@ def add_attachment_row(
     attachment = Attachment(
         claim_id=claim.id,
         message_id=message_id,
-        filename=filename[:255] or "file",
+        filename=filename.replace("\x00", "")[:255] or "file",
         content_type=content_type,
         size=stored.size,
         sha256=stored.sha256,

@@ -310,3 +310,14 @@ async def test_listing_costs_at_most_two_statements(client, auth, count_statemen
         )
     assert response.status_code == 200
     assert counter.count <= 2, counter.statements
+
+
+async def test_nul_characters_are_refused_not_stored(client, auth) -> None:
+    body = claim_payload(customer={"name": "A\x00B", "email": "a@b.lv"})
+    response = await client.post(CLAIMS, json=body, headers=auth(Role.intake))
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "body.customer.name"
+    query = await client.get(CLAIMS, params={"q": "a\x00"}, headers=auth(Role.head))
+    assert query.status_code == 422
+    path = await client.get(f"{CLAIMS}/CLM%00", headers=auth(Role.head))
+    assert path.status_code == 422

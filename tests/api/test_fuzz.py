@@ -5,6 +5,7 @@ no response may be a 5xx, and every response must match the documented schema, s
 and content types.
 """
 
+import os
 from typing import Any
 
 import pytest
@@ -40,7 +41,7 @@ def wired_app(settings: Any) -> Any:
 
 @schema.parametrize()
 @hypothesis_settings(
-    max_examples=25,
+    max_examples=int(os.environ.get("CLAIMS_FUZZ_EXAMPLES", "25")),
     deadline=None,
     suppress_health_check=[
         HealthCheck.too_slow,
