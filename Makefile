@@ -32,3 +32,7 @@ migrate: install
 
 worker: install
 	$(BIN)/claims worker
+
+## Load benchmarks against a raw-asyncpg baseline (needs wrk and PostgreSQL): see bench/RESULTS.md
+bench: install
+	$(BIN)/python bench/run.py $(BENCH_ARGS)

@@ -20,6 +20,12 @@ class Settings(BaseSettings):
     )
     database_url: str = DEFAULT_DATABASE_URL
     database_pool_size: int = 10
+    # A pre-ping costs three round trips per checkout on asyncpg (BEGIN, ";", ROLLBACK): a fifth
+    # of the server's CPU on a listing (bench/RESULTS.md). Without it a connection the server
+    # dropped fails one request, after which SQLAlchemy replaces the whole pool; recycling
+    # retires connections before idle timeouts (PgBouncer, firewalls) cut them.
+    database_pre_ping: bool = False
+    database_pool_recycle: int = 1800
     storage_dir: Path = Path("./var/storage")
     log_level: str = "INFO"
     log_json: bool = True

@@ -29,7 +29,8 @@ def create_engine(settings: Settings, *, pooled: bool = True) -> AsyncEngine:
         settings.database_url,
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_pool_size,
-        pool_pre_ping=True,
+        pool_pre_ping=settings.database_pre_ping,
+        pool_recycle=settings.database_pool_recycle,
     )
 
 

@@ -31,8 +31,9 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
-def app_settings(request: Request) -> Settings:
+async def app_settings(request: Request) -> Settings:
     # The app's own settings (create_app may be given non-default ones, as the tests do).
+    # async: FastAPI runs a plain `def` dependency in the thread pool, a hand-off per request.
     settings: Settings = request.app.state.settings
     return settings
 

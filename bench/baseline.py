@@ -1,14 +1,16 @@
 """Baseline for the benchmarks: the same database work as the service, nothing else.
 
 A minimal FastAPI app on raw asyncpg with a pool. It is not part of the service and
-imports nothing from `app`: its tables mirror the service's `claims` and
-`audit_events` tables, created by `setup` in its own database.
+imports nothing from `app`: its tables mirror the service's `claims` and `claim_events`
+(and the `customers` and `product_models` the listing joins), created by `setup` in its own
+database and filled by bench/seed.py.
 
     python bench/baseline.py setup --dsn postgresql://postgres@127.0.0.1/bench_base --seed 100000
     CLAIMS_BASELINE_DSN=... uvicorn --app-dir bench baseline:app --port 8101
 
-POST /claims: one transaction inserting the claim row and its audit row.
-GET  /claims: the service's filtered, 50-row listing SELECT.
+POST /claims: one transaction inserting the claim row and its audit row; it reads the same
+             JSON body as the service and validates nothing.
+GET  /claims: the service's filtered listing SELECT (50 rows) with the same JSON fields.
 """
 
 from __future__ import annotations
@@ -21,73 +23,107 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 import asyncpg
+import seed
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+# The service's tables as its migration creates them (columns, keys, indexes), minus the
+# ones intake and listing do not touch.
 DDL = """
+CREATE TABLE IF NOT EXISTS customers (
+    id SERIAL PRIMARY KEY, name VARCHAR(200) NOT NULL, organisation VARCHAR(200),
+    email VARCHAR(320), phone VARCHAR(40), language VARCHAR(8) NOT NULL,
+    is_key_customer BOOLEAN NOT NULL, created_at TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ix_customers_email ON customers (email);
+CREATE INDEX IF NOT EXISTS ix_customers_phone ON customers (phone);
+CREATE TABLE IF NOT EXISTS product_models (
+    name VARCHAR(200) NOT NULL, warranty_months INTEGER NOT NULL, id SERIAL PRIMARY KEY,
+    code VARCHAR(64) NOT NULL UNIQUE, created_at TIMESTAMPTZ NOT NULL
+);
 CREATE TABLE IF NOT EXISTS claims (
-    id BIGSERIAL PRIMARY KEY,
-    number VARCHAR(32) NOT NULL UNIQUE,
-    status VARCHAR(40) NOT NULL,
+    id SERIAL PRIMARY KEY,
+    number VARCHAR(20) NOT NULL UNIQUE,
+    year INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
     channel VARCHAR(16) NOT NULL,
-    customer_name VARCHAR(200) NOT NULL,
-    customer_email VARCHAR(320),
-    product_model VARCHAR(100) NOT NULL,
-    serial_number VARCHAR(100) NOT NULL,
-    description TEXT NOT NULL,
+    state VARCHAR(40) NOT NULL,
+    customer_id INTEGER NOT NULL REFERENCES customers (id),
+    unit_id INTEGER,
+    product_model_id INTEGER REFERENCES product_models (id),
+    reported_model VARCHAR(200),
+    reported_serial VARCHAR(64),
+    purchase_date DATE,
+    title VARCHAR(300),
+    defect_description TEXT NOT NULL,
+    language VARCHAR(8) NOT NULL,
+    received_at TIMESTAMPTZ NOT NULL,
+    ack_due_date DATE NOT NULL,
+    ack_deadline_date DATE NOT NULL,
+    acknowledged_at TIMESTAMPTZ,
+    warranty_status VARCHAR(20),
+    warranty_end_date DATE,
+    warranty_reasons JSON,
+    defect_cause VARCHAR(40),
+    cost_bearer VARCHAR(20),
+    resolution VARCHAR(40),
+    closed_at TIMESTAMPTZ,
+    call_details JSON,
+    internal_source VARCHAR(200),
+    external_reference VARCHAR(100),
+    created_by VARCHAR(100) NOT NULL,
     created_at TIMESTAMPTZ NOT NULL,
     updated_at TIMESTAMPTZ NOT NULL,
-    version INTEGER NOT NULL DEFAULT 1
+    version INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS ix_claims_status_created ON claims (status, created_at, id);
-CREATE TABLE IF NOT EXISTS audit_events (
-    id BIGSERIAL PRIMARY KEY,
-    claim_id BIGINT NOT NULL REFERENCES claims (id),
-    actor VARCHAR(200) NOT NULL,
-    action VARCHAR(64) NOT NULL,
+CREATE INDEX IF NOT EXISTS ix_claims_channel ON claims (channel);
+CREATE INDEX IF NOT EXISTS ix_claims_customer_id ON claims (customer_id);
+CREATE INDEX IF NOT EXISTS ix_claims_defect_cause ON claims (defect_cause);
+CREATE INDEX IF NOT EXISTS ix_claims_product_model_id ON claims (product_model_id);
+CREATE INDEX IF NOT EXISTS ix_claims_received_at_id ON claims (received_at, id);
+CREATE INDEX IF NOT EXISTS ix_claims_reported_serial ON claims (reported_serial);
+CREATE INDEX IF NOT EXISTS ix_claims_state ON claims (state);
+CREATE INDEX IF NOT EXISTS ix_claims_unit_id ON claims (unit_id);
+CREATE UNIQUE INDEX IF NOT EXISTS ix_claims_year_seq ON claims (year, seq);
+CREATE TABLE IF NOT EXISTS claim_events (
+    id SERIAL PRIMARY KEY,
+    claim_id INTEGER NOT NULL REFERENCES claims (id),
+    at TIMESTAMPTZ NOT NULL,
+    actor VARCHAR(100) NOT NULL,
+    action VARCHAR(60) NOT NULL,
     from_state VARCHAR(40),
     to_state VARCHAR(40),
-    payload JSONB NOT NULL DEFAULT '{}',
-    created_at TIMESTAMPTZ NOT NULL
+    payload JSON
 );
-CREATE INDEX IF NOT EXISTS ix_audit_events_claim_id ON audit_events (claim_id);
-CREATE SEQUENCE IF NOT EXISTS claim_numbers;
+CREATE INDEX IF NOT EXISTS ix_claim_events_claim_id ON claim_events (claim_id);
+CREATE SEQUENCE IF NOT EXISTS claim_seq;
 """
 
-SEED = """
-INSERT INTO claims (number, status, channel, customer_name, customer_email, product_model,
-                    serial_number, description, created_at, updated_at)
-SELECT format('CLM-2025-%s', lpad(g::text, 6, '0')),
-       (ARRAY['new','design_review','remedy','closed','awaiting_customer_info'])[1 + g % 5],
-       (ARRAY['web','phone','email','internal'])[1 + g % 4],
-       'Customer ' || (g % 5000),
-       'customer' || (g % 5000) || '@example.com',
-       'PUMP-' || (g % 40),
-       'SN-' || lpad(g::text, 8, '0'),
-       'The unit stops after a few minutes of operation; error E' || (g % 90),
-       now() - make_interval(mins => g),
-       now() - make_interval(mins => g)
-FROM generate_series(1, $1::int) AS g
-"""
-
+# The number comes from a plain sequence (the service keeps a gap-free counter row instead).
 INSERT_CLAIM = """
-INSERT INTO claims (number, status, channel, customer_name, customer_email, product_model,
-                    serial_number, description, created_at, updated_at)
-VALUES ('CLM-' || extract(year from $7::timestamptz)::int || '-'
-        || lpad(nextval('claim_numbers')::text, 6, '0'), 'new', $1, $2, $3, $4, $5, $6, $7, $7)
+INSERT INTO claims (number, year, seq, channel, state, customer_id, reported_model,
+                    reported_serial, title, defect_description, language, received_at,
+                    ack_due_date, ack_deadline_date, created_by, created_at, updated_at, version)
+SELECT 'CLM-' || $1::int || '-' || lpad(s::text, 6, '0'), $1::int, s, $2, 'new', 1, $3, $4, $5,
+       $6, $7, $8::timestamptz, $8::timestamptz::date + 3, $8::timestamptz::date + 5, 'bench',
+       $8::timestamptz, $8::timestamptz, 1
+FROM (SELECT nextval('claim_seq')::int AS s) AS n
 RETURNING id, number
 """
-INSERT_AUDIT = """
-INSERT INTO audit_events (claim_id, actor, action, from_state, to_state, payload, created_at)
-VALUES ($1, $2, 'create', NULL, 'new', $3::jsonb, $4)
+INSERT_EVENT = """
+INSERT INTO claim_events (claim_id, at, actor, action, from_state, to_state, payload)
+VALUES ($1, $2, 'bench', 'register', NULL, 'new', $3::json)
 """
+# The service's listing SELECT for one status, as SQLAlchemy compiles it.
 LIST = """
-SELECT id, number, status, channel, customer_name, customer_email, product_model,
-       serial_number, description, created_at, updated_at, version
-FROM claims
-WHERE status = $1
-ORDER BY created_at DESC, id DESC
-LIMIT 51
+SELECT claims.id, claims.number, claims.channel, claims.state, claims.title, claims.received_at,
+       claims.ack_due_date, claims.acknowledged_at, claims.version, claims.reported_serial,
+       customers.name, customers.organisation, product_models.code
+FROM claims JOIN customers ON claims.customer_id = customers.id
+LEFT OUTER JOIN product_models ON claims.product_model_id = product_models.id
+WHERE claims.state IN ($1)
+ORDER BY claims.received_at DESC, claims.id DESC
+LIMIT $2
 """
 
 pool: asyncpg.Pool | None = None
@@ -97,7 +133,7 @@ pool: asyncpg.Pool | None = None
 async def lifespan(_: FastAPI):
     global pool
     dsn = os.environ["CLAIMS_BASELINE_DSN"]
-    size = int(os.environ.get("CLAIMS_BASELINE_POOL", "10"))
+    size = int(os.environ.get("CLAIMS_BASELINE_POOL", "20"))
     pool = await asyncpg.create_pool(dsn, min_size=size, max_size=size)
     yield
     await pool.close()
@@ -114,45 +150,55 @@ async def healthz() -> dict[str, str]:
 @app.post("/claims", status_code=201)
 async def create_claim(request: Request) -> dict[str, object]:
     body = await request.json()
+    product = body.get("product") or {}
     now = datetime.now(UTC)
     async with pool.acquire() as conn, conn.transaction():
         row = await conn.fetchrow(
             INSERT_CLAIM,
+            now.year,
             body["channel"],
-            body["customer"]["name"],
-            body["customer"].get("email"),
-            body["product"]["model"],
-            body["product"]["serial_number"],
-            body["description"],
+            product.get("model_name"),
+            product.get("serial_number"),
+            body.get("title"),
+            body["defect_description"],
+            body.get("language") or "ru",
             now,
         )
-        await conn.execute(
-            INSERT_AUDIT, row["id"], "bench", json.dumps({"channel": body["channel"]}), now
-        )
-    return {"id": row["id"], "number": row["number"], "status": "new"}
+        await conn.execute(INSERT_EVENT, row["id"], now, json.dumps({"channel": body["channel"]}))
+    return {"number": row["number"], "state": "new", "version": 1}
 
 
 @app.get("/claims")
 async def list_claims(status: str = "new", limit: int = 50) -> JSONResponse:
     async with pool.acquire() as conn:
-        rows = await conn.fetch(LIST, status)
-    items = [dict(r) for r in rows[:limit]]
-    for item in items:
-        item["created_at"] = item["created_at"].isoformat()
-        item["updated_at"] = item["updated_at"].isoformat()
-    return JSONResponse(
-        {"items": items, "next_cursor": items[-1]["number"] if len(rows) > limit else None}
-    )
+        rows = await conn.fetch(LIST, status, limit + 1)
+    items = [
+        {
+            "number": r["number"],
+            "channel": r["channel"],
+            "state": r["state"],
+            "customer_name": r["name"],
+            "organisation": r["organisation"],
+            "model_code": r["code"],
+            "serial_number": r["reported_serial"],
+            "title": r["title"],
+            "received_at": r["received_at"].isoformat(),
+            "ack_due_date": r["ack_due_date"].isoformat(),
+            "acknowledged_at": r["acknowledged_at"] and r["acknowledged_at"].isoformat(),
+            "version": r["version"],
+        }
+        for r in rows[:limit]
+    ]
+    cursor = rows[limit - 1]["id"] if len(rows) > limit else None
+    return JSONResponse({"items": items, "next_cursor": cursor})
 
 
-async def setup(dsn: str, seed: int) -> None:
+async def setup(dsn: str, seed_claims: int) -> None:
     conn = await asyncpg.connect(dsn)
     try:
         await conn.execute(DDL)
-        if seed:
-            await conn.execute(SEED, seed)
-            await conn.execute("SELECT setval('claim_numbers', $1)", seed)
-        await conn.execute("ANALYZE")
+        await seed.seed(conn, claims=seed_claims, year=datetime.now(UTC).year, units=False)
+        await conn.execute("SELECT setval('claim_seq', $1::bigint + 1, false)", seed_claims)
     finally:
         await conn.close()
 

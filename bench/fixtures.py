@@ -38,28 +38,39 @@ CHANNELS = ["web", "phone", "email", "internal"]
 
 
 def serial_for(i: int) -> str:
-    """Serial numbers SN-00000000.. are seeded as warranty units; the bench hits them."""
-    return f"SN-{i % 100_000:08d}"
+    """SN-00000000..SN-00099999 are seeded as sold units; higher numbers are unknown."""
+    return f"SN-{i:08d}"
 
 
 def claim_body(i: int, rng: random.Random) -> dict[str, object]:
-    """A POST /api/v1/claims body in the service's ClaimCreate shape."""
+    """A POST /api/v1/claims body (the service's ClaimCreate): half the serial numbers are
+    registered units (warranty data found), the rest fall back to the model code."""
     first, last = rng.choice(FIRST), rng.choice(LAST)
     company = rng.choice(COMPANIES)
-    return {
-        "channel": rng.choice(CHANNELS),
-        "customer": {
-            "name": f"{first} {last}",
-            "email": f"customer{i % 5000}@example.com",
-            "phone": f"+371 2{rng.randrange(1000000, 9999999)}",
-            **({"company": company} if company else {}),
-        },
+    channel = rng.choice(CHANNELS)
+    customer: dict[str, object] = {
+        "name": f"{first} {last}",
+        "email": f"customer{rng.randrange(6000)}@example.com",
+        "phone": f"+371 2{rng.randrange(1000000, 9999999)}",
+        "language": rng.choice(["ru", "lv", "en", "bg"]),
+    }
+    if company:
+        customer["organisation"] = company
+    body: dict[str, object] = {
+        "channel": channel,
+        "customer": customer,
         "product": {
-            "model": rng.choice(MODELS),
+            "model_code": rng.choice(MODELS),
             "serial_number": serial_for(rng.randrange(200_000)),
         },
-        "description": rng.choice(DEFECTS).format(n=rng.randrange(10, 99)),
+        "title": "Pump failure",
+        "defect_description": rng.choice(DEFECTS).format(n=rng.randrange(10, 99)),
     }
+    if channel == "phone":
+        body["phone_call"] = {"operator": "Anna K.", "call_id": f"c-{i}", "duration_seconds": 300}
+    if channel == "internal":
+        body["internal_source"] = "Service centre Riga"
+    return body
 
 
 def write_claim_bodies(path: Path, count: int = 2000, seed: int = 7) -> Path:

@@ -146,6 +146,13 @@ class WrkResult:
         return self.requests / self.duration_s if self.duration_s else 0.0
 
     @property
+    def cpu_ms_per_request(self) -> float | None:
+        """Server CPU time per request: steadier than req/s on a shared machine."""
+        if self.server_cpu is None or not self.requests:
+            return None
+        return self.server_cpu * self.duration_s * 1000 / self.requests
+
+    @property
     def error_count(self) -> int:
         return sum(self.errors.values())
 

@@ -5,8 +5,10 @@
 --                            with a unique Idempotency-Key per request
 --   mime_file, mime_path     POST the MIME template with @@UNIQUE@@ replaced by a
 --                            unique token (Message-ID), optionally HMAC-signed:
---   hmac_secret, hmac_header, hmac_prefix   header = prefix .. hex(HMAC-SHA256(secret, body))
---   get_file                 GET each line of get_file (cycled)
+--   hmac_secret, hmac_header, hmac_prefix   header = prefix .. hex(HMAC-SHA256(secret, body));
+--   hmac_ts_header           also send unix seconds in that header and sign ts .. "." .. body
+--   get_file                 GET each line of get_file (cycled); get_weight=N gives the GET
+--                            N slots in the rotation
 --   api_key                  sent as X-API-Key
 --   nonce                    makes keys unique across wrk invocations
 --   rate                     requests/s for this thread (0: as fast as possible);
@@ -128,7 +130,13 @@ function init(args)
       local h = { ["Content-Type"] = opt.mime_ctype or "message/rfc822" }
       for k, v in pairs(base_headers) do h[k] = v end
       if hmac_hex then
-        h[opt.hmac_header or "X-Signature"] = (opt.hmac_prefix or "") .. hmac_hex(opt.hmac_secret, body)
+        local signed = body
+        if opt.hmac_ts_header then
+          local ts = tostring(os.time())
+          h[opt.hmac_ts_header] = ts
+          signed = ts .. "." .. body
+        end
+        h[opt.hmac_header or "X-Signature"] = (opt.hmac_prefix or "") .. hmac_hex(opt.hmac_secret, signed)
       end
       return wrk.format("POST", opt.mime_path, h, body)
     end)
@@ -141,10 +149,11 @@ function init(args)
     -- GETs repeat, so pre-build them (wrk's advice for hot request())
     local reqs = {}
     for j, p in ipairs(paths) do reqs[j] = wrk.format("GET", p, h) end
-    table.insert(gens, function(n)
+    local get = function(n)
       i = i % #reqs + 1
       return reqs[i]
-    end)
+    end
+    for _ = 1, tonumber(opt.get_weight or "1") do table.insert(gens, get) end
   end
   assert(#gens > 0, "configure json_file, mime_file or get_file")
 
