@@ -19,6 +19,7 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 LUA = BENCH / "lua" / "load.lua"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+OWN_CODE = re.compile(r"\((app|bench)/|\(baseline\.py")
 
 
 def free_port() -> int:
@@ -303,6 +304,9 @@ def summarize_collapsed(path: Path, top: int = 25, prefix: str = "") -> str:
     rows = [f"{prefix}{total} samples; inclusive % | self % | function (file)"]
     for f, n in inclusive.most_common(top):
         rows.append(f"{prefix}{100 * n / total:6.1f} | {100 * self_[f] / total:5.1f} | {f}")
+    ours = [(f, n) for f, n in inclusive.most_common() if OWN_CODE.search(f)][:top]
+    rows.append(f"{prefix}-- the project's own functions (inclusive %) --")
+    rows.extend(f"{prefix}{100 * n / total:6.1f} | {f}" for f, n in ours)
     rows.append(f"{prefix}-- hottest lines (self) --")
     for f, n in lines.most_common(top // 2):
         rows.append(f"{prefix}{100 * n / total:6.1f} | {f}")
