@@ -27,7 +27,8 @@ router = APIRouter(prefix="/api/v1/intake/email", tags=["email intake"])
 log = logging.getLogger("app.email_intake")
 
 Reviewer = Annotated[Principal, Depends(require(Role.specialist, Role.head, Role.admin))]
-InboundId = Annotated[int, Path(ge=1, le=2**62, description="Inbound email id")]
+MAX_ID = 2**31 - 1  # the id columns are 32-bit integers on PostgreSQL
+InboundId = Annotated[int, Path(ge=1, le=MAX_ID, description="Inbound email id")]
 
 _KEPT_HEADERS = (
     "content-type",
@@ -205,7 +206,7 @@ async def list_failed(
     principal: Reviewer,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    before: Annotated[int | None, Query(ge=1, description="Older than this id (paging)")] = None,
+    before: Annotated[int | None, Query(ge=1, le=MAX_ID, description="Older than this id")] = None,
 ) -> InboundEmailPage:
     """Deliveries that could not be parsed or matched, newest first, with the reason."""
     return await email_intake.list_failed(session, limit=limit, before=before)

@@ -75,7 +75,10 @@ def fixture(name: str, **replace: str) -> tuple[bytes, str]:
         name_b = header.replace("_", "-").encode()
         line = name_b + b": " + value.encode()
         pattern = rb"(?im)^" + name_b + rb": .*$"
-        raw = re.sub(pattern, line, raw, count=1) if re.search(pattern, raw) else line + b"\r\n" + raw
+        if re.search(pattern, raw):
+            raw = re.sub(pattern, line, raw, count=1)
+        else:
+            raw = line + b"\r\n" + raw
     return raw, mid
 
 
@@ -89,8 +92,8 @@ async def deliver_json(client: httpx.AsyncClient, doc: dict[str, Any]) -> httpx.
 
 
 async def inbound_count(db: Any, message_id: str) -> int:
-    stmt = select(func.count()).select_from(InboundEmail).where(InboundEmail.message_id == message_id)
-    count = (await db.execute(stmt)).scalar_one()
+    stmt = select(func.count()).select_from(InboundEmail)
+    count = (await db.execute(stmt.where(InboundEmail.message_id == message_id))).scalar_one()
     await db.rollback()  # SQLite: never keep the write lock the app needs
     return count
 
