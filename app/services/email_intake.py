@@ -113,13 +113,20 @@ def mailgun_document(fields: dict[str, str], files: list[FormFile]) -> bytes:
     return json.dumps(doc, ensure_ascii=False).encode()
 
 
+def _header_message_id(raw: bytes) -> str | None:
+    try:
+        headers = BytesHeaderParser(policy=default_policy).parsebytes(raw)
+        return normalize_message_id(str(headers.get("message-id") or ""))
+    except Exception:  # a header the parser trips over: de-duplicate by content instead
+        return None
+
+
 def _identify(delivery: Delivery) -> tuple[str | None, str]:
     """(Message-ID, dedup key). Without a Message-ID, identical bodies are one message."""
     message_id: str | None = None
     digest_source = delivery.raw
     if delivery.source is InboundSource.rfc822:
-        headers = BytesHeaderParser(policy=default_policy).parsebytes(delivery.raw)
-        message_id = normalize_message_id(str(headers.get("message-id") or ""))
+        message_id = _header_message_id(delivery.raw)
     elif delivery.source is InboundSource.json:
         try:
             value = json.loads(delivery.raw).get("message_id")
@@ -130,10 +137,7 @@ def _identify(delivery: Delivery) -> tuple[str | None, str]:
         fields = delivery.fields
         message_id = normalize_message_id(fields.get("Message-Id") or fields.get("message-id"))
         if message_id is None and fields.get("body-mime"):
-            headers = BytesHeaderParser(policy=default_policy).parsebytes(
-                fields["body-mime"].encode("utf-8", "surrogateescape")
-            )
-            message_id = normalize_message_id(str(headers.get("message-id") or ""))
+            message_id = _header_message_id(fields["body-mime"].encode("utf-8", "surrogateescape"))
         # Each Mailgun call carries a fresh timestamp, token and signature: not content.
         stable = {k: v for k, v in fields.items() if k not in ("timestamp", "token", "signature")}
         digest_source = json.dumps(stable, sort_keys=True).encode()

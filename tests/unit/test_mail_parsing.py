@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from app.mail import charsets
 from app.mail.language import guess_language
@@ -420,3 +423,34 @@ def test_mailgun_form_without_sender_is_refused():
 )
 def test_guess_language(text, lang):
     assert guess_language(text) == lang
+
+
+_SEEDS = [p.read_bytes() for p in sorted(FIXTURES.glob("*.eml"))]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.sampled_from(_SEEDS),
+    cuts=st.lists(
+        st.tuples(st.integers(0, 4000), st.integers(0, 64), st.binary(max_size=24)), max_size=6
+    ),
+)
+def test_parser_survives_mangled_messages(seed, cuts):
+    """Truncated, spliced, corrupted real messages: a result or MailParseError, no crash."""
+    data = bytearray(seed)
+    for at, length, insert in cuts:
+        at = min(at, len(data))
+        data[at : at + length] = insert
+    try:
+        parsed = parse_rfc822(bytes(data))
+    except MailParseError:
+        return
+    assert isinstance(parsed.text, str) and isinstance(parsed.subject, str)
+    assert all(isinstance(a.content, bytes) for a in parsed.attachments)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=600))
+def test_parser_survives_arbitrary_bytes(data):
+    with contextlib.suppress(MailParseError):
+        parse_rfc822(data)
