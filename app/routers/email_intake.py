@@ -175,7 +175,27 @@ def _check_json(body: bytes) -> None:
     status_code=201,
     response_model=IntakeResult,
     summary="Receive an email (gateway webhook)",
-    openapi_extra={"requestBody": _REQUEST_BODY},
+    openapi_extra={
+        "requestBody": _REQUEST_BODY,
+        # Either the signature headers or an intake key (or Mailgun's fields in the form).
+        "security": [{"APIKeyHeader": []}, {}],
+        "parameters": [
+            {
+                "name": "X-Claims-Timestamp",
+                "in": "header",
+                "required": False,
+                "schema": {"type": "string"},
+                "description": "Unix seconds, signed",
+            },
+            {
+                "name": "X-Claims-Signature",
+                "in": "header",
+                "required": False,
+                "schema": {"type": "string"},
+                "description": 'Hex HMAC-SHA256 of timestamp + "." + body (or sha256=<hex>)',
+            },
+        ],
+    },
     responses={
         200: {
             "description": "A redelivery: the first result, nothing changed",

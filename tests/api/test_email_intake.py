@@ -526,6 +526,9 @@ async def test_oversized_chunked_message_is_413(mail):
         ("application/json", b"{not json", 422),
         ("application/json", b"[1, 2]", 422),
         ("message/rfc822", b"   ", 422),
+        ("multipart/form-data", b"garbage without a boundary", 422),
+        ("multipart/form-data; boundary=xyz", b"--xyz\r\nbroken", 422),
+        ("application/x-www-form-urlencoded", b"%ff%fe=%00&&=", 422),
     ],
 )
 async def test_unusable_bodies(mail, ctype, body, status):
