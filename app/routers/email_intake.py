@@ -110,13 +110,15 @@ async def _read_form(
     )
     fields: dict[str, str] = {}
     files: list[FormFile] = []
-    for name, value in form.multi_items():
-        if isinstance(value, UploadFile):
-            files.append(
-                FormFile(name, value.filename, value.content_type or "", await value.read())
-            )
-        else:
-            fields.setdefault(name, value)
+    try:
+        for name, value in form.multi_items():
+            if isinstance(value, UploadFile):
+                content = await value.read()
+                files.append(FormFile(name, value.filename, value.content_type or "", content))
+            else:
+                fields.setdefault(name, value)
+    finally:
+        await form.close()  # the uploads' temporary files
     return fields, files
 
 
