@@ -92,6 +92,7 @@ def normalize_message_id(value: str | None) -> str | None:
     """`<abc@host>` and `abc@host` alike become `abc@host`."""
     if not value:
         return None
+    value = value.replace("\x00", "")
     m = _MSGID.search(value)
     ident = m.group(1) if m else value.strip().strip("<>").strip()
     return ident or None
@@ -128,7 +129,7 @@ def _parse_date(value: str | None) -> datetime | None:
 def _addresses(values: Sequence[str]) -> list[tuple[str, str]]:
     """(name, address) pairs, address lower-cased; invalid entries skipped."""
     out: list[tuple[str, str]] = []
-    for name, addr in getaddresses([v for v in values if v]):
+    for name, addr in getaddresses([v.replace("\x00", "") for v in values if v]):
         addr = addr.strip().lower()
         if "@" in addr and addr not in (a for _, a in out):
             out.append((name.strip(), addr))
@@ -183,6 +184,11 @@ def detect_auto_reply(
 
 
 def _finish(parsed: ParsedEmail, headers: Mapping[str, str]) -> ParsedEmail:
+    # NUL is never text, and PostgreSQL refuses it in text columns.
+    parsed.subject = parsed.subject.replace("\x00", "")
+    parsed.from_name = parsed.from_name.replace("\x00", "")
+    parsed.html = parsed.html.replace("\x00", "") if parsed.html else parsed.html
+    parsed.full_text = parsed.full_text.replace("\x00", "")
     parsed.full_text = parsed.full_text.replace("\r\n", "\n").replace("\r", "\n").strip()
     parsed.text = strip_quoted(parsed.full_text) if parsed.full_text else ""
     if parsed.auto_reply is None:

@@ -227,6 +227,24 @@ async def test_attachment_only_message_still_makes_a_claim(mail, client, auth):
     assert [a["filename"] for a in claim["attachments"]] == ["IMG_2041.JPG"]
 
 
+async def test_nul_characters_never_reach_the_database(mail, client, auth):
+    raw, _ = fixture(
+        "04_koi8r_qp.eml", Subject="Broken\x00 pump", From="Petr\x00 <petr.nul@example.com>"
+    )
+    raw = raw.replace(
+        b"Content-Transfer-Encoding: quoted-printable", b"Content-Transfer-Encoding: 8bit"
+    )
+    raw += b"\r\nmore text \x00 after a NUL\r\n"
+    r = await deliver(mail, raw)
+    assert r.status_code == 201 and r.json()["status"] == "processed", r.text
+    claim = (
+        await client.get(
+            f"/api/v1/claims/{r.json()['claim_number']}", headers=auth(Role.specialist)
+        )
+    ).json()
+    assert claim["title"] == "Broken pump" and "\x00" not in claim["defect_description"]
+
+
 # ---------------------------------------------------------------- threading
 
 
