@@ -64,7 +64,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_inbound_emails_status"), ["status"], unique=False)
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table("inbound_emails", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_inbound_emails_status"))
