@@ -1,0 +1,66 @@
+"""The machine described for people and clients: paths, OpenAPI texts, GET /api/v1/workflow."""
+
+from functools import cache
+
+from app.models.workflow_schemas import ActionInfo, TransitionInfo, WorkflowRead
+from app.workflow import (
+    DESCRIPTIONS,
+    FINAL_STATES,
+    RULES,
+    Action,
+    ClaimState,
+    Resolution,
+    Role,
+    mermaid,
+)
+
+
+def action_path(action: Action) -> str:
+    return "/api/v1/claims/{number}/" + action.value.replace("_", "-")
+
+
+def describe_action(action: Action) -> tuple[str, str]:
+    """(summary, description) for the action's endpoint, generated from the table."""
+    lines = []
+    for rule in (r for r in RULES if r.action is action):
+        sources = ", ".join(f"`{s}`" for s in rule.sources)
+        target = "stays" if rule.to is None else f"→ `{rule.to}`"
+        line = f"- from {sources} {target}; roles: {', '.join(sorted(rule.roles))}"
+        if rule.guards:
+            line += "; when " + "; ".join(g.name for g in rule.guards)
+        if rule.letter:
+            line += f"; letter `{rule.letter}`"
+        lines.append(line)
+    description = (
+        f"{DESCRIPTIONS[action]}\n\n{chr(10).join(lines)}\n\n"
+        "Send `If-Match` with the claim's ETag. 409 when the state does not allow the action "
+        "(the problem lists `allowed_actions`) or a condition is not met (`reasons`), "
+        "403 for a role that may not take it, 412 for a stale version."
+    )
+    return DESCRIPTIONS[action].rstrip("."), description
+
+
+@cache
+def workflow_read() -> WorkflowRead:
+    actions = []
+    for action in Action:
+        rules = [r for r in RULES if r.action is action]
+        sources = list(dict.fromkeys(s for r in rules for s in r.sources))
+        targets = list(dict.fromkeys(r.target(s) for r in rules for s in r.sources))
+        actions.append(ActionInfo(
+            name=action, path=action_path(action), description=DESCRIPTIONS[action],
+            roles=sorted({role for r in rules for role in r.roles}),
+            from_states=sources, leads_to=targets,
+            letters=list(dict.fromkeys(r.letter for r in rules if r.letter)),
+            guards=list(dict.fromkeys(g.name for r in rules for g in r.guards)),
+        ))
+    transitions = [
+        TransitionInfo(action=r.action, from_state=s, to_state=r.target(s),
+                       roles=sorted(r.roles), guards=[g.name for g in r.guards], letter=r.letter)
+        for r in RULES for s in r.sources
+    ]
+    return WorkflowRead(
+        states=list(ClaimState), final_states=sorted(FINAL_STATES), roles=list(Role),
+        actions=actions, transitions=transitions, resolutions=list(Resolution),
+        mermaid=mermaid(),
+    )

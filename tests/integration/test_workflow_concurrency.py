@@ -1,0 +1,63 @@
+"""Concurrent actions on one claim: exactly one wins, the others get 412, nothing is
+half-applied. On PostgreSQL the requests run on separate pooled connections at once; the
+claim row lock (SELECT … FOR UPDATE) orders them and the version check refuses the late ones."""
+
+import asyncio
+from typing import Any
+
+from sqlalchemy import func, select
+
+from app.models.claims import ClaimEvent
+from app.models.system import OutboxEvent
+from app.models.workflow_records import Referral
+from app.workflow import Action, Role
+from tests.api.workflow_support import BODIES, CLAIMS, path
+
+
+async def _post(client: Any, auth: Any, number: str, action: Action, body: dict) -> Any:
+    return await client.post(path(number, action), json=body,
+                             headers=auth(Role.specialist, **{"If-Match": '"1"'}))
+
+
+async def _count(app: Any, model: Any, claim_id: int) -> int:
+    async with app.state.session_factory() as session:
+        return (await session.execute(
+            select(func.count()).select_from(model).where(model.claim_id == claim_id)
+        )).scalar_one()
+
+
+async def test_two_different_actions_at_once_one_wins(app, client, auth, new_claim) -> None:
+    for _ in range(3):  # a few rounds, so both orders are likely to occur
+        claim = await new_claim()
+        responses = await asyncio.gather(
+            _post(client, auth, claim["number"], Action.refer_to_design,
+                  BODIES[Action.refer_to_design]),
+            _post(client, auth, claim["number"], Action.close, BODIES[Action.close]),
+        )
+        codes = sorted(r.status_code for r in responses)
+        assert codes == [200, 412], [r.text for r in responses]
+        winner = next(r for r in responses if r.status_code == 200).json()
+        loser = next(r for r in responses if r.status_code == 412).json()
+        assert loser["current_version"] == 2
+        body = (await client.get(f"{CLAIMS}/{claim['number']}", headers=auth("all"))).json()
+        assert (body["state"], body["version"]) == (winner["state"], 2)
+        assert [e["action"] for e in body["timeline"]] == ["register", winner["action"]]
+        async with app.state.session_factory() as session:
+            claim_id = (await session.execute(
+                select(ClaimEvent.claim_id).where(ClaimEvent.action == winner["action"])
+                .order_by(ClaimEvent.id.desc()).limit(1))).scalar_one()
+        referrals = await _count(app, Referral, claim_id)
+        assert referrals == (1 if winner["action"] == "refer_to_design" else 0)
+        assert await _count(app, OutboxEvent, claim_id) == 2  # registered + one state change
+
+
+async def test_many_identical_requests_at_once_apply_once(app, client, auth, new_claim) -> None:
+    claim = await new_claim()
+    responses = await asyncio.gather(*(
+        _post(client, auth, claim["number"], Action.refer_to_design,
+              BODIES[Action.refer_to_design]) for _ in range(5)
+    ))
+    assert sorted(r.status_code for r in responses) == [200, 412, 412, 412, 412]
+    body = (await client.get(f"{CLAIMS}/{claim['number']}", headers=auth("all"))).json()
+    assert body["version"] == 2
+    assert [e["action"] for e in body["timeline"]] == ["register", "refer_to_design"]
