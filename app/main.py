@@ -1,0 +1,69 @@
+"""The ASGI application: create_app() wires settings, database, middleware, errors and routers."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app.config import Settings, get_settings
+from app.db import create_engine, create_session_factory
+from app.errors import install_error_handlers
+from app.logging_setup import configure_logging
+from app.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from app.routers import admin, catalog, claims, health
+
+DESCRIPTION = """
+Takes in customer claims (рекламации) about the company's products from email, phone and the
+web, and works each one to a formal, signed answer.
+
+**Authorize** with an API key (header `X-API-Key`). A first key comes from the command line:
+`claims create-api-key --role specialist --name me`. Each key carries roles
+(`intake`, `specialist`, `head`, `director`, `design`, `service`, `auditor`, `admin`);
+an endpoint refused for your role answers 403 and names the roles it needs.
+
+Errors are RFC 9457 problem details (`application/problem+json`). Workflow actions need
+`If-Match` with the claim's ETag (its `version`).
+"""
+
+TAGS = [
+    {"name": "claims", "description": "Register, find and read claims; add messages and files."},
+    {"name": "catalog", "description": "Product models and the sold-units registry (warranty data)."},
+    {"name": "admin", "description": "API keys and other operator tasks."},
+    {"name": "health", "description": "Liveness and readiness probes."},
+]
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    engine = create_engine(settings)
+    app.state.engine = engine
+    app.state.session_factory = create_session_factory(engine)
+    try:
+        yield
+    finally:
+        await engine.dispose()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    app = FastAPI(
+        title="Claims service",
+        version="1.0.0",
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+        swagger_ui_parameters={"persistAuthorization": True, "displayRequestDuration": True,
+                               "tryItOutEnabled": True},
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware)
+    for module in (claims, catalog, admin, health):
+        app.include_router(module.router)
+    return app
+
+
+app = create_app()
