@@ -10,7 +10,7 @@ from app.db import create_engine, create_session_factory
 from app.errors import install_error_handlers
 from app.logging_setup import configure_logging
 from app.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
-from app.routers import admin, catalog, claims, health
+from app.routers import admin, catalog, claims, health, workflow
 
 DESCRIPTION = """
 Takes in customer claims (рекламации) about the company's products from email, phone and the
@@ -30,6 +30,7 @@ TAGS = [
     {"name": "catalog", "description": "Product models and the sold-units registry (warranty data)."},
     {"name": "admin", "description": "API keys and other operator tasks."},
     {"name": "health", "description": "Liveness and readiness probes."},
+    *workflow.TAGS,
 ]
 
 
@@ -61,7 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
-    for module in (claims, catalog, admin, health):
+    for module in (claims, catalog, admin, health, workflow):
         app.include_router(module.router)
     return app
 

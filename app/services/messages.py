@@ -7,6 +7,7 @@ from app.models.types import utcnow
 from app.security import Principal
 from app.services.audit import record_event
 from app.services.outbox import enqueue
+from app.services.workflow import resume_on_message
 
 
 def add_message_rows(
@@ -35,6 +36,9 @@ def add_message_rows(
             session, event_type="claim.message_received", claim_id=claim.id,
             data={"number": claim.number, "channel": data.channel},
         )
+    # A customer's answer resumes a claim waiting for it (any channel; no extra SQL).
+    resume_on_message(session, claim=claim, inbound=data.direction == MessageDirection.inbound,
+                      channel=data.channel, actor=actor)
     return message
 
 

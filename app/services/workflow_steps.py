@@ -105,7 +105,7 @@ async def _job(ctx: StepContext, kind: JobKind, status: JobStatus, *, open_in: s
             setattr(job, name, value)
         job.details = details
         job.updated_at = utcnow()
-    await ctx.session.flush([job])
+    await ctx.session.flush()
     return job.id
 
 
@@ -154,7 +154,7 @@ async def refer_to_design(ctx: StepContext, body: ReferralMemo) -> int | None:
     referral = Referral(claim_id=ctx.claim.id, memo=body.memo, urgency=body.urgency,  # type: ignore[arg-type]
                         questions=body.questions, created_by=ctx.principal.name)
     ctx.session.add(referral)
-    await ctx.session.flush([referral])
+    await ctx.session.flush()
     return referral.id
 
 
@@ -182,7 +182,7 @@ async def answer_referral(ctx: StepContext, body: DesignFindingIn) -> int | None
         if referral is not None:
             referral.status = ReferralStatus.answered
             referral.answered_at = utcnow()
-    await ctx.session.flush([finding])
+    await ctx.session.flush()
     return finding.id
 
 
@@ -244,7 +244,7 @@ async def record_inspection_act(ctx: StepContext, body: InspectionActIn) -> int 
     ctx.session.add(act)
     ctx.progress.has_inspection_act = True
     ctx.claim.cost_bearer = body.cost_bearer
-    await ctx.session.flush([act])
+    await ctx.session.flush()
     return act.id
 
 
@@ -300,7 +300,7 @@ async def record_replacement(ctx: StepContext, body: ReplacementIn) -> int | Non
                         owner_name=faulty.owner_name)
         session.add(new_unit)
     _move_warranty(faulty, new_unit, fresh=body.warranty == "fresh", ctx=ctx)
-    await session.flush([new_unit])
+    await session.flush()
     replacement = Replacement(
         claim_id=claim.id,  # type: ignore[arg-type]
         faulty_unit_id=faulty.id,  # type: ignore[arg-type]
@@ -311,7 +311,7 @@ async def record_replacement(ctx: StepContext, body: ReplacementIn) -> int | Non
     )
     session.add(replacement)
     ctx.progress.replacement_recorded = True
-    await session.flush([replacement])
+    await session.flush()
     return replacement.id
 
 
@@ -370,7 +370,7 @@ async def open_dispute(ctx: StepContext, body: DisputeOpened) -> int | None:
         legal_review_requested=body.legal_review_requested, opened_by=ctx.principal.name,
     )
     ctx.session.add(dispute)
-    await ctx.session.flush([dispute])
+    await ctx.session.flush()
     return dispute.id
 
 

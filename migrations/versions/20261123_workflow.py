@@ -8,9 +8,10 @@ Create Date: 2026-11-23 06:00:00
 
 from collections.abc import Sequence
 
-import app.models.types
 import sqlalchemy as sa
 from alembic import op
+
+import app.models.types
 
 revision: str = "workflow"
 down_revision: str | None = "0001_initial"

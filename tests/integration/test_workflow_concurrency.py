@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from app.models.claims import ClaimEvent
+from app.models.claims import Claim
 from app.models.system import OutboxEvent
 from app.models.workflow_records import Referral
 from app.workflow import Action, Role
@@ -44,8 +44,7 @@ async def test_two_different_actions_at_once_one_wins(app, client, auth, new_cla
         assert [e["action"] for e in body["timeline"]] == ["register", winner["action"]]
         async with app.state.session_factory() as session:
             claim_id = (await session.execute(
-                select(ClaimEvent.claim_id).where(ClaimEvent.action == winner["action"])
-                .order_by(ClaimEvent.id.desc()).limit(1))).scalar_one()
+                select(Claim.id).where(Claim.number == claim["number"]))).scalar_one()
         referrals = await _count(app, Referral, claim_id)
         assert referrals == (1 if winner["action"] == "refer_to_design" else 0)
         assert await _count(app, OutboxEvent, claim_id) == 2  # registered + one state change
@@ -61,3 +60,26 @@ async def test_many_identical_requests_at_once_apply_once(app, client, auth, new
     body = (await client.get(f"{CLAIMS}/{claim['number']}", headers=auth("all"))).json()
     assert body["version"] == 2
     assert [e["action"] for e in body["timeline"]] == ["register", "refer_to_design"]
+
+
+async def test_requests_wait_on_the_claim_lock_then_one_wins(app, client, auth, new_claim) -> None:
+    """Hold the claim's row lock (PostgreSQL) or the write lock (SQLite) on another connection:
+    both requests are in flight together and wait; released, exactly one applies."""
+    claim = await new_claim()
+    async with app.state.engine.connect() as conn:
+        tx = await conn.begin()
+        await conn.execute(select(Claim.id).where(Claim.number == claim["number"])
+                           .with_for_update())
+        tasks = [
+            asyncio.create_task(_post(client, auth, claim["number"], Action.refer_to_design,
+                                      BODIES[Action.refer_to_design])),
+            asyncio.create_task(_post(client, auth, claim["number"], Action.request_info,
+                                      BODIES[Action.request_info])),
+        ]
+        await asyncio.sleep(0.5)
+        assert not any(task.done() for task in tasks), "the requests did not wait for the lock"
+        await tx.rollback()
+    responses = await asyncio.gather(*tasks)
+    assert sorted(r.status_code for r in responses) == [200, 412]
+    body = (await client.get(f"{CLAIMS}/{claim['number']}", headers=auth("all"))).json()
+    assert body["version"] == 2 and len(body["timeline"]) == 2
