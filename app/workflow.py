@@ -249,6 +249,19 @@ _DEFECTS = (DefectCause.manufacturing_defect, DefectCause.design_defect, DefectC
             DefectCause.undetermined)
 
 
+def _flag(name: str, attr: str, message: str, *, want: bool = True,
+          request: bool = False) -> Guard:
+    """A guard on a boolean fact: it holds when the fact is `want`."""
+    return Guard(name, message, lambda f: getattr(f, attr) is want,
+                 {attr: want}, {attr: not want}, request)
+
+
+def _is(name: str, attr: str, value: object, message: str, *, request: bool = False) -> Guard:
+    """A guard that holds when a fact has one value."""
+    return Guard(name, message, lambda f: getattr(f, attr) is value,
+                 {attr: value}, {attr: None}, request)
+
+
 class G:
     """The guards, by name."""
 
@@ -263,121 +276,69 @@ class G:
         {"warranty_status": WarrantyStatus.expired},
         {"warranty_status": WarrantyStatus.in_warranty},
     )
-    no_guarantee_yet = Guard(
-        "no_guarantee_yet", "a payment guarantee is already on file",
-        lambda f: not f.payment_guarantee_received,
-        {"payment_guarantee_received": False}, {"payment_guarantee_received": True},
-    )
-    referral_open = Guard(
-        "referral_open", "there is no open referral to the design department",
-        lambda f: f.referral_open, {"referral_open": True}, {"referral_open": False},
-    )
-    no_referral_open = Guard(
-        "no_referral_open", "a referral to the design department is open",
-        lambda f: not f.referral_open, {"referral_open": False}, {"referral_open": True},
-    )
-    cause_misuse = Guard(
-        "cause_misuse", "the cause is misuse",
-        lambda f: f.design_cause is DefectCause.misuse,
-        {"design_cause": DefectCause.misuse}, {"design_cause": None}, from_request=True,
-    )
-    cause_needs_info = Guard(
-        "cause_needs_info", "the design department needs more information",
-        lambda f: f.design_cause is DefectCause.needs_info,
-        {"design_cause": DefectCause.needs_info}, {"design_cause": None}, from_request=True,
-    )
+    no_guarantee_yet = _flag("no_guarantee_yet", "payment_guarantee_received",
+                             "a payment guarantee is already on file", want=False)
+    referral_open = _flag("referral_open", "referral_open",
+                          "there is no open referral to the design department")
+    no_referral_open = _flag("no_referral_open", "referral_open",
+                             "a referral to the design department is open", want=False)
+    cause_misuse = _is("cause_misuse", "design_cause", DefectCause.misuse,
+                       "the cause is misuse", request=True)
+    cause_needs_info = _is("cause_needs_info", "design_cause", DefectCause.needs_info,
+                           "the design department needs more information", request=True)
     cause_defect = Guard(
         "cause_defect", "the cause is a defect, wear or undetermined",
         lambda f: f.design_cause in _DEFECTS,
         {"design_cause": DefectCause.manufacturing_defect}, {"design_cause": None},
         from_request=True,
     )
-    with_recommendations = Guard(
-        "with_recommendations", "recommendations the customer can apply are given",
-        lambda f: f.has_recommendations,
-        {"has_recommendations": True}, {"has_recommendations": False}, from_request=True,
-    )
-    without_recommendations = Guard(
-        "without_recommendations", "no recommendations the customer can apply are given",
-        lambda f: not f.has_recommendations,
-        {"has_recommendations": False}, {"has_recommendations": True}, from_request=True,
-    )
-    remedy_field = Guard(
-        "remedy_field", "the remedy is a field service visit",
-        lambda f: f.remedy_kind is RemedyKind.field_service,
-        {"remedy_kind": RemedyKind.field_service}, {"remedy_kind": None}, from_request=True,
-    )
-    remedy_return = Guard(
-        "remedy_return", "the remedy is a return to the plant",
-        lambda f: f.remedy_kind is RemedyKind.return_to_plant,
-        {"remedy_kind": RemedyKind.return_to_plant}, {"remedy_kind": None}, from_request=True,
-    )
-    visit_scheduled = Guard(
-        "visit_scheduled", "a field visit must be scheduled first",
-        lambda f: f.field_visit_scheduled,
-        {"field_visit_scheduled": True}, {"field_visit_scheduled": False},
-    )
-    outcome_inspected = Guard(
-        "outcome_inspected", "the visit's outcome is an on-site inspection",
-        lambda f: f.field_visit_outcome is FieldVisitOutcome.inspected,
-        {"field_visit_outcome": FieldVisitOutcome.inspected}, {"field_visit_outcome": None},
-        from_request=True,
-    )
-    outcome_needs_return = Guard(
-        "outcome_needs_return", "the visit's outcome is that the unit must go to the plant",
-        lambda f: f.field_visit_outcome is FieldVisitOutcome.needs_return,
-        {"field_visit_outcome": FieldVisitOutcome.needs_return}, {"field_visit_outcome": None},
-        from_request=True,
-    )
-    has_inspection_act = Guard(
-        "has_inspection_act", "an inspection act must be recorded first",
-        lambda f: f.has_inspection_act, {"has_inspection_act": True}, {"has_inspection_act": False},
-    )
-    no_inspection_act = Guard(
-        "no_inspection_act", "an inspection act is already recorded",
-        lambda f: not f.has_inspection_act,
-        {"has_inspection_act": False}, {"has_inspection_act": True},
-    )
+    with_recommendations = _flag("with_recommendations", "has_recommendations",
+                                 "recommendations the customer can apply are given",
+                                 request=True)
+    without_recommendations = _flag("without_recommendations", "has_recommendations",
+                                    "no recommendations the customer can apply are given",
+                                    want=False, request=True)
+    remedy_field = _is("remedy_field", "remedy_kind", RemedyKind.field_service,
+                       "the remedy is a field service visit", request=True)
+    remedy_return = _is("remedy_return", "remedy_kind", RemedyKind.return_to_plant,
+                        "the remedy is a return to the plant", request=True)
+    visit_scheduled = _flag("visit_scheduled", "field_visit_scheduled",
+                            "a field visit must be scheduled first")
+    outcome_inspected = _is("outcome_inspected", "field_visit_outcome",
+                            FieldVisitOutcome.inspected,
+                            "the visit's outcome is an on-site inspection", request=True)
+    outcome_needs_return = _is("outcome_needs_return", "field_visit_outcome",
+                               FieldVisitOutcome.needs_return,
+                               "the visit's outcome is that the unit must go to the plant",
+                               request=True)
+    has_inspection_act = _flag("has_inspection_act", "has_inspection_act",
+                               "an inspection act must be recorded first")
+    no_inspection_act = _flag("no_inspection_act", "has_inspection_act",
+                              "an inspection act is already recorded", want=False)
     cost_bearer_agreed = Guard(
         "cost_bearer_agreed", "who bears the cost must be agreed first (inspection act or dispute)",
         lambda f: f.cost_bearer is not None,
         {"cost_bearer": CostBearer.manufacturer}, {"cost_bearer": None},
     )
-    repair_not_done = Guard(
-        "repair_not_done", "the repair is already recorded as done",
-        lambda f: not f.repair_done, {"repair_done": False}, {"repair_done": True},
+    repair_not_done = _flag("repair_not_done", "repair_done",
+                            "the repair is already recorded as done", want=False)
+    repair_is_done = _flag("repair_is_done", "repair_done",
+                           "the repair must be recorded as done first")
+    replacement_not_recorded = _flag("replacement_not_recorded", "replacement_recorded",
+                                     "the replacement is already recorded", want=False)
+    replacement_is_recorded = _flag(
+        "replacement_is_recorded", "replacement_recorded",
+        "the replacement (faulty and new serial) must be recorded first",
     )
-    repair_is_done = Guard(
-        "repair_is_done", "the repair must be recorded as done first",
-        lambda f: f.repair_done, {"repair_done": True}, {"repair_done": False},
-    )
-    replacement_not_recorded = Guard(
-        "replacement_not_recorded", "the replacement is already recorded",
-        lambda f: not f.replacement_recorded,
-        {"replacement_recorded": False}, {"replacement_recorded": True},
-    )
-    replacement_is_recorded = Guard(
-        "replacement_is_recorded", "the replacement (faulty and new serial) must be recorded first",
-        lambda f: f.replacement_recorded,
-        {"replacement_recorded": True}, {"replacement_recorded": False},
-    )
-    substitute_in = Guard(
-        "substitute_in", "a substitute unit is already lent to the customer",
-        lambda f: not f.substitute_out, {"substitute_out": False}, {"substitute_out": True},
-    )
-    substitute_lent = Guard(
-        "substitute_lent", "no substitute unit is lent to the customer",
-        lambda f: f.substitute_out, {"substitute_out": True}, {"substitute_out": False},
-    )
-    substitute_back = Guard(
-        "substitute_back", "the substitute unit lent to the customer must be returned first",
-        lambda f: not f.substitute_out, {"substitute_out": False}, {"substitute_out": True},
-    )
-    resolution_rejected = Guard(
-        "resolution_rejected", "the resolution is rejected",
-        lambda f: f.resolution is Resolution.rejected,
-        {"resolution": Resolution.rejected}, {"resolution": None}, from_request=True,
-    )
+    substitute_in = _flag("substitute_in", "substitute_out",
+                          "a substitute unit is already lent to the customer", want=False)
+    substitute_lent = _flag("substitute_lent", "substitute_out",
+                            "no substitute unit is lent to the customer")
+    substitute_back = _flag("substitute_back", "substitute_out",
+                            "the substitute unit lent to the customer must be returned first",
+                            want=False)
+    resolution_rejected = _is("resolution_rejected", "resolution", Resolution.rejected,
+                              "the resolution is rejected", request=True)
     resolution_given = Guard(
         "resolution_given", "a resolution other than rejected is given",
         lambda f: f.resolution is not None and f.resolution is not Resolution.rejected,

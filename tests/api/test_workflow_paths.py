@@ -219,6 +219,15 @@ async def test_triage_question_resumes_triage(client, auth, new_claim) -> None:
     assert (await flow.act(A.request_info, SP))["state"] == "awaiting_customer_info"
     result = await flow.act(A.customer_info_received, IN)
     assert result["state"] == "new"
+    # a question the specialist asks during design review resumes the review
+    await flow.act(A.refer_to_design, SP)
+    assert (await flow.act(A.request_info, SP))["state"] == "awaiting_customer_info"
+    response = await client.post(f"{CLAIMS}/{flow.number}/messages", headers=auth(IN),
+                                 json={"direction": "inbound", "channel": "email",
+                                       "body": "Here are the photos."})
+    assert response.status_code == 201
+    claim = await flow.read()
+    assert claim["state"] == "design_review" and claim["version"] == flow.version + 1
 
 
 async def test_unknown_unit_and_recheck_after_registering_it(client, auth, new_claim) -> None:
@@ -251,3 +260,54 @@ async def test_close_reopen_by_head(client, auth, new_claim) -> None:
     assert claim["resolution"] is None and claim["closed_at"] is None
     result = await flow.act(A.close, HD, {"resolution": "rejected", "reason": "Not our product"})
     assert result["letter"] == "rejection"
+
+
+async def test_warranty_by_serial(client, auth) -> None:
+    code, serial = await make_unit(client, auth, sale_date=date(2026, 1, 15), months=12,
+                                   extension=6)
+    response = await client.get(f"/api/v1/warranty/{serial}", headers=auth(Role.auditor))
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["status"], body["model_code"], body["end_date"]) == (
+        "in_warranty", code, "2027-07-14")
+    assert any("extended by contract by 6 months" in r for r in body["reasons"])
+    unknown = (await client.get("/api/v1/warranty/NOPE-1", headers=auth(SP))).json()
+    assert unknown["status"] == "unknown_unit" and unknown["end_date"] is None
+    assert (await client.get(f"/api/v1/warranty/{serial}")).status_code == 401
+
+
+async def test_referral_inbox_oldest_first_with_paging_and_filters(
+    client, auth, new_claim
+) -> None:
+    numbers = []
+    for urgency in ("low", "critical", "low"):
+        flow = Flow(client, auth, await new_claim())
+        await flow.act(A.refer_to_design, SP, {"memo": "Defect described in detail.",
+                                               "urgency": urgency})
+        numbers.append(flow.number)
+    items: list[dict[str, Any]] = []
+    offset: int | None = 0
+    while offset is not None:
+        page = (await client.get("/api/v1/referrals", headers=auth(DS),
+                                 params={"limit": 2, "offset": offset})).json()
+        items += page["items"]
+        offset = page["next_offset"]
+    mine = [r["claim_number"] for r in items if r["claim_number"] in numbers]
+    assert mine == numbers  # oldest first
+    created = [r["created_at"] for r in items]
+    assert created == sorted(created)
+    critical = (await client.get("/api/v1/referrals", headers=auth(DS),
+                                 params={"urgency": "critical", "limit": 200})).json()["items"]
+    assert numbers[1] in [r["claim_number"] for r in critical]
+    assert numbers[0] not in [r["claim_number"] for r in critical]
+    bad = await client.get("/api/v1/referrals", headers=auth(DS), params={"status": "lost"})
+    assert bad.status_code == 422
+
+
+async def test_claim_shows_each_caller_their_own_actions(client, auth, new_claim) -> None:
+    flow = await _flow(client, auth, new_claim)
+    await flow.act(A.refer_to_design, SP)
+    assert (await flow.read(DS))["allowed_actions"] == ["answer_referral"]
+    assert (await flow.read(SV))["allowed_actions"] == []
+    assert (await flow.read(Role.auditor))["allowed_actions"] == []
+    assert "answer_referral" not in (await flow.read(SP))["allowed_actions"]
