@@ -3,6 +3,7 @@
 from collections.abc import AsyncIterator
 
 from sqlalchemy import event
+from sqlalchemy.pool import NullPool
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -11,11 +12,18 @@ from app.config import Settings
 SessionFactory = async_sessionmaker[AsyncSession]
 
 
-def create_engine(settings: Settings) -> AsyncEngine:
+def create_engine(settings: Settings, *, pooled: bool = True) -> AsyncEngine:
+    """`pooled=False` for callers that run each request on a new event loop (a connection
+    belongs to the loop that opened it)."""
     if settings.is_sqlite:
-        engine = create_async_engine(settings.database_url, connect_args={"timeout": 30})
+        engine = create_async_engine(
+            settings.database_url, connect_args={"timeout": 30},
+            **({} if pooled else {"poolclass": NullPool}),
+        )
         _make_sqlite_transactional(engine)
         return engine
+    if not pooled:
+        return create_async_engine(settings.database_url, poolclass=NullPool)
     return create_async_engine(
         settings.database_url,
         pool_size=settings.database_pool_size,

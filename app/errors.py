@@ -94,6 +94,11 @@ async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResp
 
 
 async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    if exc.status_code == 400:
+        # Only the framework raises 400 here: a body that is not JSON, not UTF-8 or broken
+        # multipart. To the caller that is a validation error of the body.
+        return problem(422, "Invalid input", "The body could not be parsed.", "validation-error",
+                       errors=[{"field": "body", "message": str(exc.detail), "type": "parse"}])
     titles = {404: "Not found", 405: "Method not allowed", 413: "Payload too large"}
     response = problem(
         exc.status_code,
@@ -148,7 +153,6 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         428: "If-Match header required",
     }
     return {
-        s: {"description": descriptions.get(s, "Error"), "model": ProblemDetails,
-            "content": {PROBLEM_JSON: {}}}
+        s: {"description": descriptions.get(s, "Error"), "model": ProblemDetails}
         for s in statuses
     }

@@ -2,12 +2,13 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
 from app.config import Settings, get_settings
 from app.db import create_engine, create_session_factory
-from app.errors import install_error_handlers
+from app.errors import PROBLEM_JSON, ProblemDetails, install_error_handlers
 from app.logging_setup import configure_logging
 from app.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from app.routers import admin, catalog, claims, health, workflow
@@ -64,7 +65,39 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestContextMiddleware)
     for module in (claims, catalog, admin, health, workflow):
         app.include_router(module.router)
+    install_problem_openapi(app)
     return app
+
+
+def install_problem_openapi(app: FastAPI) -> None:
+    """Document every error response as what it really is: application/problem+json."""
+    from fastapi.openapi.utils import get_openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                             routes=app.routes, tags=app.openapi_tags)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components["ProblemDetails"] = ProblemDetails.model_json_schema(
+            ref_template="#/components/schemas/{model}")
+        components.update(ProblemDetails.model_json_schema(
+            ref_template="#/components/schemas/{model}").pop("$defs", {}))
+        components["ProblemDetails"].pop("$defs", None)
+        problem_content = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}}
+        for path_item in schema.get("paths", {}).values():
+            for operation in path_item.values():
+                for status_code, response in operation.get("responses", {}).items():
+                    if status_code.isdigit() and int(status_code) >= 400:
+                        response["content"] = problem_content
+                        if status_code == "422":
+                            response["description"] = "Invalid input; `errors` names each field"
+        for unused in ("HTTPValidationError", "ValidationError"):
+            components.pop(unused, None)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 app = create_app()

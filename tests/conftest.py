@@ -100,9 +100,15 @@ async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-async def session(app: Any) -> AsyncIterator[Any]:
-    async with app.state.session_factory() as s:
-        yield s
+def db(app: Any) -> Any:
+    """`await db(select(...))`: rows from a short transaction of its own (on SQLite a held
+    transaction would hold the write lock, see app/db.py)."""
+
+    async def fetch(statement: Any) -> list[Any]:
+        async with app.state.session_factory() as s:
+            return list((await s.execute(statement)).all())
+
+    return fetch
 
 
 @pytest.fixture(scope="session")
@@ -184,3 +190,9 @@ def new_claim(client: httpx.AsyncClient, auth: Any) -> Any:
         return response.json()
 
     return create
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # The fuzzer may revoke any API key it can reach (DELETE /admin/api-keys/{id}), including
+    # the shared test keys: run it after everything else.
+    items.sort(key=lambda item: "test_fuzz" in item.nodeid)

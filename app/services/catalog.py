@@ -144,6 +144,8 @@ async def update_unit(session: AsyncSession, *, serial: str, data: UnitUpdate) -
         raise NotFound(f"Unit {serial} is not in the registry.")
     unit, code = row
     for key, value in data.model_dump(exclude_unset=True).items():
+        if value is None and key == "warranty_extension_months":
+            continue  # null clears the nullable fields; this one has no "unknown"
         setattr(unit, key, value)
     unit.updated_at = utcnow()
     await session.commit()
