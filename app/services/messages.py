@@ -7,7 +7,7 @@ from app.models.types import utcnow
 from app.security import Principal
 from app.services.audit import record_event
 from app.services.outbox import enqueue
-from app.services.workflow import resume_on_message
+from app.services.workflow import lock_if_waiting, resume_on_message
 
 
 def add_message_rows(
@@ -45,6 +45,7 @@ def add_message_rows(
 async def add_message(
     session: AsyncSession, *, claim: Claim, data: MessageCreate, principal: Principal
 ) -> MessageRead:
+    await lock_if_waiting(session, claim)
     message = add_message_rows(session, claim=claim, data=data, actor=principal.name)
     await session.commit()
     return MessageRead.model_validate(message, from_attributes=True)

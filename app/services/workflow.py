@@ -220,13 +220,21 @@ def _record(
     )
 
 
+async def lock_if_waiting(session: AsyncSession, claim: Claim) -> None:
+    """Before adding a message: lock and re-read a claim that waits for the customer, so that
+    the resume cannot overwrite a workflow action committed meanwhile (PostgreSQL; SQLite's
+    BEGIN IMMEDIATE already serialises writers). Costs nothing for other claims."""
+    if claim.state == ClaimState.awaiting_customer_info:
+        await session.refresh(claim, with_for_update=True)
+
+
 def resume_on_message(
     session: AsyncSession, *, claim: Claim, inbound: bool, channel: str, actor: str
 ) -> Transition | None:
     """A customer's message (any channel) resumes a claim waiting for their information.
 
     Synchronous and query-free so that every path that adds a message can call it inside its
-    own transaction: the claim row is all it needs.
+    own transaction: the claim row is all it needs. Call `lock_if_waiting` first.
     """
     if not inbound or claim.state != ClaimState.awaiting_customer_info:
         return None

@@ -83,3 +83,33 @@ async def test_requests_wait_on_the_claim_lock_then_one_wins(app, client, auth, 
     assert sorted(r.status_code for r in responses) == [200, 412]
     body = (await client.get(f"{CLAIMS}/{claim['number']}", headers=auth("all"))).json()
     assert body["version"] == 2 and len(body["timeline"]) == 2
+
+
+async def test_customer_message_and_action_at_once_stay_consistent(client, auth, new_claim) -> None:
+    """A customer's answer (which resumes the claim) racing a staff action on the same claim:
+    whichever commits first, the other sees it; no two states share a version."""
+    for _ in range(3):
+        claim = await new_claim()
+        number = claim["number"]
+        response = await client.post(path(number, Action.request_info),
+                                     json=BODIES[Action.request_info],
+                                     headers=auth(Role.specialist, **{"If-Match": '"1"'}))
+        assert response.status_code == 200
+        close, message = await asyncio.gather(
+            client.post(path(number, Action.close), json=BODIES[Action.close],
+                        headers=auth(Role.specialist, **{"If-Match": '"2"'})),
+            client.post(f"{CLAIMS}/{number}/messages", headers=auth(Role.intake),
+                        json={"direction": "inbound", "channel": "email", "body": "Photos."}),
+        )
+        assert message.status_code == 201
+        body = (await client.get(f"{CLAIMS}/{number}", headers=auth("all"))).json()
+        changes = [e for e in body["timeline"] if e["action"] != "message_added"]
+        if close.status_code == 200:  # closed first: the message does not resume a closed claim
+            assert body["state"] == "closed"
+            assert [e["action"] for e in changes] == ["register", "request_info", "close"]
+        else:  # resumed first: the close carried a stale version
+            assert close.status_code == 412
+            assert body["state"] == "new"
+            assert [e["action"] for e in changes] == ["register", "request_info",
+                                                      "customer_info_received"]
+        assert body["version"] == len(changes)
