@@ -6,13 +6,24 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Response
 
-from app.deps import ExpectedVersion, SessionDep, SettingsDep, etag, get_principal
+from app.deps import AnyPrincipal, ExpectedVersion, SessionDep, SettingsDep, etag, get_principal
 from app.errors import problem_responses
-from app.models.workflow_schemas import BODIES, ActionBody, ActionResult, WorkflowRead
+from app.models.workflow_schemas import (
+    BODIES,
+    ActionBody,
+    ActionResult,
+    ClaimRecords,
+    WorkflowRead,
+)
 from app.routers import referrals, warranty
 from app.security import Principal
 from app.services import workflow
-from app.services.workflow_info import action_path, describe_action, workflow_read
+from app.services.workflow_info import (
+    action_path,
+    claim_records,
+    describe_action,
+    workflow_read,
+)
 from app.workflow import Action
 
 TAGS = [
@@ -60,6 +71,16 @@ def _add_action_endpoint(action: Action, body_model: type[ActionBody]) -> None:
 
 for _action, _body in BODIES.items():
     _add_action_endpoint(_action, _body)
+
+
+@actions.get("/{number}/records", response_model=ClaimRecords, summary="What the workflow recorded",
+             responses=problem_responses(401, 403, 404))
+async def read_records(
+    number: Annotated[str, Path(description="Claim number, e.g. CLM-2026-000123")],
+    principal: AnyPrincipal, session: SessionDep,
+) -> ClaimRecords:
+    """Referrals, design findings, inspection acts, service jobs, replacements and disputes."""
+    return await claim_records(session, number=number)
 
 
 @router.get("/api/v1/workflow", response_model=WorkflowRead, tags=["workflow"],

@@ -1,8 +1,23 @@
 """The machine described for people and clients: paths, OpenAPI texts, GET /api/v1/workflow."""
 
+from dataclasses import asdict
 from functools import cache
+from typing import Any
 
-from app.models.workflow_schemas import ActionInfo, TransitionInfo, WorkflowRead
+from sqlalchemy import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.models.workflow_records import (
+    ClaimProgress,
+    DesignFinding,
+    Dispute,
+    InspectionAct,
+    Referral,
+    Replacement,
+    ServiceJob,
+)
+from app.models.workflow_schemas import ActionInfo, ClaimRecords, TransitionInfo, WorkflowRead
+from app.services.claims import get_claim
 from app.workflow import (
     DESCRIPTIONS,
     FINAL_STATES,
@@ -64,3 +79,29 @@ def workflow_read() -> WorkflowRead:
         actions=actions, transitions=transitions, resolutions=list(Resolution),
         mermaid=mermaid(),
     )
+
+
+async def claim_records(session: AsyncSession, *, number: str) -> ClaimRecords:
+    """Everything the workflow's actions recorded on a claim, oldest first (one query a kind).
+
+    Also the place for the letters to find an inspection act or a design finding to render.
+    """
+    from app.services.workflow import facts_for
+
+    claim = await get_claim(session, number)
+    lists: dict[str, list[Any]] = {}
+    for name, model in (("referrals", Referral), ("design_findings", DesignFinding),
+                        ("inspection_acts", InspectionAct), ("service_jobs", ServiceJob),
+                        ("replacements", Replacement), ("disputes", Dispute)):
+        rows = await session.execute(
+            select(model).where(model.claim_id == claim.id).order_by(model.id)  # type: ignore[attr-defined]
+        )
+        lists[name] = list(rows.scalars().all())
+    progress = await session.get(ClaimProgress, claim.id)
+    facts = {k: v for k, v in asdict(facts_for(claim, progress)).items()
+             if k not in REQUEST_ONLY_FACTS}
+    return ClaimRecords(number=claim.number, state=claim.state, version=claim.version,
+                        facts=facts, **lists)
+
+
+REQUEST_ONLY_FACTS = {"field_visit_outcome", "resolution"}
