@@ -98,7 +98,8 @@ def evaluate_warranty(
         )
     if period_months is None or end is None:
         return WarrantyResult(
-            WarrantyStatus.unknown_unit, start,
+            WarrantyStatus.unknown_unit,
+            start,
             reasons=(*reasons, "The unit's model and so its warranty period are unknown."),
         )
     if start > today:

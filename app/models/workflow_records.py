@@ -80,9 +80,16 @@ class ClaimProgress(SQLModel, table=True):
 
 
 PROGRESS_FLAGS = (
-    "paid_repair_offered", "payment_guarantee_received", "has_recommendations",
-    "field_visit_scheduled", "has_inspection_act", "repair_done", "unit_returned",
-    "replacement_recorded", "replacement_shipped", "substitute_out",
+    "paid_repair_offered",
+    "payment_guarantee_received",
+    "has_recommendations",
+    "field_visit_scheduled",
+    "has_inspection_act",
+    "repair_done",
+    "unit_returned",
+    "replacement_recorded",
+    "replacement_shipped",
+    "substitute_out",
 )
 assert set(PROGRESS_FLAGS) <= set(ClaimFacts.__dataclass_fields__)
 

@@ -40,35 +40,45 @@ class NoteBody(ActionBody):
 
 class CheckWarranty(ActionBody):
     serial_number: str | None = Field(
-        default=None, min_length=1, max_length=64,
+        default=None,
+        min_length=1,
+        max_length=64,
         description="Correct the unit's serial number before checking; defaults to the claim's",
         examples=["PMP200-2025-001234"],
     )
 
 
 class InformationRequest(ActionBody):
-    questions: str = Field(min_length=3, max_length=5000,
-                           description="What the customer should clarify",
-                           examples=["Please send photos of the terminal box and the wiring."])
+    questions: str = Field(
+        min_length=3,
+        max_length=5000,
+        description="What the customer should clarify",
+        examples=["Please send photos of the terminal box and the wiring."],
+    )
     photos_requested: bool = False
 
 
 class CustomerInformation(ActionBody):
-    summary: str | None = Field(default=None, max_length=5000,
-                                description="What the customer answered (when not a message)")
+    summary: str | None = Field(
+        default=None, max_length=5000, description="What the customer answered (when not a message)"
+    )
 
 
 class PaidRepairOffer(ActionBody):
-    estimated_cost: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2,
-                                           examples=["450.00"])
+    estimated_cost: Decimal | None = Field(
+        default=None, ge=0, max_digits=12, decimal_places=2, examples=["450.00"]
+    )
     currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
     note: str | None = NOTE
 
 
 class PaymentGuarantee(ActionBody):
-    guarantee_reference: str = Field(min_length=1, max_length=100,
-                                     description="The customer's payment guarantee letter",
-                                     examples=["GL-2026/117"])
+    guarantee_reference: str = Field(
+        min_length=1,
+        max_length=100,
+        description="The customer's payment guarantee letter",
+        examples=["GL-2026/117"],
+    )
     received_on: date | None = None
     amount: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
     currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
@@ -79,28 +89,39 @@ class PaidRepairDeclined(ActionBody):
 
 
 class ReferralMemo(ActionBody):
-    memo: str = Field(min_length=10, max_length=20000,
-                      description="Detailed description of the defect for the designers",
-                      examples=["PMP-200 s/n 001234 stops after 10 min; motor at 95 °C; "
-                                "installed 2025-04, 380 V supply."])
+    memo: str = Field(
+        min_length=10,
+        max_length=20000,
+        description="Detailed description of the defect for the designers",
+        examples=[
+            "PMP-200 s/n 001234 stops after 10 min; motor at 95 °C; "
+            "installed 2025-04, 380 V supply."
+        ],
+    )
     urgency: Urgency = Field(default=Urgency.normal)
-    questions: str | None = Field(default=None, max_length=5000,
-                                  examples=["Cause? Recommendations for the customer?"])
+    questions: str | None = Field(
+        default=None, max_length=5000, examples=["Cause? Recommendations for the customer?"]
+    )
 
 
 class DesignFindingIn(ActionBody):
     cause: DefectCause = Field(description="`needs_info` asks the customer for more information")
-    analysis: str = Field(min_length=3, max_length=20000, description="The designers' reasoning",
-                          examples=["Supply phase sequence reversed: the motor runs backwards."])
+    analysis: str = Field(
+        min_length=3,
+        max_length=20000,
+        description="The designers' reasoning",
+        examples=["Supply phase sequence reversed: the motor runs backwards."],
+    )
     recommendations: str | None = Field(
-        default=None, max_length=20000,
+        default=None,
+        max_length=20000,
         description="What the customer can do on site; without them a defect goes to remedy",
         examples=["Swap two phases at the terminal box and restart."],
     )
-    suggested_remedy: RemedyKind | None = Field(default=None,
-                                                description="When a remedy is needed")
-    information_needed: str | None = Field(default=None, max_length=5000,
-                                           description="Required when the cause is `needs_info`")
+    suggested_remedy: RemedyKind | None = Field(default=None, description="When a remedy is needed")
+    information_needed: str | None = Field(
+        default=None, max_length=5000, description="Required when the cause is `needs_info`"
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> "DesignFindingIn":
@@ -121,14 +142,16 @@ class CustomerConfirmation(ActionBody):
 
 
 class NotHelped(ActionBody):
-    details: str = Field(min_length=3, max_length=5000,
-                         examples=["Phases swapped as advised; the pump still stops."])
+    details: str = Field(
+        min_length=3, max_length=5000, examples=["Phases swapped as advised; the pump still stops."]
+    )
 
 
 class RemedyDecision(ActionBody):
     kind: RemedyKind
-    instructions: str | None = Field(default=None, max_length=10000,
-                                     description="The designers' instructions for the remedy")
+    instructions: str | None = Field(
+        default=None, max_length=10000, description="The designers' instructions for the remedy"
+    )
 
     def request_facts(self) -> dict[str, Any]:
         return {"remedy_kind": self.kind}
@@ -173,7 +196,8 @@ class InspectionActIn(ActionBody):
     place: str | None = Field(default=None, max_length=300, examples=["Plant, workshop 2"])
     our_participants: list[Participant] = Field(min_length=1, max_length=50)
     customer_participants: list[Participant] = Field(
-        default_factory=list, max_length=50,
+        default_factory=list,
+        max_length=50,
         description="The customer's representatives, when present (usually they are)",
     )
     findings: str = Field(min_length=3, max_length=50000)
@@ -189,8 +213,11 @@ class RepairPlan(ActionBody):
 
 
 class ReplacementOffer(ActionBody):
-    reason: str = Field(min_length=3, max_length=5000,
-                        examples=["The housing is cracked; a repair costs more than a new pump."])
+    reason: str = Field(
+        min_length=3,
+        max_length=5000,
+        examples=["The housing is cracked; a repair costs more than a new pump."],
+    )
 
 
 class RepairReport(ActionBody):
@@ -205,15 +232,17 @@ class UnitReturn(Shipment):
 
 
 class ReplacementIn(ActionBody):
-    faulty_serial: str | None = Field(default=None, min_length=1, max_length=64,
-                                      description="Defaults to the claim's unit")
+    faulty_serial: str | None = Field(
+        default=None, min_length=1, max_length=64, description="Defaults to the claim's unit"
+    )
     replacement_serial: str = Field(min_length=1, max_length=64, examples=["PMP200-2026-000777"])
-    replacement_model_code: str | None = Field(default=None, max_length=64,
-                                               description="Defaults to the faulty unit's model")
+    replacement_model_code: str | None = Field(
+        default=None, max_length=64, description="Defaults to the faulty unit's model"
+    )
     warranty: Literal["transfer", "fresh"] = Field(
         default="transfer",
         description="`transfer`: the new unit keeps the faulty unit's warranty term; "
-                    "`fresh`: a full period from today",
+        "`fresh`: a full period from today",
     )
 
 
@@ -229,8 +258,9 @@ class SubstituteReturn(ActionBody):
 
 
 class DisputeOpened(ActionBody):
-    customer_position: str = Field(min_length=3, max_length=20000,
-                                   examples=["The customer denies wrong connection."])
+    customer_position: str = Field(
+        min_length=3, max_length=20000, examples=["The customer denies wrong connection."]
+    )
     contested_cost_bearer: CostBearer | None = None
     legal_review_requested: bool = False
 
@@ -319,8 +349,9 @@ class ActionResult(BaseModel):
     letter: LetterHint | None = Field(description="The letter this action calls for, if any")
     resolution: Resolution | None
     allowed_actions: list[Action] = Field(description="What you may do next")
-    record_id: int | None = Field(default=None,
-                                  description="The row the action created (referral, act, job…)")
+    record_id: int | None = Field(
+        default=None, description="The row the action created (referral, act, job…)"
+    )
 
 
 class WarrantyRead(BaseModel):
@@ -434,8 +465,9 @@ class InspectionActRecord(_Record):
 
 class ServiceJobRecord(_Record):
     id: int
-    kind: str = Field(examples=["repair"], description="field_visit, return_to_plant, repair, "
-                      "substitute_loan")
+    kind: str = Field(
+        examples=["repair"], description="field_visit, return_to_plant, repair, substitute_loan"
+    )
     status: str
     planned_on: date | None
     done_on: date | None

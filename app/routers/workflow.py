@@ -27,9 +27,12 @@ from app.services.workflow_info import (
 from app.workflow import Action
 
 TAGS = [
-    {"name": "workflow", "description": "The claim's process: one endpoint per action. Each needs "
-     "`If-Match` with the claim's ETag; the claim's `allowed_actions` lists what you may do now. "
-     "`GET /api/v1/workflow` returns the whole machine and its diagram."},
+    {
+        "name": "workflow",
+        "description": "The claim's process: one endpoint per action. Each needs "
+        "`If-Match` with the claim's ETag; the claim's `allowed_actions` lists what you may do now. "
+        "`GET /api/v1/workflow` returns the whole machine and its diagram.",
+    },
     {"name": "warranty", "description": "Warranty status of a unit by serial number."},
     {"name": "referrals", "description": "The design department's inbox of referral memos."},
 ]
@@ -54,17 +57,26 @@ def _add_action_endpoint(action: Action, body_model: type[ActionBody]) -> None:
         body: body_model = body_param,  # type: ignore[valid-type,assignment]
     ) -> ActionResult:
         result = await workflow.take_action(
-            session, number=number, action=action, body=body or body_model(),
-            expected_version=version, principal=principal, settings=settings,
+            session,
+            number=number,
+            action=action,
+            body=body or body_model(),
+            expected_version=version,
+            principal=principal,
+            settings=settings,
         )
         response.headers["ETag"] = etag(result.version)
         return result
 
     endpoint.__name__ = f"{action.value}_endpoint"
     actions.add_api_route(
-        action_path(action).removeprefix("/api/v1/claims"), endpoint, methods=["POST"],
-        response_model=ActionResult, summary=describe_action(action)[0],
-        description=describe_action(action)[1], operation_id=f"claim_{action.value}",
+        action_path(action).removeprefix("/api/v1/claims"),
+        endpoint,
+        methods=["POST"],
+        response_model=ActionResult,
+        summary=describe_action(action)[0],
+        description=describe_action(action)[1],
+        operation_id=f"claim_{action.value}",
         responses=ACTION_RESPONSES,
     )
 
@@ -73,18 +85,28 @@ for _action, _body in BODIES.items():
     _add_action_endpoint(_action, _body)
 
 
-@actions.get("/{number}/records", response_model=ClaimRecords, summary="What the workflow recorded",
-             responses=problem_responses(401, 403, 404))
+@actions.get(
+    "/{number}/records",
+    response_model=ClaimRecords,
+    summary="What the workflow recorded",
+    responses=problem_responses(401, 403, 404),
+)
 async def read_records(
     number: Annotated[str, Path(description="Claim number, e.g. CLM-2026-000123")],
-    principal: AnyPrincipal, session: SessionDep,
+    principal: AnyPrincipal,
+    session: SessionDep,
 ) -> ClaimRecords:
     """Referrals, design findings, inspection acts, service jobs, replacements and disputes."""
     return await claim_records(session, number=number)
 
 
-@router.get("/api/v1/workflow", response_model=WorkflowRead, tags=["workflow"],
-            summary="The claim state machine", responses=problem_responses(401))
+@router.get(
+    "/api/v1/workflow",
+    response_model=WorkflowRead,
+    tags=["workflow"],
+    summary="The claim state machine",
+    responses=problem_responses(401),
+)
 async def read_workflow(principal: Caller) -> Any:
     """States, actions (with roles, guards and letters), transitions and a Mermaid diagram."""
     return workflow_read()

@@ -44,8 +44,13 @@ def add_message_rows(
             data={"number": claim.number, "channel": data.channel},
         )
     # A customer's answer resumes a claim waiting for it (any channel; no extra SQL).
-    resume_on_message(session, claim=claim, inbound=data.direction == MessageDirection.inbound,
-                      channel=data.channel, actor=actor)
+    resume_on_message(
+        session,
+        claim=claim,
+        inbound=data.direction == MessageDirection.inbound,
+        channel=data.channel,
+        actor=actor,
+    )
     return message
 
 

@@ -38,10 +38,18 @@ async def list_referrals(
     answer = action_path(Action.answer_referral)
     items = [
         ReferralRead(
-            id=ref.id, claim_number=claim.number, claim_state=claim.state,
-            claim_version=claim.version, memo=ref.memo, urgency=ref.urgency,
-            questions=ref.questions, status=ref.status, created_by=ref.created_by,
-            created_at=ref.created_at, answered_at=ref.answered_at, model_code=code,
+            id=ref.id,
+            claim_number=claim.number,
+            claim_state=claim.state,
+            claim_version=claim.version,
+            memo=ref.memo,
+            urgency=ref.urgency,
+            questions=ref.questions,
+            status=ref.status,
+            created_by=ref.created_by,
+            created_at=ref.created_at,
+            answered_at=ref.answered_at,
+            model_code=code,
             serial_number=serial or claim.reported_serial,
             defect_description=claim.defect_description,
             answer_path=answer.replace("{number}", claim.number),

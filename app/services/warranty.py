@@ -41,9 +41,7 @@ def assess_at_registration(
     store_on_claim(claim, evaluate_unit(unit, model, on=received_on, serial=claim.reported_serial))
 
 
-async def find_unit(
-    session: AsyncSession, serial: str
-) -> tuple[Unit | None, ProductModel | None]:
+async def find_unit(session: AsyncSession, serial: str) -> tuple[Unit | None, ProductModel | None]:
     row = (
         await session.execute(
             select(Unit, ProductModel)

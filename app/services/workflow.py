@@ -147,8 +147,15 @@ async def take_action(
         raise to_domain_error(exc) from None
 
     ctx = StepContext(
-        session, claim, bundle.unit, bundle.model, progress, principal, transition,
-        today=today(settings), received_on=local_date(claim.received_at, settings),
+        session,
+        claim,
+        bundle.unit,
+        bundle.model,
+        progress,
+        principal,
+        transition,
+        today=today(settings),
+        received_on=local_date(claim.received_at, settings),
     )
     record_id = await STEPS[action](ctx, body)
     await _move(session, claim, progress, transition)
@@ -197,16 +204,26 @@ async def _move(
 
 
 def _record(
-    session: AsyncSession, *, claim: Claim, transition: Transition, actor: str,
+    session: AsyncSession,
+    *,
+    claim: Claim,
+    transition: Transition,
+    actor: str,
     payload: dict[str, Any],
 ) -> None:
     record_event(
-        session, claim=claim, actor=actor, action=transition.action.value,
-        from_state=transition.from_state.value, to_state=transition.to_state.value,
+        session,
+        claim=claim,
+        actor=actor,
+        action=transition.action.value,
+        from_state=transition.from_state.value,
+        to_state=transition.to_state.value,
         payload=payload,
     )
     enqueue(
-        session, event_type=STATE_CHANGED, claim_id=claim.id,
+        session,
+        event_type=STATE_CHANGED,
+        claim_id=claim.id,
         data={
             "number": claim.number,
             "action": transition.action.value,
@@ -246,6 +263,11 @@ def resume_on_message(
     claim.state = transition.to_state
     claim.version += 1
     claim.updated_at = utcnow()
-    _record(session, claim=claim, transition=transition, actor=actor,
-            payload={"trigger": "customer_message", "channel": channel})
+    _record(
+        session,
+        claim=claim,
+        transition=transition,
+        actor=actor,
+        payload={"trigger": "customer_message", "channel": channel},
+    )
     return transition

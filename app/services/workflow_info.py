@@ -62,21 +62,37 @@ def workflow_read() -> WorkflowRead:
         rules = [r for r in RULES if r.action is action]
         sources = list(dict.fromkeys(s for r in rules for s in r.sources))
         targets = list(dict.fromkeys(r.target(s) for r in rules for s in r.sources))
-        actions.append(ActionInfo(
-            name=action, path=action_path(action), description=DESCRIPTIONS[action],
-            roles=sorted({role for r in rules for role in r.roles}),
-            from_states=sources, leads_to=targets,
-            letters=list(dict.fromkeys(r.letter for r in rules if r.letter)),
-            guards=list(dict.fromkeys(g.name for r in rules for g in r.guards)),
-        ))
+        actions.append(
+            ActionInfo(
+                name=action,
+                path=action_path(action),
+                description=DESCRIPTIONS[action],
+                roles=sorted({role for r in rules for role in r.roles}),
+                from_states=sources,
+                leads_to=targets,
+                letters=list(dict.fromkeys(r.letter for r in rules if r.letter)),
+                guards=list(dict.fromkeys(g.name for r in rules for g in r.guards)),
+            )
+        )
     transitions = [
-        TransitionInfo(action=r.action, from_state=s, to_state=r.target(s),
-                       roles=sorted(r.roles), guards=[g.name for g in r.guards], letter=r.letter)
-        for r in RULES for s in r.sources
+        TransitionInfo(
+            action=r.action,
+            from_state=s,
+            to_state=r.target(s),
+            roles=sorted(r.roles),
+            guards=[g.name for g in r.guards],
+            letter=r.letter,
+        )
+        for r in RULES
+        for s in r.sources
     ]
     return WorkflowRead(
-        states=list(ClaimState), final_states=sorted(FINAL_STATES), roles=list(Role),
-        actions=actions, transitions=transitions, resolutions=list(Resolution),
+        states=list(ClaimState),
+        final_states=sorted(FINAL_STATES),
+        roles=list(Role),
+        actions=actions,
+        transitions=transitions,
+        resolutions=list(Resolution),
         mermaid=mermaid(),
     )
 
@@ -90,18 +106,25 @@ async def claim_records(session: AsyncSession, *, number: str) -> ClaimRecords:
 
     claim = await get_claim(session, number)
     lists: dict[str, list[Any]] = {}
-    for name, model in (("referrals", Referral), ("design_findings", DesignFinding),
-                        ("inspection_acts", InspectionAct), ("service_jobs", ServiceJob),
-                        ("replacements", Replacement), ("disputes", Dispute)):
+    for name, model in (
+        ("referrals", Referral),
+        ("design_findings", DesignFinding),
+        ("inspection_acts", InspectionAct),
+        ("service_jobs", ServiceJob),
+        ("replacements", Replacement),
+        ("disputes", Dispute),
+    ):
         rows = await session.execute(
             select(model).where(model.claim_id == claim.id).order_by(model.id)  # type: ignore[attr-defined]
         )
         lists[name] = list(rows.scalars().all())
     progress = await session.get(ClaimProgress, claim.id)
-    facts = {k: v for k, v in asdict(facts_for(claim, progress)).items()
-             if k not in REQUEST_ONLY_FACTS}
-    return ClaimRecords(number=claim.number, state=claim.state, version=claim.version,
-                        facts=facts, **lists)
+    facts = {
+        k: v for k, v in asdict(facts_for(claim, progress)).items() if k not in REQUEST_ONLY_FACTS
+    }
+    return ClaimRecords(
+        number=claim.number, state=claim.state, version=claim.version, facts=facts, **lists
+    )
 
 
 REQUEST_ONLY_FACTS = {"field_visit_outcome", "resolution"}

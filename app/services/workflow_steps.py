@@ -67,10 +67,18 @@ async def _nothing(ctx: StepContext, body: ActionBody) -> int | None:
     return None
 
 
-for _action in (Action.customer_info_received, Action.decline_paid_repair,
-                Action.confirm_resolved, Action.report_not_helped, Action.offer_replacement,
-                Action.request_withdrawal, Action.remind_withdrawal, Action.withdrawal_received,
-                Action.close, Action.reopen):
+for _action in (
+    Action.customer_info_received,
+    Action.decline_paid_repair,
+    Action.confirm_resolved,
+    Action.report_not_helped,
+    Action.offer_replacement,
+    Action.request_withdrawal,
+    Action.remind_withdrawal,
+    Action.withdrawal_received,
+    Action.close,
+    Action.reopen,
+):
     STEPS[_action] = _nothing
 
 
@@ -86,14 +94,20 @@ async def _latest_job(session: AsyncSession, claim_id: int, kind: JobKind) -> Se
 
 
 def _new_job(ctx: StepContext, kind: JobKind, status: JobStatus, **values: Any) -> ServiceJob:
-    job = ServiceJob(claim_id=ctx.claim.id, kind=kind, status=status,  # type: ignore[arg-type]
-                     created_by=ctx.principal.name, **values)
+    job = ServiceJob(
+        claim_id=ctx.claim.id,
+        kind=kind,
+        status=status,  # type: ignore[arg-type]
+        created_by=ctx.principal.name,
+        **values,
+    )
     ctx.session.add(job)
     return job
 
 
-async def _job(ctx: StepContext, kind: JobKind, status: JobStatus, *, open_in: set[str],
-               **values: Any) -> int | None:
+async def _job(
+    ctx: StepContext, kind: JobKind, status: JobStatus, *, open_in: set[str], **values: Any
+) -> int | None:
     """Update the claim's latest job of `kind` if its status is in `open_in`, else start one."""
     job = await _latest_job(ctx.session, ctx.claim.id, kind)  # type: ignore[arg-type]
     if job is None or job.status not in open_in:
@@ -151,8 +165,13 @@ async def accept_paid_repair(ctx: StepContext, body: PaymentGuarantee) -> int | 
 
 @step(Action.refer_to_design)
 async def refer_to_design(ctx: StepContext, body: ReferralMemo) -> int | None:
-    referral = Referral(claim_id=ctx.claim.id, memo=body.memo, urgency=body.urgency,  # type: ignore[arg-type]
-                        questions=body.questions, created_by=ctx.principal.name)
+    referral = Referral(
+        claim_id=ctx.claim.id,
+        memo=body.memo,
+        urgency=body.urgency,  # type: ignore[arg-type]
+        questions=body.questions,
+        created_by=ctx.principal.name,
+    )
     ctx.session.add(referral)
     await ctx.session.flush()
     return referral.id
@@ -171,8 +190,11 @@ async def answer_referral(ctx: StepContext, body: DesignFindingIn) -> int | None
     finding = DesignFinding(
         claim_id=ctx.claim.id,  # type: ignore[arg-type]
         referral_id=referral.id if referral else None,
-        cause=body.cause, analysis=body.analysis, recommendations=body.recommendations,
-        suggested_remedy=body.suggested_remedy, information_needed=body.information_needed,
+        cause=body.cause,
+        analysis=body.analysis,
+        recommendations=body.recommendations,
+        suggested_remedy=body.suggested_remedy,
+        information_needed=body.information_needed,
         author=ctx.principal.name,
     )
     ctx.session.add(finding)
@@ -190,8 +212,13 @@ async def answer_referral(ctx: StepContext, body: DesignFindingIn) -> int | None
 async def choose_remedy(ctx: StepContext, body: RemedyDecision) -> int | None:
     ctx.progress.remedy_kind = body.kind
     if body.kind is RemedyKind.return_to_plant:
-        return await _job(ctx, JobKind.return_to_plant, JobStatus.awaiting_unit, open_in=set(),
-                          details={"instructions": body.instructions})
+        return await _job(
+            ctx,
+            JobKind.return_to_plant,
+            JobStatus.awaiting_unit,
+            open_in=set(),
+            details={"instructions": body.instructions},
+        )
     return None
 
 
@@ -199,7 +226,10 @@ async def choose_remedy(ctx: StepContext, body: RemedyDecision) -> int | None:
 async def schedule_field_visit(ctx: StepContext, body: FieldVisitSchedule) -> int | None:
     ctx.progress.field_visit_scheduled = True
     return await _job(
-        ctx, JobKind.field_visit, JobStatus.scheduled, open_in={JobStatus.scheduled},
+        ctx,
+        JobKind.field_visit,
+        JobStatus.scheduled,
+        open_in={JobStatus.scheduled},
         planned_on=body.visit_date,
         details={"technicians": body.technicians, "site_address": body.site_address},
     )
@@ -207,9 +237,15 @@ async def schedule_field_visit(ctx: StepContext, body: FieldVisitSchedule) -> in
 
 @step(Action.field_visit_done)
 async def field_visit_done(ctx: StepContext, body: FieldVisitReport) -> int | None:
-    job_id = await _job(ctx, JobKind.field_visit, JobStatus.done, open_in={JobStatus.scheduled},
-                        done_on=body.visited_on, outcome=body.outcome,
-                        details={"report": body.report})
+    job_id = await _job(
+        ctx,
+        JobKind.field_visit,
+        JobStatus.done,
+        open_in={JobStatus.scheduled},
+        done_on=body.visited_on,
+        outcome=body.outcome,
+        details={"report": body.report},
+    )
     if body.outcome is FieldVisitOutcome.needs_return:
         ctx.progress.remedy_kind = RemedyKind.return_to_plant
         await _job(ctx, JobKind.return_to_plant, JobStatus.awaiting_unit, open_in=set())
@@ -218,27 +254,41 @@ async def field_visit_done(ctx: StepContext, body: FieldVisitReport) -> int | No
 
 @step(Action.return_shipped)
 async def return_shipped(ctx: StepContext, body: Shipment) -> int | None:
-    return await _job(ctx, JobKind.return_to_plant, JobStatus.shipped,
-                      open_in={JobStatus.awaiting_unit, JobStatus.shipped},
-                      planned_on=body.shipped_on, carrier=body.carrier,
-                      tracking_number=body.tracking_number)
+    return await _job(
+        ctx,
+        JobKind.return_to_plant,
+        JobStatus.shipped,
+        open_in={JobStatus.awaiting_unit, JobStatus.shipped},
+        planned_on=body.shipped_on,
+        carrier=body.carrier,
+        tracking_number=body.tracking_number,
+    )
 
 
 @step(Action.unit_received)
 async def unit_received(ctx: StepContext, body: UnitReceipt) -> int | None:
-    return await _job(ctx, JobKind.return_to_plant, JobStatus.received,
-                      open_in={JobStatus.awaiting_unit, JobStatus.shipped},
-                      done_on=body.received_on, details={"condition": body.condition})
+    return await _job(
+        ctx,
+        JobKind.return_to_plant,
+        JobStatus.received,
+        open_in={JobStatus.awaiting_unit, JobStatus.shipped},
+        done_on=body.received_on,
+        details={"condition": body.condition},
+    )
 
 
 @step(Action.record_inspection_act)
 async def record_inspection_act(ctx: StepContext, body: InspectionActIn) -> int | None:
     act = InspectionAct(
         claim_id=ctx.claim.id,  # type: ignore[arg-type]
-        act_number=body.act_number, inspected_on=body.inspected_on, place=body.place,
+        act_number=body.act_number,
+        inspected_on=body.inspected_on,
+        place=body.place,
         our_participants=[p.model_dump() for p in body.our_participants],
         customer_participants=[p.model_dump() for p in body.customer_participants],
-        findings=body.findings, culpability=body.culpability, cost_bearer=body.cost_bearer,
+        findings=body.findings,
+        culpability=body.culpability,
+        cost_bearer=body.cost_bearer,
         author=ctx.principal.name,
     )
     ctx.session.add(act)
@@ -250,25 +300,43 @@ async def record_inspection_act(ctx: StepContext, body: InspectionActIn) -> int 
 
 @step(Action.plan_repair)
 async def plan_repair(ctx: StepContext, body: RepairPlan) -> int | None:
-    return await _job(ctx, JobKind.repair, JobStatus.planned, open_in={JobStatus.planned},
-                      planned_on=body.planned_completion, cost=body.estimated_cost,
-                      details={"steps": body.steps, "location": body.location})
+    return await _job(
+        ctx,
+        JobKind.repair,
+        JobStatus.planned,
+        open_in={JobStatus.planned},
+        planned_on=body.planned_completion,
+        cost=body.estimated_cost,
+        details={"steps": body.steps, "location": body.location},
+    )
 
 
 @step(Action.repair_done)
 async def repair_done(ctx: StepContext, body: RepairReport) -> int | None:
     ctx.progress.repair_done = True
-    return await _job(ctx, JobKind.repair, JobStatus.done, open_in={JobStatus.planned},
-                      done_on=body.completed_on, cost=body.cost,
-                      details={"work_done": body.work_done, "parts_replaced": body.parts_replaced})
+    return await _job(
+        ctx,
+        JobKind.repair,
+        JobStatus.done,
+        open_in={JobStatus.planned},
+        done_on=body.completed_on,
+        cost=body.cost,
+        details={"work_done": body.work_done, "parts_replaced": body.parts_replaced},
+    )
 
 
 @step(Action.return_unit)
 async def return_unit(ctx: StepContext, body: Shipment) -> int | None:
     ctx.progress.unit_returned = True
-    return await _job(ctx, JobKind.repair, JobStatus.returned, open_in={JobStatus.done},
-                      carrier=body.carrier, tracking_number=body.tracking_number,
-                      details={"returned_on": body.shipped_on.isoformat()})
+    return await _job(
+        ctx,
+        JobKind.repair,
+        JobStatus.returned,
+        open_in={JobStatus.done},
+        carrier=body.carrier,
+        tracking_number=body.tracking_number,
+        details={"returned_on": body.shipped_on.isoformat()},
+    )
 
 
 @step(Action.record_replacement)
@@ -278,26 +346,40 @@ async def record_replacement(ctx: StepContext, body: ReplacementIn) -> int | Non
     if body.faulty_serial and (faulty is None or faulty.serial_number != body.faulty_serial):
         faulty, faulty_model = await find_unit(session, body.faulty_serial)
         if faulty is None:
-            raise InvalidInput(f"No unit is registered under serial {body.faulty_serial}.",
-                               errors=[{"field": "body.faulty_serial", "message": "unknown unit",
-                                        "type": "value_error"}])
+            raise InvalidInput(
+                f"No unit is registered under serial {body.faulty_serial}.",
+                errors=[
+                    {
+                        "field": "body.faulty_serial",
+                        "message": "unknown unit",
+                        "type": "value_error",
+                    }
+                ],
+            )
     if faulty is None:
-        raise Conflict("The claim's unit is not registered: give faulty_serial, or register the "
-                       "unit and run check-warranty first.")
+        raise Conflict(
+            "The claim's unit is not registered: give faulty_serial, or register the "
+            "unit and run check-warranty first."
+        )
     if body.replacement_serial == faulty.serial_number:
         raise InvalidInput("The replacement must be another unit than the faulty one.")
     model = faulty_model
     if body.replacement_model_code:
-        model = (await session.execute(
-            select(ProductModel).where(ProductModel.code == body.replacement_model_code)
-        )).scalar_one_or_none()
+        model = (
+            await session.execute(
+                select(ProductModel).where(ProductModel.code == body.replacement_model_code)
+            )
+        ).scalar_one_or_none()
         if model is None:
             raise InvalidInput(f"Unknown product model {body.replacement_model_code}.")
     assert model is not None and model.id is not None
     new_unit, _ = await find_unit(session, body.replacement_serial)
     if new_unit is None:
-        new_unit = Unit(serial_number=body.replacement_serial, product_model_id=model.id,
-                        owner_name=faulty.owner_name)
+        new_unit = Unit(
+            serial_number=body.replacement_serial,
+            product_model_id=model.id,
+            owner_name=faulty.owner_name,
+        )
         session.add(new_unit)
     _move_warranty(faulty, new_unit, fresh=body.warranty == "fresh", ctx=ctx)
     await session.flush()
@@ -306,7 +388,8 @@ async def record_replacement(ctx: StepContext, body: ReplacementIn) -> int | Non
         faulty_unit_id=faulty.id,  # type: ignore[arg-type]
         faulty_serial=faulty.serial_number,
         replacement_unit_id=new_unit.id,  # type: ignore[arg-type]
-        replacement_serial=new_unit.serial_number, warranty_mode=body.warranty,
+        replacement_serial=new_unit.serial_number,
+        warranty_mode=body.warranty,
         created_by=ctx.principal.name,
     )
     session.add(replacement)
@@ -336,8 +419,10 @@ def _move_warranty(faulty: Unit, new_unit: Unit, *, fresh: bool, ctx: StepContex
 async def ship_replacement(ctx: StepContext, body: Shipment) -> int | None:
     replacement = (
         await ctx.session.execute(
-            select(Replacement).where(Replacement.claim_id == ctx.claim.id)
-            .order_by(Replacement.id.desc()).limit(1)  # type: ignore[union-attr]
+            select(Replacement)
+            .where(Replacement.claim_id == ctx.claim.id)
+            .order_by(Replacement.id.desc())
+            .limit(1)  # type: ignore[union-attr]
         )
     ).scalar_one()
     replacement.shipped_on = body.shipped_on
@@ -349,16 +434,28 @@ async def ship_replacement(ctx: StepContext, body: Shipment) -> int | None:
 @step(Action.lend_substitute)
 async def lend_substitute(ctx: StepContext, body: SubstituteLoan) -> int | None:
     ctx.progress.substitute_out = True
-    return await _job(ctx, JobKind.substitute_loan, JobStatus.lent, open_in=set(),
-                      serial_number=body.substitute_serial, planned_on=body.expected_return,
-                      details={"lent_on": body.lent_on.isoformat()})
+    return await _job(
+        ctx,
+        JobKind.substitute_loan,
+        JobStatus.lent,
+        open_in=set(),
+        serial_number=body.substitute_serial,
+        planned_on=body.expected_return,
+        details={"lent_on": body.lent_on.isoformat()},
+    )
 
 
 @step(Action.substitute_returned)
 async def substitute_returned(ctx: StepContext, body: SubstituteReturn) -> int | None:
     ctx.progress.substitute_out = False
-    return await _job(ctx, JobKind.substitute_loan, JobStatus.returned, open_in={JobStatus.lent},
-                      done_on=body.returned_on, details={"condition": body.condition})
+    return await _job(
+        ctx,
+        JobKind.substitute_loan,
+        JobStatus.returned,
+        open_in={JobStatus.lent},
+        done_on=body.returned_on,
+        details={"condition": body.condition},
+    )
 
 
 @step(Action.open_dispute)
@@ -367,7 +464,8 @@ async def open_dispute(ctx: StepContext, body: DisputeOpened) -> int | None:
         claim_id=ctx.claim.id,  # type: ignore[arg-type]
         customer_position=body.customer_position,
         contested_cost_bearer=body.contested_cost_bearer or ctx.claim.cost_bearer,
-        legal_review_requested=body.legal_review_requested, opened_by=ctx.principal.name,
+        legal_review_requested=body.legal_review_requested,
+        opened_by=ctx.principal.name,
     )
     ctx.session.add(dispute)
     await ctx.session.flush()
@@ -378,14 +476,17 @@ async def open_dispute(ctx: StepContext, body: DisputeOpened) -> int | None:
 async def settle_dispute(ctx: StepContext, body: DisputeSettlement) -> int | None:
     dispute = (
         await ctx.session.execute(
-            select(Dispute).where(Dispute.claim_id == ctx.claim.id, Dispute.settled_at.is_(None))  # type: ignore[union-attr]
-            .order_by(Dispute.id.desc()).limit(1)  # type: ignore[union-attr]
+            select(Dispute)
+            .where(Dispute.claim_id == ctx.claim.id, Dispute.settled_at.is_(None))  # type: ignore[union-attr]
+            .order_by(Dispute.id.desc())
+            .limit(1)  # type: ignore[union-attr]
         )
     ).scalar_one()
     dispute.outcome, dispute.cost_bearer = body.outcome, body.cost_bearer
     dispute.legal_review = body.legal_review
-    dispute.expertise = (body.independent_expertise.model_dump()
-                         if body.independent_expertise else None)
+    dispute.expertise = (
+        body.independent_expertise.model_dump() if body.independent_expertise else None
+    )
     dispute.settled_by, dispute.settled_at = ctx.principal.name, utcnow()
     ctx.claim.cost_bearer = body.cost_bearer
     return dispute.id

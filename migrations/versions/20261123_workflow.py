@@ -161,6 +161,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("disputes", "replacements", "service_jobs", "inspection_acts",
-                  "design_findings", "referrals", "claim_progress"):
+    for table in (
+        "disputes",
+        "replacements",
+        "service_jobs",
+        "inspection_acts",
+        "design_findings",
+        "referrals",
+        "claim_progress",
+    ):
         op.drop_table(table)

@@ -25,19 +25,25 @@ async def test_misuse_explained_and_confirmed(client, auth, new_claim) -> None:
     flow = await _flow(client, auth, new_claim)
     claim = await flow.read()
     assert claim["warranty_status"] == "in_warranty"
-    assert claim["allowed_actions"] == ["check_warranty", "request_info", "refer_to_design",
-                                        "close"]
+    assert claim["allowed_actions"] == [
+        "check_warranty",
+        "request_info",
+        "refer_to_design",
+        "close",
+    ]
     result = await flow.act(A.refer_to_design, SP)
     assert (result["state"], result["letter"]) == ("design_review", "design_memo")
     assert result["allowed_actions"] == ["check_warranty", "request_info", "close"]
     result = await flow.act(A.answer_referral, DS)
-    assert (result["state"], result["letter"]) == ("awaiting_customer_confirmation",
-                                                   "explanation")
+    assert (result["state"], result["letter"]) == ("awaiting_customer_confirmation", "explanation")
     await flow.act(A.confirm_resolved, SP)
     await flow.act(A.remind_withdrawal, SP)
     result = await flow.act(A.withdrawal_received, SP)
     assert (result["state"], result["resolution"], result["letter"]) == (
-        "closed", "explained", "closure")
+        "closed",
+        "explained",
+        "closure",
+    )
     claim = await flow.read()
     assert claim["defect_cause"] == "misuse" and claim["resolution"] == "explained"
     assert claim["closed_at"] is not None
@@ -48,23 +54,38 @@ async def test_misuse_explained_and_confirmed(client, auth, new_claim) -> None:
 async def test_recommendations_that_helped(client, auth, new_claim) -> None:
     flow = await _flow(client, auth, new_claim)
     await flow.act(A.refer_to_design, SP)
-    result = await flow.act(A.answer_referral, DS, {
-        "cause": "design_defect", "analysis": "Start relay undersized.",
-        "recommendations": "Set the start delay to 5 s."})
+    result = await flow.act(
+        A.answer_referral,
+        DS,
+        {
+            "cause": "design_defect",
+            "analysis": "Start relay undersized.",
+            "recommendations": "Set the start delay to 5 s.",
+        },
+    )
     assert result["letter"] == "recommendations"
     await flow.act(A.confirm_resolved, SP)
     await flow.act(A.request_withdrawal, SP, expect=409)  # only from `returned`
-    result = await flow.act(A.withdrawal_received, SP, {"received_on": date.today().isoformat(),
-                                                       "document_reference": "W-1"})
+    result = await flow.act(
+        A.withdrawal_received,
+        SP,
+        {"received_on": date.today().isoformat(), "document_reference": "W-1"},
+    )
     assert result["resolution"] == "fixed_by_recommendations"
 
 
 async def test_not_helped_return_inspect_repair_return_withdraw(client, auth, new_claim) -> None:
     flow = await _flow(client, auth, new_claim)
     await flow.act(A.refer_to_design, SP)
-    await flow.act(A.answer_referral, DS, {
-        "cause": "manufacturing_defect", "analysis": "Possible winding fault.",
-        "recommendations": "Check the supply voltage under load."})
+    await flow.act(
+        A.answer_referral,
+        DS,
+        {
+            "cause": "manufacturing_defect",
+            "analysis": "Possible winding fault.",
+            "recommendations": "Check the supply voltage under load.",
+        },
+    )
     result = await flow.act(A.report_not_helped, SP)
     assert result["state"] == "remedy"
     result = await flow.act(A.choose_remedy, SP, {"kind": "return_to_plant"})
@@ -100,8 +121,9 @@ async def test_field_visit_then_repair_impossible_then_replacement(client, auth,
     before = (await client.get(f"/api/v1/warranty/{faulty}", headers=auth(SP))).json()
     assert before["status"] == "in_warranty"
     await flow.act(A.refer_to_design, SP)
-    result = await flow.act(A.answer_referral, DS, {"cause": "undetermined",
-                                                   "analysis": "Needs inspection on site."})
+    result = await flow.act(
+        A.answer_referral, DS, {"cause": "undetermined", "analysis": "Needs inspection on site."}
+    )
     assert result["state"] == "remedy" and result["letter"] is None
     result = await flow.act(A.choose_remedy, HD, {"kind": "field_service"})
     assert (result["state"], result["letter"]) == ("field_service", "service_visit")
@@ -134,8 +156,10 @@ async def test_out_of_warranty_paid_repair_declined(client, auth, new_claim) -> 
     assert any("Expired" in r for r in claim["warranty_reasons"])
     assert "offer_paid_repair" in claim["allowed_actions"]
     result = await flow.act(A.offer_paid_repair, SP)
-    assert (result["state"], result["letter"]) == ("awaiting_payment_guarantee",
-                                                   "paid_repair_offer")
+    assert (result["state"], result["letter"]) == (
+        "awaiting_payment_guarantee",
+        "paid_repair_offer",
+    )
     result = await flow.act(A.decline_paid_repair, SP)
     assert (result["state"], result["resolution"]) == ("closed", "declined_paid_repair")
 
@@ -143,8 +167,13 @@ async def test_out_of_warranty_paid_repair_declined(client, auth, new_claim) -> 
 async def test_paid_repair_accepted_returns_to_triage_with_customer_paying(
     client, auth, new_claim
 ) -> None:
-    flow = await _flow(client, auth, new_claim, sale_date=date(2025, 1, 1),
-                       void_reason="Stored outdoors in the rain")
+    flow = await _flow(
+        client,
+        auth,
+        new_claim,
+        sale_date=date(2025, 1, 1),
+        void_reason="Stored outdoors in the rain",
+    )
     assert (await flow.read())["warranty_status"] == "void"
     await flow.act(A.offer_paid_repair, SP)
     result = await flow.act(A.accept_paid_repair, SP)
@@ -162,10 +191,16 @@ async def test_cost_bearer_disputed_then_settled(client, auth, new_claim) -> Non
     await flow.act(A.record_inspection_act, SV, act)
     assert (await flow.act(A.open_dispute, SP))["state"] == "disputed"
     await flow.act(A.settle_dispute, SP, expect=403)  # the head decides
-    result = await flow.act(A.settle_dispute, HD, {
-        "outcome": "Independent expertise found a casting defect.", "cost_bearer": "manufacturer",
-        "legal_review": "No grounds to charge the customer.",
-        "independent_expertise": {"organisation": "TÜV", "conclusion": "Casting porosity"}})
+    result = await flow.act(
+        A.settle_dispute,
+        HD,
+        {
+            "outcome": "Independent expertise found a casting defect.",
+            "cost_bearer": "manufacturer",
+            "legal_review": "No grounds to charge the customer.",
+            "independent_expertise": {"organisation": "TÜV", "conclusion": "Casting porosity"},
+        },
+    )
     assert result["state"] == "inspection"
     claim = await flow.read()
     assert claim["cost_bearer"] == "manufacturer"
@@ -176,41 +211,55 @@ async def test_design_asks_for_info_and_a_customer_message_resumes_review(
     client, auth, new_claim
 ) -> None:
     flow = await _flow(client, auth, new_claim)
-    await flow.act(A.refer_to_design, SP, {"memo": "Noise at start, see description.",
-                                           "urgency": "critical"})
+    await flow.act(
+        A.refer_to_design, SP, {"memo": "Noise at start, see description.", "urgency": "critical"}
+    )
     inbox = (await client.get("/api/v1/referrals", headers=auth(DS))).json()["items"]
     mine = [r for r in inbox if r["claim_number"] == flow.number]
     assert len(mine) == 1 and mine[0]["urgency"] == "critical"
     assert mine[0]["claim_version"] == flow.version
     assert mine[0]["answer_path"].endswith(f"{flow.number}/answer-referral")
-    result = await flow.act(A.answer_referral, DS, {
-        "cause": "needs_info", "analysis": "Cannot tell.", "information_needed": "A video."})
-    assert (result["state"], result["letter"]) == ("awaiting_customer_info",
-                                                   "information_request")
-    waiting = (await client.get("/api/v1/referrals", headers=auth(DS),
-                                params={"state": "awaiting_customer_info"})).json()["items"]
+    result = await flow.act(
+        A.answer_referral,
+        DS,
+        {"cause": "needs_info", "analysis": "Cannot tell.", "information_needed": "A video."},
+    )
+    assert (result["state"], result["letter"]) == ("awaiting_customer_info", "information_request")
+    waiting = (
+        await client.get(
+            "/api/v1/referrals", headers=auth(DS), params={"state": "awaiting_customer_info"}
+        )
+    ).json()["items"]
     assert flow.number in [r["claim_number"] for r in waiting]
     # a staff note does not resume; the customer's message (any channel) does
-    response = await client.post(f"{CLAIMS}/{flow.number}/messages", headers=auth(SP),
-                                 json={"direction": "outbound", "channel": "email",
-                                       "body": "Please send a video."})
+    response = await client.post(
+        f"{CLAIMS}/{flow.number}/messages",
+        headers=auth(SP),
+        json={"direction": "outbound", "channel": "email", "body": "Please send a video."},
+    )
     assert response.status_code == 201
     assert (await flow.read())["state"] == "awaiting_customer_info"
-    response = await client.post(f"{CLAIMS}/{flow.number}/messages", headers=auth(IN),
-                                 json={"direction": "inbound", "channel": "phone",
-                                       "body": "Video sent by email."})
+    response = await client.post(
+        f"{CLAIMS}/{flow.number}/messages",
+        headers=auth(IN),
+        json={"direction": "inbound", "channel": "phone", "body": "Video sent by email."},
+    )
     assert response.status_code == 201
     claim = await flow.read()
     assert claim["state"] == "design_review"
     assert claim["timeline"][-1]["action"] == "customer_info_received"
     flow.version = claim["version"]
-    result = await flow.act(A.answer_referral, DS, {"cause": "misuse", "analysis": "Wired wrong.",
-                                                   "recommendations": "Rewire."})
+    result = await flow.act(
+        A.answer_referral,
+        DS,
+        {"cause": "misuse", "analysis": "Wired wrong.", "recommendations": "Rewire."},
+    )
     assert result["state"] == "awaiting_customer_confirmation"
     open_now = (await client.get("/api/v1/referrals", headers=auth(DS))).json()["items"]
     assert flow.number not in [r["claim_number"] for r in open_now]
-    answered = (await client.get("/api/v1/referrals", headers=auth(DS),
-                                 params={"status": "answered"})).json()["items"]
+    answered = (
+        await client.get("/api/v1/referrals", headers=auth(DS), params={"status": "answered"})
+    ).json()["items"]
     assert flow.number in [r["claim_number"] for r in answered]
 
 
@@ -222,9 +271,11 @@ async def test_triage_question_resumes_triage(client, auth, new_claim) -> None:
     # a question the specialist asks during design review resumes the review
     await flow.act(A.refer_to_design, SP)
     assert (await flow.act(A.request_info, SP))["state"] == "awaiting_customer_info"
-    response = await client.post(f"{CLAIMS}/{flow.number}/messages", headers=auth(IN),
-                                 json={"direction": "inbound", "channel": "email",
-                                       "body": "Here are the photos."})
+    response = await client.post(
+        f"{CLAIMS}/{flow.number}/messages",
+        headers=auth(IN),
+        json={"direction": "inbound", "channel": "email", "body": "Here are the photos."},
+    )
     assert response.status_code == 201
     claim = await flow.read()
     assert claim["state"] == "design_review" and claim["version"] == flow.version + 1
@@ -232,8 +283,9 @@ async def test_triage_question_resumes_triage(client, auth, new_claim) -> None:
 
 async def test_unknown_unit_and_recheck_after_registering_it(client, auth, new_claim) -> None:
     serial = unique("LATE")
-    flow = Flow(client, auth, await new_claim(product={"model_name": "Pump",
-                                                       "serial_number": serial}))
+    flow = Flow(
+        client, auth, await new_claim(product={"model_name": "Pump", "serial_number": serial})
+    )
     claim = await flow.read()
     assert claim["warranty_status"] == "unknown_unit"
     assert serial in claim["warranty_reasons"][0]
@@ -247,8 +299,7 @@ async def test_unknown_unit_and_recheck_after_registering_it(client, auth, new_c
 
 async def test_close_reopen_by_head(client, auth, new_claim) -> None:
     flow = Flow(client, auth, await new_claim())
-    problem = await flow.act(A.close, SP, {"resolution": "repaired", "reason": "done"},
-                             expect=409)
+    problem = await flow.act(A.close, SP, {"resolution": "repaired", "reason": "done"}, expect=409)
     assert "unit returned" in problem["detail"]
     result = await flow.act(A.close, SP, {"resolution": "duplicate", "reason": "Same as before"})
     assert result["resolution"] == "duplicate" and result["letter"] == "closure"
@@ -263,41 +314,50 @@ async def test_close_reopen_by_head(client, auth, new_claim) -> None:
 
 
 async def test_warranty_by_serial(client, auth) -> None:
-    code, serial = await make_unit(client, auth, sale_date=date(2026, 1, 15), months=12,
-                                   extension=6)
+    code, serial = await make_unit(
+        client, auth, sale_date=date(2026, 1, 15), months=12, extension=6
+    )
     response = await client.get(f"/api/v1/warranty/{serial}", headers=auth(Role.auditor))
     assert response.status_code == 200
     body = response.json()
     assert (body["status"], body["model_code"], body["end_date"]) == (
-        "in_warranty", code, "2027-07-14")
+        "in_warranty",
+        code,
+        "2027-07-14",
+    )
     assert any("extended by contract by 6 months" in r for r in body["reasons"])
     unknown = (await client.get("/api/v1/warranty/NOPE-1", headers=auth(SP))).json()
     assert unknown["status"] == "unknown_unit" and unknown["end_date"] is None
     assert (await client.get(f"/api/v1/warranty/{serial}")).status_code == 401
 
 
-async def test_referral_inbox_oldest_first_with_paging_and_filters(
-    client, auth, new_claim
-) -> None:
+async def test_referral_inbox_oldest_first_with_paging_and_filters(client, auth, new_claim) -> None:
     numbers = []
     for urgency in ("low", "critical", "low"):
         flow = Flow(client, auth, await new_claim())
-        await flow.act(A.refer_to_design, SP, {"memo": "Defect described in detail.",
-                                               "urgency": urgency})
+        await flow.act(
+            A.refer_to_design, SP, {"memo": "Defect described in detail.", "urgency": urgency}
+        )
         numbers.append(flow.number)
     items: list[dict[str, Any]] = []
     offset: int | None = 0
     while offset is not None:
-        page = (await client.get("/api/v1/referrals", headers=auth(DS),
-                                 params={"limit": 2, "offset": offset})).json()
+        page = (
+            await client.get(
+                "/api/v1/referrals", headers=auth(DS), params={"limit": 2, "offset": offset}
+            )
+        ).json()
         items += page["items"]
         offset = page["next_offset"]
     mine = [r["claim_number"] for r in items if r["claim_number"] in numbers]
     assert mine == numbers  # oldest first
     created = [r["created_at"] for r in items]
     assert created == sorted(created)
-    critical = (await client.get("/api/v1/referrals", headers=auth(DS),
-                                 params={"urgency": "critical", "limit": 200})).json()["items"]
+    critical = (
+        await client.get(
+            "/api/v1/referrals", headers=auth(DS), params={"urgency": "critical", "limit": 200}
+        )
+    ).json()["items"]
     assert numbers[1] in [r["claim_number"] for r in critical]
     assert numbers[0] not in [r["claim_number"] for r in critical]
     bad = await client.get("/api/v1/referrals", headers=auth(DS), params={"status": "lost"})

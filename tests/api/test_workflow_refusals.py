@@ -42,8 +42,11 @@ async def test_action_from_a_state_that_does_not_allow_it_is_409(
     client, auth, claims_by_state, state: ClaimState, action: Action
 ) -> None:
     claim = claims_by_state[state]
-    response = await client.post(path(claim["number"], action), json=BODIES[action],
-                                 headers=_headers(auth, "all", claim["version"]))
+    response = await client.post(
+        path(claim["number"], action),
+        json=BODIES[action],
+        headers=_headers(auth, "all", claim["version"]),
+    )
     assert response.status_code == 409, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
     problem = response.json()
@@ -58,8 +61,11 @@ async def test_action_for_a_role_that_may_not_take_it_is_403(
     client, auth, claims_by_state, action: Action, role: Role
 ) -> None:
     claim = claims_by_state[ClaimState.new]
-    response = await client.post(path(claim["number"], action), json=BODIES[action],
-                                 headers=_headers(auth, role, claim["version"]))
+    response = await client.post(
+        path(claim["number"], action),
+        json=BODIES[action],
+        headers=_headers(auth, role, claim["version"]),
+    )
     assert response.status_code == 403, response.text
     problem = response.json()
     assert problem["required_roles"] == sorted(ACTION_ROLES[action])
@@ -82,14 +88,18 @@ async def test_if_match_is_required_and_must_be_current(client, auth, new_claim)
     response = await client.post(url, json=body, headers=_headers(auth, Role.specialist, 7))
     assert response.status_code == 412
     assert response.json()["current_version"] == 1
-    response = await client.post(url, json=body,
-                                 headers=auth(Role.specialist, **{"If-Match": "W/\"1\""}))
+    response = await client.post(
+        url, json=body, headers=auth(Role.specialist, **{"If-Match": 'W/"1"'})
+    )
     assert response.status_code == 200, response.text
 
 
 async def test_unknown_claim_is_404(client, auth) -> None:
-    response = await client.post(path("CLM-1999-999999", Action.close), json=BODIES[Action.close],
-                                 headers=_headers(auth, Role.specialist, 1))
+    response = await client.post(
+        path("CLM-1999-999999", Action.close),
+        json=BODIES[Action.close],
+        headers=_headers(auth, Role.specialist, 1),
+    )
     assert response.status_code == 404
 
 
@@ -101,10 +111,16 @@ async def test_unknown_claim_is_404(client, auth) -> None:
         (Action.answer_referral, {"cause": "gremlins", "analysis": "x x"}, "body.cause"),
         (Action.answer_referral, {"cause": "needs_info", "analysis": "x x"}, "body"),
         (Action.close, {"resolution": "withdrawn"}, "body.reason"),
-        (Action.close, {"resolution": "withdrawn", "reason": "ok ok", "resolutoin": 1},
-         "body.resolutoin"),
-        (Action.record_inspection_act, {**BODIES[Action.record_inspection_act],
-                                        "our_participants": []}, "body.our_participants"),
+        (
+            Action.close,
+            {"resolution": "withdrawn", "reason": "ok ok", "resolutoin": 1},
+            "body.resolutoin",
+        ),
+        (
+            Action.record_inspection_act,
+            {**BODIES[Action.record_inspection_act], "our_participants": []},
+            "body.our_participants",
+        ),
         (Action.reopen, None, "body"),
     ],
 )
@@ -112,30 +128,35 @@ async def test_invalid_bodies_are_422_naming_the_field(
     client, auth, new_claim, action: Action, body: Any, field: str
 ) -> None:
     claim = await new_claim()
-    response = await client.post(path(claim["number"], action), json=body,
-                                 headers=_headers(auth, "all", 1))
+    response = await client.post(
+        path(claim["number"], action), json=body, headers=_headers(auth, "all", 1)
+    )
     assert response.status_code == 422, response.text
     assert field in [e["field"] for e in response.json()["errors"]]
 
 
 async def test_optional_bodies_may_be_omitted(client, auth, new_claim) -> None:
     claim = await new_claim()
-    response = await client.post(path(claim["number"], Action.check_warranty),
-                                 headers=_headers(auth, Role.specialist, 1))
+    response = await client.post(
+        path(claim["number"], Action.check_warranty), headers=_headers(auth, Role.specialist, 1)
+    )
     assert response.status_code == 200, response.text
     assert response.json()["version"] == 2
 
 
 async def test_guard_failure_is_409_with_reasons(client, auth, new_claim) -> None:
     claim = await new_claim()
-    response = await client.post(path(claim["number"], Action.offer_paid_repair),
-                                 json=BODIES[Action.offer_paid_repair],
-                                 headers=_headers(auth, Role.specialist, 1))
+    response = await client.post(
+        path(claim["number"], Action.offer_paid_repair),
+        json=BODIES[Action.offer_paid_repair],
+        headers=_headers(auth, Role.specialist, 1),
+    )
     assert response.status_code == 409
     problem = response.json()
     assert problem["type"].endswith("/action-precondition-failed")
     assert problem["reasons"] == [
-        "paid repair is offered only when the warranty has expired or is void"]
+        "paid repair is offered only when the warranty has expired or is void"
+    ]
 
 
 async def test_workflow_machine_and_diagram(client, auth) -> None:
@@ -166,21 +187,41 @@ async def test_action_writes_audit_event_and_outbox_row(app, client, auth, new_c
     from app.models.system import OutboxEvent
 
     claim = await new_claim()
-    response = await client.post(path(claim["number"], Action.refer_to_design),
-                                 json=BODIES[Action.refer_to_design],
-                                 headers=_headers(auth, Role.specialist, 1))
+    response = await client.post(
+        path(claim["number"], Action.refer_to_design),
+        json=BODIES[Action.refer_to_design],
+        headers=_headers(auth, Role.specialist, 1),
+    )
     assert response.status_code == 200
     body = (await client.get(f"{CLAIMS}/{claim['number']}", headers=auth(Role.auditor))).json()
     event = body["timeline"][-1]
     assert (event["action"], event["from_state"], event["to_state"]) == (
-        "refer_to_design", "new", "design_review")
+        "refer_to_design",
+        "new",
+        "design_review",
+    )
     assert event["payload"]["letter"] == "design_memo"
     assert event["payload"]["body"]["urgency"] == "high"
     async with app.state.session_factory() as session:
-        rows = (await session.execute(
-            select(OutboxEvent).where(OutboxEvent.type == "claim.state_changed")
-        )).scalars().all()
+        rows = (
+            (
+                await session.execute(
+                    select(OutboxEvent).where(OutboxEvent.type == "claim.state_changed")
+                )
+            )
+            .scalars()
+            .all()
+        )
     mine = [r.payload for r in rows if r.payload["number"] == claim["number"]]
-    assert mine == [{"number": claim["number"], "action": "refer_to_design", "from_state": "new",
-                     "to_state": "design_review", "version": 2, "letter": "design_memo",
-                     "resolution": None, "actor": "test-specialist"}]
+    assert mine == [
+        {
+            "number": claim["number"],
+            "action": "refer_to_design",
+            "from_state": "new",
+            "to_state": "design_review",
+            "version": 2,
+            "letter": "design_memo",
+            "resolution": None,
+            "actor": "test-specialist",
+        }
+    ]

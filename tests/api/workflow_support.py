@@ -24,22 +24,32 @@ BODIES: dict[Action, dict[str, Any]] = {
     Action.offer_paid_repair: {"estimated_cost": "450.00", "currency": "EUR"},
     Action.accept_paid_repair: {"guarantee_reference": "GL-2026/117", "amount": "450.00"},
     Action.decline_paid_repair: {"reason": "Too expensive"},
-    Action.refer_to_design: {"memo": "Pump stops after ten minutes; motor overheats.",
-                             "urgency": "high"},
-    Action.answer_referral: {"cause": "misuse", "analysis": "Phases reversed.",
-                             "recommendations": "Swap two phases."},
+    Action.refer_to_design: {
+        "memo": "Pump stops after ten minutes; motor overheats.",
+        "urgency": "high",
+    },
+    Action.answer_referral: {
+        "cause": "misuse",
+        "analysis": "Phases reversed.",
+        "recommendations": "Swap two phases.",
+    },
     Action.confirm_resolved: {"how": "phone"},
     Action.report_not_helped: {"details": "Still stops."},
     Action.choose_remedy: {"kind": "return_to_plant"},
     Action.schedule_field_visit: {"visit_date": TODAY, "technicians": ["A. Ozols"]},
-    Action.field_visit_done: {"visited_on": TODAY, "outcome": "inspected",
-                              "report": "Bearing worn."},
+    Action.field_visit_done: {
+        "visited_on": TODAY,
+        "outcome": "inspected",
+        "report": "Bearing worn.",
+    },
     Action.return_shipped: {"shipped_on": TODAY, "carrier": "DHL", "tracking_number": "1Z"},
     Action.unit_received: {"received_on": TODAY},
     Action.record_inspection_act: {
-        "inspected_on": TODAY, "our_participants": [{"name": "I. Petrov"}],
+        "inspected_on": TODAY,
+        "our_participants": [{"name": "I. Petrov"}],
         "customer_participants": [{"name": "J. Bērziņš", "position": "chief engineer"}],
-        "findings": "Stator winding burnt.", "culpability": "manufacturer",
+        "findings": "Stator winding burnt.",
+        "culpability": "manufacturer",
         "cost_bearer": "manufacturer",
     },
     Action.plan_repair: {"steps": ["Rewind the stator"], "location": "plant"},
@@ -68,11 +78,18 @@ class Flow:
         self.number: str = claim["number"]
         self.version: int = claim["version"]
 
-    async def act(self, action: Action, role: Role | str, body: dict[str, Any] | None = None,
-                  *, expect: int = 200) -> dict[str, Any]:
+    async def act(
+        self,
+        action: Action,
+        role: Role | str,
+        body: dict[str, Any] | None = None,
+        *,
+        expect: int = 200,
+    ) -> dict[str, Any]:
         payload = BODIES[action] if body is None else body
         response = await self.client.post(
-            path(self.number, action), json=payload,
+            path(self.number, action),
+            json=payload,
             headers=self.auth(role, **{"If-Match": f'"{self.version}"'}),
         )
         assert response.status_code == expect, (action, response.text)
@@ -89,16 +106,25 @@ class Flow:
 
 
 async def make_unit(
-    client: httpx.AsyncClient, auth: Any, *, sale_date: date | None = None, months: int = 24,
-    void_reason: str | None = None, extension: int = 0,
+    client: httpx.AsyncClient,
+    auth: Any,
+    *,
+    sale_date: date | None = None,
+    months: int = 24,
+    void_reason: str | None = None,
+    extension: int = 0,
 ) -> tuple[str, str]:
     """A product model and a sold unit of it; returns (model code, serial)."""
     code, serial = unique("M"), unique("SN")
-    response = await client.post("/api/v1/product-models", headers=auth(Role.admin),
-                                 json={"code": code, "name": "Pump", "warranty_months": months})
+    response = await client.post(
+        "/api/v1/product-models",
+        headers=auth(Role.admin),
+        json={"code": code, "name": "Pump", "warranty_months": months},
+    )
     assert response.status_code == 201, response.text
     unit: dict[str, Any] = {
-        "serial_number": serial, "model_code": code,
+        "serial_number": serial,
+        "model_code": code,
         "sale_date": (sale_date or date.today() - timedelta(days=100)).isoformat(),
         "warranty_extension_months": extension,
     }

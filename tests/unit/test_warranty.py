@@ -28,8 +28,9 @@ def test_end_date_is_the_last_covered_day() -> None:
 
 
 def test_in_warranty_from_sale_date_inclusive_of_last_day() -> None:
-    result = evaluate_warranty(today=date(2026, 3, 14), sale_date=date(2025, 3, 15),
-                               period_months=12)
+    result = evaluate_warranty(
+        today=date(2026, 3, 14), sale_date=date(2025, 3, 15), period_months=12
+    )
     assert result.status is WarrantyStatus.in_warranty and result.covered
     assert result.start_date == date(2025, 3, 15) and result.end_date == date(2026, 3, 14)
     assert any("sale date 2025-03-15" in r for r in result.reasons)
@@ -37,15 +38,20 @@ def test_in_warranty_from_sale_date_inclusive_of_last_day() -> None:
 
 
 def test_expired_the_day_after() -> None:
-    result = evaluate_warranty(today=date(2026, 3, 15), sale_date=date(2025, 3, 15),
-                               period_months=12)
+    result = evaluate_warranty(
+        today=date(2026, 3, 15), sale_date=date(2025, 3, 15), period_months=12
+    )
     assert result.status is WarrantyStatus.expired and not result.covered
     assert any("Expired 1 day(s)" in r for r in result.reasons)
 
 
 def test_commissioning_date_takes_precedence_over_sale() -> None:
-    result = evaluate_warranty(today=TODAY, sale_date=date(2024, 1, 10),
-                               commissioning_date=date(2025, 1, 10), period_months=24)
+    result = evaluate_warranty(
+        today=TODAY,
+        sale_date=date(2024, 1, 10),
+        commissioning_date=date(2025, 1, 10),
+        period_months=24,
+    )
     assert result.status is WarrantyStatus.in_warranty
     assert result.start_date == date(2025, 1, 10) and result.end_date == date(2027, 1, 9)
     assert any("commissioning" in r for r in result.reasons)
@@ -53,8 +59,9 @@ def test_commissioning_date_takes_precedence_over_sale() -> None:
 
 def test_contract_extension_adds_months() -> None:
     base = evaluate_warranty(today=TODAY, sale_date=date(2024, 6, 1), period_months=24)
-    extended = evaluate_warranty(today=TODAY, sale_date=date(2024, 6, 1), period_months=24,
-                                 extension_months=12)
+    extended = evaluate_warranty(
+        today=TODAY, sale_date=date(2024, 6, 1), period_months=24, extension_months=12
+    )
     assert base.status is WarrantyStatus.expired and base.end_date == date(2026, 5, 31)
     assert extended.end_date == date(2027, 5, 31)
     assert extended.status is WarrantyStatus.in_warranty
@@ -62,8 +69,12 @@ def test_contract_extension_adds_months() -> None:
 
 
 def test_void_wins_over_an_open_period() -> None:
-    result = evaluate_warranty(today=TODAY, sale_date=date(2026, 1, 1), period_months=24,
-                               void_reason="Stored outdoors in the rain for a year")
+    result = evaluate_warranty(
+        today=TODAY,
+        sale_date=date(2026, 1, 1),
+        period_months=24,
+        void_reason="Stored outdoors in the rain for a year",
+    )
     assert result.status is WarrantyStatus.void
     assert result.void_reason == "Stored outdoors in the rain for a year"
     assert result.end_date == date(2027, 12, 31)
@@ -71,8 +82,9 @@ def test_void_wins_over_an_open_period() -> None:
 
 
 def test_blank_void_reason_does_not_void() -> None:
-    result = evaluate_warranty(today=TODAY, sale_date=date(2026, 1, 1), period_months=24,
-                               void_reason="   ")
+    result = evaluate_warranty(
+        today=TODAY, sale_date=date(2026, 1, 1), period_months=24, void_reason="   "
+    )
     assert result.status is WarrantyStatus.in_warranty and result.void_reason is None
 
 
@@ -100,5 +112,6 @@ def test_future_start_is_covered_with_a_note() -> None:
 
 def test_negative_months_are_refused() -> None:
     with pytest.raises(ValueError):
-        evaluate_warranty(today=TODAY, sale_date=date(2026, 1, 1), period_months=12,
-                          extension_months=-1)
+        evaluate_warranty(
+            today=TODAY, sale_date=date(2026, 1, 1), period_months=12, extension_months=-1
+        )

@@ -88,15 +88,13 @@ def test_every_state_action_role(state: ClaimState, action: Action, role: Role) 
 
 
 GUARD_CASES = [
-    (rule, source, guard)
-    for rule in RULES
-    for source in rule.sources
-    for guard in rule.guards
+    (rule, source, guard) for rule in RULES for source in rule.sources for guard in rule.guards
 ]
 
 
 @pytest.mark.parametrize(
-    ("rule", "source", "guard"), GUARD_CASES,
+    ("rule", "source", "guard"),
+    GUARD_CASES,
     ids=[f"{r.action}-{s}-{g.name}" for r, s, g in GUARD_CASES],
 )
 def test_each_guard_refuses_when_it_fails(rule: Rule, source: ClaimState, guard) -> None:
@@ -186,8 +184,11 @@ EFFECTS: dict[Action, dict[str, object]] = {
 REQUEST_ONLY = {"remedy_kind": None, "field_visit_outcome": None, "resolution": None}
 
 
-def walk(steps: list[tuple[Action, Role, dict[str, object]]], start: ClaimState = S.new,
-         facts: ClaimFacts | None = None) -> tuple[ClaimState, ClaimFacts, list[LetterHint]]:
+def walk(
+    steps: list[tuple[Action, Role, dict[str, object]]],
+    start: ClaimState = S.new,
+    facts: ClaimFacts | None = None,
+) -> tuple[ClaimState, ClaimFacts, list[LetterHint]]:
     """Apply `steps`, each with what its request carries, then record the action's effects."""
     facts = facts or ClaimFacts(warranty_status=WarrantyStatus.in_warranty)
     state, letters = start, []
@@ -207,63 +208,82 @@ SP, HD, DS, SV = Role.specialist, Role.head, Role.design, Role.service
 
 
 def test_misuse_explained_and_confirmed() -> None:
-    state, facts, letters = walk([
-        (A.refer_to_design, SP, {}),
-        (A.answer_referral, DS, {"design_cause": DefectCause.misuse}),
-        (A.confirm_resolved, SP, {}),
-        (A.remind_withdrawal, SP, {}),
-        (A.withdrawal_received, SP, {}),
-    ])
+    state, facts, letters = walk(
+        [
+            (A.refer_to_design, SP, {}),
+            (A.answer_referral, DS, {"design_cause": DefectCause.misuse}),
+            (A.confirm_resolved, SP, {}),
+            (A.remind_withdrawal, SP, {}),
+            (A.withdrawal_received, SP, {}),
+        ]
+    )
     assert state is S.closed
-    assert letters == [LetterHint.design_memo, LetterHint.explanation,
-                       LetterHint.withdrawal_request, LetterHint.withdrawal_request,
-                       LetterHint.closure]
+    assert letters == [
+        LetterHint.design_memo,
+        LetterHint.explanation,
+        LetterHint.withdrawal_request,
+        LetterHint.withdrawal_request,
+        LetterHint.closure,
+    ]
     assert suggested_resolution(facts) is Resolution.explained
 
 
 def test_recommendations_did_not_help_return_inspect_repair_close() -> None:
-    state, facts, letters = walk([
-        (A.refer_to_design, SP, {}),
-        (A.answer_referral, DS, {"design_cause": DefectCause.manufacturing_defect,
-                                 "has_recommendations": True}),
-        (A.report_not_helped, SP, {}),
-        (A.choose_remedy, SP, {"remedy_kind": RemedyKind.return_to_plant}),
-        (A.return_shipped, SV, {}),
-        (A.unit_received, SV, {}),
-        (A.lend_substitute, SV, {}),
-        (A.record_inspection_act, SV, {"cost_bearer": CostBearer.manufacturer}),
-        (A.plan_repair, SP, {}),
-        (A.repair_done, SV, {}),
-        (A.return_unit, SV, {}),
-        (A.request_withdrawal, SP, {}),
-    ])
+    state, facts, letters = walk(
+        [
+            (A.refer_to_design, SP, {}),
+            (
+                A.answer_referral,
+                DS,
+                {"design_cause": DefectCause.manufacturing_defect, "has_recommendations": True},
+            ),
+            (A.report_not_helped, SP, {}),
+            (A.choose_remedy, SP, {"remedy_kind": RemedyKind.return_to_plant}),
+            (A.return_shipped, SV, {}),
+            (A.unit_received, SV, {}),
+            (A.lend_substitute, SV, {}),
+            (A.record_inspection_act, SV, {"cost_bearer": CostBearer.manufacturer}),
+            (A.plan_repair, SP, {}),
+            (A.repair_done, SV, {}),
+            (A.return_unit, SV, {}),
+            (A.request_withdrawal, SP, {}),
+        ]
+    )
     assert state is S.awaiting_withdrawal
     with pytest.raises(GuardFailed, match="substitute unit"):
         apply(state, A.withdrawal_received, {SP}, facts)
-    state, facts, _ = walk([(A.substitute_returned, SV, {}),
-                            (A.withdrawal_received, SP, {})], state, facts)
+    state, facts, _ = walk(
+        [(A.substitute_returned, SV, {}), (A.withdrawal_received, SP, {})], state, facts
+    )
     assert state is S.closed
     assert LetterHint.inspection_act in letters and LetterHint.repair_completed in letters
-    assert apply(S.awaiting_withdrawal, A.withdrawal_received, {SP}, facts).resolution \
+    assert (
+        apply(S.awaiting_withdrawal, A.withdrawal_received, {SP}, facts).resolution
         is Resolution.repaired
+    )
 
 
 def test_field_visit_then_repair_impossible_then_replacement() -> None:
-    state, facts, letters = walk([
-        (A.refer_to_design, SP, {}),
-        (A.answer_referral, DS, {"design_cause": DefectCause.undetermined,
-                                 "referral_open": False}),
-        (A.choose_remedy, HD, {"remedy_kind": RemedyKind.field_service}),
-        (A.schedule_field_visit, SV, {}),
-        (A.field_visit_done, SV, {"field_visit_outcome": FieldVisitOutcome.inspected}),
-        (A.record_inspection_act, SV, {"cost_bearer": CostBearer.manufacturer}),
-        (A.plan_repair, SV, {}),
-        (A.offer_replacement, SP, {}),
-        (A.record_replacement, SV, {}),
-        (A.ship_replacement, SV, {}),
-        (A.request_withdrawal, SP, {}),
-        (A.withdrawal_received, SP, {}),
-    ])
+    state, facts, letters = walk(
+        [
+            (A.refer_to_design, SP, {}),
+            (
+                A.answer_referral,
+                DS,
+                {"design_cause": DefectCause.undetermined, "referral_open": False},
+            ),
+            (A.choose_remedy, HD, {"remedy_kind": RemedyKind.field_service}),
+            (A.schedule_field_visit, SV, {}),
+            (A.field_visit_done, SV, {"field_visit_outcome": FieldVisitOutcome.inspected}),
+            (A.record_inspection_act, SV, {"cost_bearer": CostBearer.manufacturer}),
+            (A.plan_repair, SV, {}),
+            (A.offer_replacement, SP, {}),
+            (A.record_replacement, SV, {}),
+            (A.ship_replacement, SV, {}),
+            (A.request_withdrawal, SP, {}),
+            (A.withdrawal_received, SP, {}),
+        ]
+    )
     assert state is S.closed
     assert letters[:2] == [LetterHint.design_memo, LetterHint.service_visit]
     assert LetterHint.replacement_offer in letters
@@ -282,8 +302,11 @@ def test_out_of_warranty_paid_repair_declined() -> None:
 
 
 def test_paid_repair_accepted_goes_back_to_triage_and_cannot_be_offered_twice() -> None:
-    facts = ClaimFacts(warranty_status=WarrantyStatus.void, paid_repair_offered=True,
-                       payment_guarantee_received=True)
+    facts = ClaimFacts(
+        warranty_status=WarrantyStatus.void,
+        paid_repair_offered=True,
+        payment_guarantee_received=True,
+    )
     t = apply(S.awaiting_payment_guarantee, A.accept_paid_repair, {SP}, facts)
     assert t.to_state is S.new
     assert A.offer_paid_repair not in allowed_actions(S.new, {SP}, facts)
@@ -291,9 +314,13 @@ def test_paid_repair_accepted_goes_back_to_triage_and_cannot_be_offered_twice() 
 
 
 def test_cost_bearer_disputed_then_settled() -> None:
-    state, facts, _ = walk([
-        (A.open_dispute, SP, {}),
-    ], S.inspection, ClaimFacts(has_inspection_act=True, cost_bearer=CostBearer.customer))
+    state, facts, _ = walk(
+        [
+            (A.open_dispute, SP, {}),
+        ],
+        S.inspection,
+        ClaimFacts(has_inspection_act=True, cost_bearer=CostBearer.customer),
+    )
     assert state is S.disputed
     with pytest.raises(RoleNotAllowed, match="head"):
         apply(state, A.settle_dispute, {SP}, facts)
@@ -304,8 +331,12 @@ def test_cost_bearer_disputed_then_settled() -> None:
 
 
 def test_design_asks_for_info_and_a_customer_message_resumes_review() -> None:
-    t = apply(S.design_review, A.answer_referral, {DS},
-              ClaimFacts(design_cause=DefectCause.needs_info, referral_open=True))
+    t = apply(
+        S.design_review,
+        A.answer_referral,
+        {DS},
+        ClaimFacts(design_cause=DefectCause.needs_info, referral_open=True),
+    )
     assert (t.to_state, t.letter) == (S.awaiting_customer_info, LetterHint.information_request)
     resumed = resume_on_customer_message(S.awaiting_customer_info, ClaimFacts(referral_open=True))
     assert resumed is not None and resumed.to_state is S.design_review
@@ -351,8 +382,9 @@ def test_close_checks_the_resolution_against_the_history(resolution, facts, ok) 
     if ok:
         t = apply(S.repair, A.close, {SP}, facts)
         assert (t.to_state, t.resolution) == (S.closed, resolution)
-        assert t.letter is (LetterHint.rejection if resolution is Resolution.rejected
-                            else LetterHint.closure)
+        assert t.letter is (
+            LetterHint.rejection if resolution is Resolution.rejected else LetterHint.closure
+        )
     else:
         with pytest.raises(GuardFailed, match=f"closing as {resolution.value.split('_')[0]}"):
             apply(S.repair, A.close, {SP}, facts)
