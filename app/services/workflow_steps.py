@@ -372,7 +372,17 @@ async def record_replacement(ctx: StepContext, body: ReplacementIn) -> int | Non
         ).scalar_one_or_none()
         if model is None:
             raise InvalidInput(f"Unknown product model {body.replacement_model_code}.")
-    assert model is not None and model.id is not None
+    if model is None or model.id is None:
+        raise InvalidInput(
+            "The faulty unit's model is unknown: give replacement_model_code.",
+            errors=[
+                {
+                    "field": "body.replacement_model_code",
+                    "message": "required here",
+                    "type": "missing",
+                }
+            ],
+        )
     new_unit, _ = await find_unit(session, body.replacement_serial)
     if new_unit is None:
         new_unit = Unit(
@@ -424,7 +434,9 @@ async def ship_replacement(ctx: StepContext, body: Shipment) -> int | None:
             .order_by(Replacement.id.desc())
             .limit(1)  # type: ignore[union-attr]
         )
-    ).scalar_one()
+    ).scalar_one_or_none()
+    if replacement is None:  # the guard (replacement_recorded) makes this unreachable
+        raise Conflict("No replacement is recorded on this claim.")
     replacement.shipped_on = body.shipped_on
     replacement.carrier, replacement.tracking_number = body.carrier, body.tracking_number
     ctx.progress.replacement_shipped = True
@@ -481,7 +493,9 @@ async def settle_dispute(ctx: StepContext, body: DisputeSettlement) -> int | Non
             .order_by(Dispute.id.desc())
             .limit(1)  # type: ignore[union-attr]
         )
-    ).scalar_one()
+    ).scalar_one_or_none()
+    if dispute is None:  # a disputed claim has an open dispute; never trust that blindly
+        raise Conflict("No open dispute is recorded on this claim.")
     dispute.outcome, dispute.cost_bearer = body.outcome, body.cost_bearer
     dispute.legal_review = body.legal_review
     dispute.expertise = (
