@@ -128,3 +128,51 @@ async def claim_records(session: AsyncSession, *, number: str) -> ClaimRecords:
 
 
 REQUEST_ONLY_FACTS = {"field_visit_outcome", "resolution"}
+
+
+def render_markdown() -> str:
+    """docs/workflow.md: the diagram and the table, generated from the machine
+    (`python -m app.services.workflow_info > docs/workflow.md`; a test keeps it current)."""
+    lines = [
+        "# The claim workflow",
+        "",
+        "Generated from `app/workflow.py` by `python -m app.services.workflow_info`; do not edit.",
+        "The same data is served at `GET /api/v1/workflow`.",
+        "",
+        "```mermaid",
+        mermaid().rstrip(),
+        "```",
+        "",
+        "## Actions",
+        "",
+        "Each is `POST` to its path with `If-Match: <the claim's ETag>`. A rule with conditions",
+        "applies only when they hold; where an action has several rules, the first that holds wins.",
+        "",
+        "| action | path | roles | from → to | conditions | letter |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for rule in RULES:
+        sources = ", ".join(f"`{s}`" for s in rule.sources)
+        if len(rule.sources) == len(ClaimState) - len(FINAL_STATES):
+            sources = "every open state"
+        target = "(stays)" if rule.to is None else f"`{rule.to}`"
+        lines.append(
+            f"| `{rule.action}` | `{action_path(rule.action).removeprefix('/api/v1/claims')}` "
+            f"| {', '.join(sorted(rule.roles))} | {sources} → {target} "
+            f"| {', '.join(g.name for g in rule.guards) or '—'} "
+            f"| {f'`{rule.letter}`' if rule.letter else '—'} |"
+        )
+    lines += ["", "## Conditions", "", "| name | refused with |", "| --- | --- |"]
+    seen = {}
+    for rule in RULES:
+        for guard in rule.guards:
+            seen.setdefault(guard.name, guard)
+    for name, guard in sorted(seen.items()):
+        message = guard.message if isinstance(guard.message, str) else "(depends on the resolution)"
+        source = " (from the request body)" if guard.from_request else ""
+        lines.append(f"| `{name}`{source} | {message} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(render_markdown(), end="")
