@@ -211,6 +211,7 @@ async def answer_referral(ctx: StepContext, body: DesignFindingIn) -> int | None
 @step(Action.choose_remedy)
 async def choose_remedy(ctx: StepContext, body: RemedyDecision) -> int | None:
     ctx.progress.remedy_kind = body.kind
+    ctx.progress.field_visit_scheduled = False  # a new remedy needs its own visit
     if body.kind is RemedyKind.return_to_plant:
         return await _job(
             ctx,
