@@ -36,6 +36,7 @@ from app.security import Principal
 from app.services import attachments as attachment_store
 from app.services.claims import get_claim, register_claim_rows
 from app.services.messages import add_message_rows
+from app.services.workflow import lock_if_waiting
 
 _CONTENT_TYPE_FIXES = {
     "image/jpg": "image/jpeg",
@@ -115,6 +116,8 @@ async def file_email(
                 session, parsed, row=row, principal=principal, settings=settings
             )
             outcome = InboundOutcome.created
+    # The workflow resumes a claim waiting for the customer; lock it first, as add_message does.
+    await lock_if_waiting(session, claim)
     message = add_message_rows(session, claim=claim, data=_message(parsed), actor=principal.name)
     await session.flush()
     row.notes = (

@@ -21,7 +21,8 @@ from app.models.claims import Claim, Message
 from app.models.email_intake import InboundEmail
 from app.models.reference import Customer
 from app.models.types import utcnow
-from app.workflow import Role
+from app.workflow import Action, Role
+from tests.api.workflow_support import Flow
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "email"
 SECRET = "test-email-hmac-secret-0123456789"
@@ -299,6 +300,26 @@ async def test_reply_to_acknowledgement_threads_into_its_claim(mail, client, aut
     raw2, _ = fixture("04_koi8r_qp.eml", In_Reply_To=f"<{mid}>")
     r2 = await deliver(mail, raw2)
     assert r2.json()["outcome"] == "threaded" and r2.json()["claim_number"] == claim["number"]
+
+
+async def test_email_reply_resumes_a_claim_waiting_for_the_customer(mail, client, auth, new_claim):
+    flow = Flow(client, auth, await new_claim())
+    assert (await flow.act(Action.request_info, Role.specialist))[
+        "state"
+    ] == "awaiting_customer_info"
+    r = await deliver_json(
+        mail,
+        {
+            "from": "customer@example.lv",
+            "to": [f"claims+{flow.number}@factory.example"],
+            "subject": "Re: information request",
+            "text": "Photos attached, serial PMP-1.",
+            "message_id": f"{uuid.uuid4().hex}@example.lv",
+        },
+    )
+    assert r.status_code == 201 and r.json()["outcome"] == "threaded", r.text
+    claim = await flow.read()
+    assert claim["state"] == "new" and claim["version"] == flow.version + 1
 
 
 @pytest.mark.parametrize("where", ["plus", "subject"])
