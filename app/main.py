@@ -11,7 +11,7 @@ from app.db import create_engine, create_session_factory
 from app.errors import PROBLEM_JSON, ProblemDetails, install_error_handlers
 from app.logging_setup import configure_logging
 from app.middleware import InputGuardMiddleware, RequestContextMiddleware
-from app.routers import admin, catalog, claims, health
+from app.routers import admin, catalog, claims, email_intake, health, workflow
 
 DESCRIPTION = """
 Takes in customer claims (рекламации) about the company's products from email, phone and the
@@ -34,6 +34,8 @@ TAGS = [
     },
     {"name": "admin", "description": "API keys and other operator tasks."},
     {"name": "health", "description": "Liveness and readiness probes."},
+    *workflow.TAGS,
+    {"name": "email intake", "description": "The email gateway's webhook; failed emails queue."},
 ]
 
 
@@ -68,7 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(InputGuardMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
-    for module in (claims, catalog, admin, health):
+    for module in (claims, catalog, admin, health, workflow, email_intake):
         app.include_router(module.router)
     install_problem_openapi(app)
     return app

@@ -1,8 +1,18 @@
 """All tables, imported here so that SQLModel.metadata (and Alembic) sees every one."""
 
 from app.models.claims import Attachment, Claim, ClaimEvent, Message
+from app.models.email_intake import InboundEmail
 from app.models.reference import Customer, ProductModel, Unit
 from app.models.system import ApiKey, Counter, IdempotencyRecord, OutboxEvent
+from app.models.workflow_records import (
+    ClaimProgress,
+    DesignFinding,
+    Dispute,
+    InspectionAct,
+    Referral,
+    Replacement,
+    ServiceJob,
+)
 
 __all__ = [
     "ApiKey",
@@ -12,8 +22,17 @@ __all__ = [
     "Counter",
     "Customer",
     "IdempotencyRecord",
+    "InboundEmail",
     "Message",
     "OutboxEvent",
     "ProductModel",
     "Unit",
+    # workflow
+    "ClaimProgress",
+    "DesignFinding",
+    "Dispute",
+    "InspectionAct",
+    "Referral",
+    "Replacement",
+    "ServiceJob",
 ]

@@ -30,7 +30,7 @@ from app.models.claims import (
 from app.models.reference import Customer, CustomerRead, ProductModel, Unit
 from app.models.types import utcnow
 from app.security import Principal
-from app.services import customers, idempotency
+from app.services import customers, idempotency, warranty
 from app.services.audit import record_event
 from app.services.numbering import format_number, next_value
 from app.services.outbox import enqueue
@@ -79,6 +79,38 @@ async def register_claim(
         if record is not None:
             return Registration(record.status_code, record.response, replayed=True)
 
+    _, read = await register_claim_rows(session, data=data, principal=principal, settings=settings)
+    body = read.model_dump(mode="json")
+    if idempotency_key:
+        idempotency.remember(
+            session,
+            principal=principal,
+            key=idempotency_key,
+            body_hash=body_hash,
+            status_code=201,
+            response=body,
+        )
+    try:
+        await session.commit()
+    except IntegrityError:
+        # A concurrent request with the same Idempotency-Key committed first: replay it.
+        await session.rollback()
+        if not idempotency_key:
+            raise
+        record = await idempotency.find(
+            session, principal=principal, key=idempotency_key, body_hash=body_hash
+        )
+        if record is None:
+            raise
+        return Registration(record.status_code, record.response, replayed=True)
+    return Registration(201, body)
+
+
+async def register_claim_rows(
+    session: AsyncSession, *, data: ClaimCreate, principal: Principal, settings: Settings
+) -> tuple[Claim, ClaimRead]:
+    """Add a claim with its audit event and outbox row without committing, so that callers
+    (the email intake) can include it in a larger transaction."""
     unit, model = await _find_product(session, data)
     customer = await customers.match_or_create(session, data=data.customer)
     received_at = data.received_at.astimezone(UTC) if data.received_at else utcnow()
@@ -111,6 +143,7 @@ async def register_claim(
         external_reference=data.external_reference,
         created_by=principal.name,
     )
+    warranty.assess_at_registration(claim, unit, model, received_on=received_day)  # no SQL
     if customer.id is None:
         await session.flush()
     claim.customer_id = customer.id  # type: ignore[assignment]
@@ -131,36 +164,14 @@ async def register_claim(
         claim_id=claim.id,
         data={"number": claim.number, "channel": claim.channel, "state": claim.state},
     )
-    body = build_claim_read(
+    read = build_claim_read(
         ClaimBundle(claim, customer, unit, model),
         events=[registered],
         messages=[],
         attachments=[],
         allowed=[],
-    ).model_dump(mode="json")
-    if idempotency_key:
-        idempotency.remember(
-            session,
-            principal=principal,
-            key=idempotency_key,
-            body_hash=body_hash,
-            status_code=201,
-            response=body,
-        )
-    try:
-        await session.commit()
-    except IntegrityError:
-        # A concurrent request with the same Idempotency-Key committed first: replay it.
-        await session.rollback()
-        if not idempotency_key:
-            raise
-        record = await idempotency.find(
-            session, principal=principal, key=idempotency_key, body_hash=body_hash
-        )
-        if record is None:
-            raise
-        return Registration(record.status_code, record.response, replayed=True)
-    return Registration(201, body)
+    )
+    return claim, read
 
 
 async def _find_product(
@@ -251,14 +262,18 @@ async def read_claim(
         events=events,
         messages=messages,
         attachments=attachments,
-        allowed=allowed_actions_for(bundle.claim, principal),
+        allowed=await allowed_actions_for(session, bundle.claim, principal),
         today_=today(settings),
     )
 
 
-def allowed_actions_for(claim: Claim, principal: Principal) -> list[str]:
-    """The workflow actions the caller may take now (filled in by the workflow)."""
-    return []
+async def allowed_actions_for(
+    session: AsyncSession, claim: Claim, principal: Principal
+) -> list[str]:
+    """The workflow actions the caller may take now."""
+    from app.services.workflow import allowed_for  # imports this module
+
+    return await allowed_for(session, claim, principal)
 
 
 def is_overdue(claim: Claim, today_: date) -> bool:
