@@ -1,0 +1,390 @@
+"""Report queries: SQLAlchemy Core statements, computed on the database.
+
+Pure statement builders (no I/O). Every statement runs unchanged on PostgreSQL
+and SQLite; where the dialects differ the difference lives in
+``app.reports.sqlfuncs`` or in a ``dialect`` argument. The services execute
+them; nothing here loads every claim into Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Float,
+    Integer,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.sql.expression import ColumnElement
+
+from app.reports.sqlfuncs import agg_strings, local_date, seconds_between
+from app.reports.tables import claim_costs, claims, product_models, units
+
+# Percentiles as integer fractions, so the portable formulation can use integer
+# division (which truncates identically on both databases).
+PERCENTILES: dict[str, tuple[int, int]] = {"median": (1, 2), "p90": (9, 10)}
+
+SUMMARY_DIMENSIONS = ("state", "channel", "product_model", "defect_cause", "resolution")
+
+
+@dataclass(frozen=True)
+class ClaimFilter:
+    """Which claims a report covers: received in [received_from, received_before)."""
+
+    received_from: datetime | None = None
+    received_before: datetime | None = None
+    channel: str | None = None
+    product_model_code: str | None = None
+
+    def clauses(self) -> list[ColumnElement[bool]]:
+        out: list[ColumnElement[bool]] = []
+        if self.received_from is not None:
+            out.append(claims.c.received_at >= self.received_from)
+        if self.received_before is not None:
+            out.append(claims.c.received_at < self.received_before)
+        if self.channel is not None:
+            out.append(claims.c.channel == self.channel)
+        if self.product_model_code is not None:
+            out.append(
+                claims.c.product_model_id.in_(
+                    select(product_models.c.id).where(
+                        product_models.c.code == self.product_model_code
+                    )
+                )
+            )
+        return out
+
+
+@dataclass(frozen=True)
+class Zone:
+    """The company's time zone: its name (PostgreSQL) and a UTC offset (SQLite)."""
+
+    name: str = "UTC"
+    offset_minutes: int = 0
+
+
+# --------------------------------------------------------------------------- summary
+
+
+def counts_by_dimension(flt: ClaimFilter) -> Select[Any]:
+    """Rows (dimension, key, claims) for every summary dimension, in one round trip."""
+    keyed: dict[str, ColumnElement[Any]] = {
+        "state": claims.c.state,
+        "channel": claims.c.channel,
+        "product_model": product_models.c.code,
+        "defect_cause": claims.c.defect_cause,
+        "resolution": claims.c.resolution,
+    }
+    parts = []
+    for dimension in SUMMARY_DIMENSIONS:
+        key = keyed[dimension]
+        source = claims
+        if dimension == "product_model":
+            source = claims.outerjoin(
+                product_models, claims.c.product_model_id == product_models.c.id
+            )
+        parts.append(
+            select(
+                literal(dimension, String()).label("dimension"),
+                cast(key, String()).label("key"),
+                func.count().label("claims"),
+            )
+            .select_from(source)
+            .where(*flt.clauses())
+            .group_by(key)
+        )
+    return union_all(*parts).subquery("counts").select()
+
+
+def _durations(flt: ClaimFilter) -> Any:
+    """CTE (metric, seconds): time to acknowledge and time to close, per claim."""
+    ack = select(
+        literal("acknowledge", String()).label("metric"),
+        seconds_between(claims.c.received_at, claims.c.acknowledged_at).label("seconds"),
+    ).where(*flt.clauses(), claims.c.acknowledged_at.is_not(None))
+    close = select(
+        literal("close", String()).label("metric"),
+        seconds_between(claims.c.received_at, claims.c.closed_at).label("seconds"),
+    ).where(*flt.clauses(), claims.c.closed_at.is_not(None))
+    return union_all(ack, close).cte("durations")
+
+
+def duration_percentiles(flt: ClaimFilter, *, portable: bool) -> Select[Any]:
+    """Rows (metric, claims, median, p90) in seconds; one row per metric with data.
+
+    ``portable=False`` uses PostgreSQL's ``percentile_cont``. ``portable=True``
+    computes the same continuous percentile with window functions, which SQLite
+    (no percentile aggregate) and PostgreSQL both run: rank the durations, then
+    interpolate between the values at ranks floor(p*(n-1)) and the next one.
+    """
+    d = _durations(flt)
+    if not portable:
+        return (
+            select(
+                d.c.metric,
+                func.count().label("claims"),
+                *(
+                    func.percentile_cont(num / den).within_group(d.c.seconds).label(name)
+                    for name, (num, den) in PERCENTILES.items()
+                ),
+            )
+            .group_by(d.c.metric)
+            .order_by(d.c.metric)
+        )
+
+    ranked = select(
+        d.c.metric,
+        d.c.seconds,
+        (func.row_number().over(partition_by=d.c.metric, order_by=d.c.seconds) - 1).label("rn"),
+        func.count().over(partition_by=d.c.metric).label("n"),
+    ).subquery("ranked")
+    rn, n, seconds = ranked.c.rn, ranked.c.n, ranked.c.seconds
+
+    columns: list[ColumnElement[Any]] = []
+    for name, (num, den) in PERCENTILES.items():
+        scaled = (n - 1) * num  # integer: the position times den
+        lo = scaled // den
+        rem = scaled % den
+        hi = lo + case((rem > 0, 1), else_=0)
+        lo_val = func.max(case((rn == lo, seconds)))
+        hi_val = func.max(case((rn == hi, seconds)))
+        frac = func.max(cast(rem, Float())) / den
+        columns.append((lo_val + frac * (hi_val - lo_val)).label(name))
+    return (
+        select(ranked.c.metric, func.max(n).label("claims"), *columns)
+        .group_by(ranked.c.metric)
+        .order_by(ranked.c.metric)
+    )
+
+
+def ack_compliance(flt: ClaimFilter, *, zone: Zone, as_of: date) -> Select[Any]:
+    """One row: claims acknowledged within 3 and within 5 working days.
+
+    The due dates are stored on the claim (3 and 5 working days after receipt),
+    so compliance is a date comparison: the acknowledgement's local date against
+    ``ack_due_date`` (3 days) and ``ack_deadline_date`` (5 days). A claim not yet
+    acknowledged counts as missed once its date has passed and as pending before.
+    """
+    acked = claims.c.acknowledged_at.is_not(None)
+    ack_day = local_date(
+        claims.c.acknowledged_at, literal(zone.name, String()), literal(zone.offset_minutes)
+    )
+    cols: list[ColumnElement[Any]] = [func.count().label("claims")]
+    dues = (("within_3", claims.c.ack_due_date), ("within_5", claims.c.ack_deadline_date))
+    for label, due in dues:
+        met = and_(acked, due.is_not(None), ack_day <= due)
+        missed = or_(
+            and_(acked, due.is_not(None), ack_day > due),
+            and_(~acked, due.is_not(None), due < as_of),
+        )
+        pending = and_(~acked, or_(due.is_(None), due >= as_of))
+        cols += [
+            func.coalesce(func.sum(case((met, 1), else_=0)), 0).label(f"{label}_met"),
+            func.coalesce(func.sum(case((missed, 1), else_=0)), 0).label(f"{label}_missed"),
+            func.coalesce(func.sum(case((pending, 1), else_=0)), 0).label(f"{label}_pending"),
+        ]
+    cols.append(func.coalesce(func.sum(case((acked, 1), else_=0)), 0).label("acknowledged"))
+    return select(*cols).where(*flt.clauses())
+
+
+# --------------------------------------------------------------------------- recurring defects
+
+
+def _serial() -> ColumnElement[Any]:
+    return func.coalesce(units.c.serial, claims.c.reported_serial)
+
+
+def _claims_with_model() -> Any:
+    return claims.join(product_models, claims.c.product_model_id == product_models.c.id).outerjoin(
+        units, claims.c.unit_id == units.c.id
+    )
+
+
+def recurring_by_cause(flt: ClaimFilter, *, min_claims: int) -> Select[Any]:
+    """(model, cause) groups with at least ``min_claims`` claims in the window.
+
+    With the model's claim count in the window (for the share), the serial range
+    and the claim numbers (space-separated; the caller sorts them).
+    """
+    per_model = (
+        select(claims.c.product_model_id.label("model_id"), func.count().label("model_claims"))
+        .where(*flt.clauses(), claims.c.product_model_id.is_not(None))
+        .group_by(claims.c.product_model_id)
+        .subquery("per_model")
+    )
+    serial = _serial()
+    n = func.count()
+    return (
+        select(
+            product_models.c.code.label("product_model"),
+            product_models.c.name.label("product_model_name"),
+            claims.c.defect_cause,
+            n.label("claims"),
+            func.max(per_model.c.model_claims).label("model_claims"),
+            func.min(claims.c.received_at).label("first_received_at"),
+            func.max(claims.c.received_at).label("last_received_at"),
+            func.min(serial).label("serial_min"),
+            func.max(serial).label("serial_max"),
+            func.count(serial).label("with_serial"),
+            agg_strings(claims.c.number, " ").label("numbers"),
+        )
+        .select_from(
+            _claims_with_model().join(per_model, per_model.c.model_id == claims.c.product_model_id)
+        )
+        .where(*flt.clauses(), claims.c.defect_cause.is_not(None))
+        .group_by(product_models.c.code, product_models.c.name, claims.c.defect_cause)
+        .having(n >= min_claims)
+        .order_by(n.desc(), product_models.c.code, claims.c.defect_cause)
+    )
+
+
+def recurring_batches(flt: ClaimFilter, *, prefix_length: int, min_claims: int) -> Select[Any]:
+    """(model, cause, batch) groups, a batch being the serial's first characters.
+
+    Serial numbers are assigned in production order, so a common prefix is the
+    best approximation of a production batch the data allows.
+    """
+    batch = func.substr(_serial(), 1, prefix_length)
+    n = func.count()
+    return (
+        select(
+            product_models.c.code.label("product_model"),
+            claims.c.defect_cause,
+            batch.label("batch"),
+            n.label("claims"),
+            func.min(_serial()).label("serial_min"),
+            func.max(_serial()).label("serial_max"),
+        )
+        .select_from(_claims_with_model())
+        .where(*flt.clauses(), claims.c.defect_cause.is_not(None), _serial().is_not(None))
+        .group_by(product_models.c.code, claims.c.defect_cause, batch)
+        .having(n >= min_claims)
+        .order_by(product_models.c.code, claims.c.defect_cause, n.desc(), batch)
+    )
+
+
+def uncoded_candidates(flt: ClaimFilter, *, limit: int) -> Any:
+    """CTE of the newest ``limit`` claims in the window with no cause coded yet."""
+    return (
+        select(
+            claims.c.id,
+            claims.c.number,
+            func.coalesce(claims.c.product_model_id, 0).label("model_key"),
+            claims.c.defect_description.label("description"),
+        )
+        .where(
+            *flt.clauses(),
+            claims.c.defect_cause.is_(None),
+            func.length(func.trim(claims.c.defect_description)) > 0,
+        )
+        .order_by(claims.c.received_at.desc(), claims.c.id.desc())
+        .limit(limit)
+        .cte("candidates")
+    )
+
+
+def uncoded_candidate_rows(flt: ClaimFilter, *, limit: int) -> Select[Any]:
+    """The bounded candidate set itself, with model codes (for the token fallback)."""
+    cand = uncoded_candidates(flt, limit=limit)
+    return (
+        select(
+            cand.c.id, cand.c.number, cand.c.model_key, cand.c.description, product_models.c.code
+        )
+        .select_from(cand.outerjoin(product_models, product_models.c.id == cand.c.model_key))
+        .order_by(cand.c.id)
+    )
+
+
+def trigram_pairs(flt: ClaimFilter, *, limit: int, min_similarity: float) -> Select[Any]:
+    """PostgreSQL only (pg_trgm): pairs of alike descriptions among the candidates.
+
+    Compared only within a product model (claims with no model form one bucket),
+    which is what a recurring defect means and keeps the pair count small.
+    """
+    cand = uncoded_candidates(flt, limit=limit)
+    a, b = cand.alias("a"), cand.alias("b")
+    sim = func.similarity(a.c.description, b.c.description)
+    return (
+        select(a.c.id.label("a"), b.c.id.label("b"), sim.label("similarity"))
+        .select_from(a.join(b, and_(a.c.model_key == b.c.model_key, a.c.id < b.c.id)))
+        .where(sim >= min_similarity)
+    )
+
+
+def claims_by_ids(ids: list[Any]) -> Select[Any]:
+    return (
+        select(
+            claims.c.id,
+            claims.c.number,
+            claims.c.defect_description,
+            claims.c.received_at,
+            product_models.c.code.label("product_model"),
+        )
+        .select_from(
+            claims.outerjoin(product_models, claims.c.product_model_id == product_models.c.id)
+        )
+        .where(claims.c.id.in_(ids))
+        .order_by(claims.c.received_at, claims.c.id)
+    )
+
+
+# --------------------------------------------------------------------------- costs
+
+
+def costs_by_year(year: int) -> Select[Any]:
+    """Cost totals for accounting, rolled up three ways in one round trip.
+
+    Rows (grouping, product_model, cost_bearer, kind, currency, entries, cents):
+    ``grouping`` is ``bearer`` (by cost bearer and kind), ``model`` (by model and
+    kind) or ``total`` (by kind). Amounts are summed in cents so the sum is exact
+    on SQLite too (which stores NUMERIC as floating point). Currencies are never
+    added together.
+    """
+    source = claim_costs.join(claims, claim_costs.c.claim_id == claims.c.id).outerjoin(
+        product_models, claims.c.product_model_id == product_models.c.id
+    )
+    in_year = and_(
+        claim_costs.c.incurred_on >= date(year, 1, 1),
+        claim_costs.c.incurred_on < date(year + 1, 1, 1),
+    )
+    cents = func.sum(cast(func.round(claim_costs.c.amount * 100), Integer())).label("cents")
+    none = literal(None, String())
+    model = product_models.c.code
+    kind, bearer, cur = claim_costs.c.kind, claim_costs.c.cost_bearer, claim_costs.c.currency
+
+    def part(grouping: str, m: Any, br: Any, keys: list[Any]) -> Select[Any]:
+        return (
+            select(
+                literal(grouping, String()).label("grouping"),
+                m.label("product_model"),
+                br.label("cost_bearer"),
+                kind.label("kind"),
+                cur.label("currency"),
+                func.count().label("entries"),
+                cents,
+            )
+            .select_from(source)
+            .where(in_year)
+            .group_by(*keys)
+        )
+
+    return (
+        union_all(
+            part("bearer", none, bearer, [bearer, kind, cur]),
+            part("model", model, none, [model, kind, cur]),
+            part("total", none, none, [kind, cur]),
+        )
+        .subquery("costs")
+        .select()
+    )
