@@ -30,6 +30,7 @@ from sqlalchemy.sql.expression import ColumnElement
 
 from app.reports.sqlfuncs import agg_strings, local_date, seconds_between
 from app.reports.tables import claim_costs, claims, product_models, units
+from app.reports.zones import Zone
 
 # Percentiles as integer fractions, so the portable formulation can use integer
 # division (which truncates identically on both databases).
@@ -64,14 +65,6 @@ class ClaimFilter:
                 )
             )
         return out
-
-
-@dataclass(frozen=True)
-class Zone:
-    """The company's time zone: its name (PostgreSQL) and a UTC offset (SQLite)."""
-
-    name: str = "UTC"
-    offset_minutes: int = 0
 
 
 # --------------------------------------------------------------------------- summary
@@ -178,7 +171,9 @@ def ack_compliance(flt: ClaimFilter, *, zone: Zone, as_of: date) -> Select[Any]:
     """
     acked = claims.c.acknowledged_at.is_not(None)
     ack_day = local_date(
-        claims.c.acknowledged_at, literal(zone.name, String()), literal(zone.offset_minutes)
+        claims.c.acknowledged_at,
+        literal(zone.name, String()),
+        zone.offset_minutes(claims.c.acknowledged_at),
     )
     cols: list[ColumnElement[Any]] = [func.count().label("claims")]
     dues = (("within_3", claims.c.ack_due_date), ("within_5", claims.c.ack_deadline_date))

@@ -92,3 +92,29 @@ def test_csv_cells_are_typed_and_formula_safe():
 def test_render_csv_quotes_and_uses_crlf():
     out = render_csv(["a", "b"], [["x,y", 'say "hi"'], [1, None]])
     assert out == 'a,b\r\n"x,y","say ""hi"""\r\n1,\r\n'
+
+
+def test_zone_offsets_follow_dst_to_the_minute():
+    from zoneinfo import ZoneInfo
+
+    from app.reports.zones import Zone, offset_segments
+
+    segs = offset_segments(
+        ZoneInfo("Europe/Riga"),
+        datetime(2026, 1, 1, tzinfo=timezone.utc),
+        datetime(2026, 12, 1, tzinfo=timezone.utc),
+    )
+    assert segs == (
+        (datetime(2026, 3, 29, 1, 0, tzinfo=timezone.utc), 120),
+        (datetime(2026, 10, 25, 1, 0, tzinfo=timezone.utc), 180),
+        (None, 120),
+    )
+    assert offset_segments(
+        ZoneInfo("UTC"),
+        datetime(2026, 1, 1, tzinfo=timezone.utc),
+        datetime(2027, 1, 1, tzinfo=timezone.utc),
+    ) == ((None, 0),)
+    ts = column("ts", DateTime(timezone=True))
+    assert sql(Zone().offset_minutes(ts), LITE) == "0"
+    riga = Zone("Europe/Riga", segs)
+    assert sql(riga.offset_minutes(ts), LITE).startswith("CASE WHEN (ts < '2026-03-29")
