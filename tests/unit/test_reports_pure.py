@@ -101,18 +101,18 @@ def test_zone_offsets_follow_dst_to_the_minute():
 
     segs = offset_segments(
         ZoneInfo("Europe/Riga"),
-        datetime(2026, 1, 1, tzinfo=timezone.utc),
-        datetime(2026, 12, 1, tzinfo=timezone.utc),
+        datetime(2026, 1, 1, tzinfo=UTC),
+        datetime(2026, 12, 1, tzinfo=UTC),
     )
     assert segs == (
-        (datetime(2026, 3, 29, 1, 0, tzinfo=timezone.utc), 120),
-        (datetime(2026, 10, 25, 1, 0, tzinfo=timezone.utc), 180),
+        (datetime(2026, 3, 29, 1, 0, tzinfo=UTC), 120),
+        (datetime(2026, 10, 25, 1, 0, tzinfo=UTC), 180),
         (None, 120),
     )
     assert offset_segments(
         ZoneInfo("UTC"),
-        datetime(2026, 1, 1, tzinfo=timezone.utc),
-        datetime(2027, 1, 1, tzinfo=timezone.utc),
+        datetime(2026, 1, 1, tzinfo=UTC),
+        datetime(2027, 1, 1, tzinfo=UTC),
     ) == ((None, 0),)
     ts = column("ts", DateTime(timezone=True))
     assert sql(Zone().offset_minutes(ts), LITE) == "0"
