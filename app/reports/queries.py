@@ -196,6 +196,12 @@ def ack_compliance(flt: ClaimFilter, *, zone: Zone, as_of: date) -> Select[Any]:
 # --------------------------------------------------------------------------- recurring defects
 
 
+def _coded(uncoded: tuple[str, ...]) -> ColumnElement[bool]:
+    """A cause is coded when set and not a placeholder such as ``undetermined``."""
+    cause = claims.c.defect_cause
+    return and_(cause.is_not(None), cause.not_in(uncoded)) if uncoded else cause.is_not(None)
+
+
 def _serial() -> ColumnElement[Any]:
     return func.coalesce(units.c.serial, claims.c.reported_serial)
 
@@ -206,7 +212,9 @@ def _claims_with_model() -> Any:
     )
 
 
-def recurring_by_cause(flt: ClaimFilter, *, min_claims: int) -> Select[Any]:
+def recurring_by_cause(
+    flt: ClaimFilter, *, min_claims: int, uncoded: tuple[str, ...] = ()
+) -> Select[Any]:
     """(model, cause) groups with at least ``min_claims`` claims in the window.
 
     With the model's claim count in the window (for the share), the serial range
@@ -237,20 +245,24 @@ def recurring_by_cause(flt: ClaimFilter, *, min_claims: int) -> Select[Any]:
         .select_from(
             _claims_with_model().join(per_model, per_model.c.model_id == claims.c.product_model_id)
         )
-        .where(*flt.clauses(), claims.c.defect_cause.is_not(None))
+        .where(*flt.clauses(), _coded(uncoded))
         .group_by(product_models.c.code, product_models.c.name, claims.c.defect_cause)
         .having(n >= min_claims)
         .order_by(n.desc(), product_models.c.code, claims.c.defect_cause)
     )
 
 
-def recurring_batches(flt: ClaimFilter, *, prefix_length: int, min_claims: int) -> Select[Any]:
-    """(model, cause, batch) groups, a batch being the serial's first characters.
+def recurring_batches(
+    flt: ClaimFilter, *, drop_chars: int, min_claims: int, uncoded: tuple[str, ...] = ()
+) -> Select[Any]:
+    """(model, cause, batch) groups, a batch being the serial without its last characters.
 
-    Serial numbers are assigned in production order, so a common prefix is the
-    best approximation of a production batch the data allows.
+    Serial numbers are assigned in production order, so units whose serials differ
+    only in the last ``drop_chars`` characters were made together: the closest
+    thing to a production batch the data holds.
     """
-    batch = func.substr(_serial(), 1, prefix_length)
+    serial = _serial()
+    batch = func.substr(serial, 1, func.length(serial) - drop_chars)
     n = func.count()
     return (
         select(
@@ -258,18 +270,18 @@ def recurring_batches(flt: ClaimFilter, *, prefix_length: int, min_claims: int) 
             claims.c.defect_cause,
             batch.label("batch"),
             n.label("claims"),
-            func.min(_serial()).label("serial_min"),
-            func.max(_serial()).label("serial_max"),
+            func.min(serial).label("serial_min"),
+            func.max(serial).label("serial_max"),
         )
         .select_from(_claims_with_model())
-        .where(*flt.clauses(), claims.c.defect_cause.is_not(None), _serial().is_not(None))
+        .where(*flt.clauses(), _coded(uncoded), func.length(serial) > drop_chars)
         .group_by(product_models.c.code, claims.c.defect_cause, batch)
         .having(n >= min_claims)
         .order_by(product_models.c.code, claims.c.defect_cause, n.desc(), batch)
     )
 
 
-def uncoded_candidates(flt: ClaimFilter, *, limit: int) -> Any:
+def uncoded_candidates(flt: ClaimFilter, *, limit: int, uncoded: tuple[str, ...] = ()) -> Any:
     """CTE of the newest ``limit`` claims in the window with no cause coded yet."""
     return (
         select(
@@ -280,7 +292,7 @@ def uncoded_candidates(flt: ClaimFilter, *, limit: int) -> Any:
         )
         .where(
             *flt.clauses(),
-            claims.c.defect_cause.is_(None),
+            ~_coded(uncoded),
             func.length(func.trim(claims.c.defect_description)) > 0,
         )
         .order_by(claims.c.received_at.desc(), claims.c.id.desc())
@@ -289,9 +301,11 @@ def uncoded_candidates(flt: ClaimFilter, *, limit: int) -> Any:
     )
 
 
-def uncoded_candidate_rows(flt: ClaimFilter, *, limit: int) -> Select[Any]:
+def uncoded_candidate_rows(
+    flt: ClaimFilter, *, limit: int, uncoded: tuple[str, ...] = ()
+) -> Select[Any]:
     """The bounded candidate set itself, with model codes (for the token fallback)."""
-    cand = uncoded_candidates(flt, limit=limit)
+    cand = uncoded_candidates(flt, limit=limit, uncoded=uncoded)
     return (
         select(
             cand.c.id, cand.c.number, cand.c.model_key, cand.c.description, product_models.c.code
@@ -301,13 +315,15 @@ def uncoded_candidate_rows(flt: ClaimFilter, *, limit: int) -> Select[Any]:
     )
 
 
-def trigram_pairs(flt: ClaimFilter, *, limit: int, min_similarity: float) -> Select[Any]:
+def trigram_pairs(
+    flt: ClaimFilter, *, limit: int, min_similarity: float, uncoded: tuple[str, ...] = ()
+) -> Select[Any]:
     """PostgreSQL only (pg_trgm): pairs of alike descriptions among the candidates.
 
     Compared only within a product model (claims with no model form one bucket),
     which is what a recurring defect means and keeps the pair count small.
     """
-    cand = uncoded_candidates(flt, limit=limit)
+    cand = uncoded_candidates(flt, limit=limit, uncoded=uncoded)
     a, b = cand.alias("a"), cand.alias("b")
     sim = func.similarity(a.c.description, b.c.description)
     return (
