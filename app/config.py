@@ -54,6 +54,24 @@ class Settings(BaseSettings):
     # Idempotency records older than this may be purged.
     idempotency_ttl_hours: int = 48
 
+    # Reports (docs/reports.md).
+    reports_recurring_threshold: int = Field(3, ge=2)
+    reports_recurring_window_days: int = Field(90, ge=1, le=3660)
+    reports_batch_serial_suffix: int = Field(3, ge=1, le=20)
+    reports_uncoded_causes: Annotated[list[str], NoDecode] = ["undetermined", "needs_info"]
+    reports_similarity_candidates: int = Field(2000, ge=10, le=20000)
+    reports_trigram_similarity: float = Field(0.45, gt=0, le=1)
+    reports_token_similarity: float = Field(0.4, gt=0, le=1)
+    reports_currency: str = Field("EUR", pattern="^[A-Z]{3}$")
+    reports_dashboard_cookie_hours: int = Field(8, ge=1, le=24 * 30)
+
+    @field_validator("reports_uncoded_causes", mode="before")
+    @classmethod
+    def _split_causes(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
     @field_validator("attachment_content_types", mode="before")
     @classmethod
     def _split_types(cls, value: object) -> object:

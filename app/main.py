@@ -11,7 +11,7 @@ from app.db import create_engine, create_session_factory
 from app.errors import PROBLEM_JSON, ProblemDetails, install_error_handlers
 from app.logging_setup import configure_logging
 from app.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
-from app.routers import admin, catalog, claims, health
+from app.routers import admin, catalog, claims, dashboard, health, reports
 
 DESCRIPTION = """
 Takes in customer claims (рекламации) about the company's products from email, phone and the
@@ -31,6 +31,7 @@ TAGS = [
     {"name": "catalog", "description": "Product models and the sold-units registry (warranty data)."},
     {"name": "admin", "description": "API keys and other operator tasks."},
     {"name": "health", "description": "Liveness and readiness probes."},
+    {"name": "reports", "description": "Summary, recurring defects and costs, as JSON or CSV."},
 ]
 
 
@@ -62,7 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
-    for module in (claims, catalog, admin, health):
+    for module in (claims, catalog, admin, health, reports, dashboard):
         app.include_router(module.router)
     install_problem_openapi(app)
     return app

@@ -8,6 +8,7 @@ own product models, so the figures stay exact while other tests add claims of th
 import itertools
 import random
 import uuid
+from collections.abc import AsyncIterator
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -88,3 +89,10 @@ async def make_claim(
     session.add(claim)
     await session.flush()
     return claim
+
+
+async def open_session(app: Any) -> AsyncIterator[Any]:
+    """For a `session` fixture: a session of the app's own factory. Commit before calling the
+    API (on SQLite an open transaction holds the write lock)."""
+    async with app.state.session_factory() as s:
+        yield s

@@ -2,12 +2,14 @@
 
 from app.models.claims import Attachment, Claim, ClaimEvent, Message
 from app.models.reference import Customer, ProductModel, Unit
+from app.models.reports import ClaimCost
 from app.models.system import ApiKey, Counter, IdempotencyRecord, OutboxEvent
 
 __all__ = [
     "ApiKey",
     "Attachment",
     "Claim",
+    "ClaimCost",
     "ClaimEvent",
     "Counter",
     "Customer",

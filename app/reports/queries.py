@@ -203,7 +203,7 @@ def _coded(uncoded: tuple[str, ...]) -> ColumnElement[bool]:
 
 
 def _serial() -> ColumnElement[Any]:
-    return func.coalesce(units.c.serial, claims.c.reported_serial)
+    return func.coalesce(units.c.serial_number, claims.c.reported_serial)
 
 
 def _claims_with_model() -> Any:

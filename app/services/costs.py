@@ -19,6 +19,7 @@ from app.models.reports import (
     ClaimCostList,
     ClaimCostRead,
     CostBearer,
+    CostKind,
     CurrencyTotal,
 )
 from app.security import Principal
@@ -40,8 +41,12 @@ def default_bearer(claim: Claim) -> CostBearer | None:
 
 
 def _read(cost: ClaimCost, claim: Claim) -> ClaimCostRead:
-    return ClaimCostRead.model_validate(
-        {**cost.model_dump(), "claim_number": claim.number}, from_attributes=False
+    assert cost.id is not None
+    return ClaimCostRead(
+        id=cost.id, claim_number=claim.number, kind=CostKind(cost.kind), amount=cost.amount,
+        currency=cost.currency, cost_bearer=CostBearer(cost.cost_bearer),
+        incurred_on=cost.incurred_on, note=cost.note, recorded_at=cost.recorded_at,
+        recorded_by=cost.recorded_by,
     )
 
 

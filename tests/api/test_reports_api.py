@@ -9,7 +9,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app.workflow import Role
-from tests.reports_data import make_claim, make_customer, make_model
+from tests.reports_data import (
+    make_claim,
+    make_customer,
+    make_model,
+    open_session,
+)
 
 REPORTS = [
     "/api/v1/reports/summary",
@@ -18,6 +23,12 @@ REPORTS = [
 ]
 READERS = [Role.auditor, Role.head, Role.director, Role.specialist]
 OTHERS = [Role.intake, Role.design, Role.service, Role.admin]
+
+
+@pytest.fixture
+async def session(app):
+    async for s in open_session(app):
+        yield s
 
 
 def utc(*args: int) -> datetime:
@@ -414,7 +425,7 @@ async def test_dashboard_login_cookie_and_logout(client, auth, keys, summary_cla
         page = await client.get(
             "/dashboard",
             params={"received_from": "2007-06-01", "received_to": "2007-06-30", "year": 2005},
-            cookies={"claims_dashboard_key": value},
+            headers={"Cookie": f"claims_dashboard_key={value}"},
         )
         assert page.status_code == 200
         assert page.text.count("<svg") >= 7
@@ -423,13 +434,13 @@ async def test_dashboard_login_cookie_and_logout(client, auth, keys, summary_cla
         download = await client.get(
             "/dashboard/summary.csv",
             params={"received_from": "2007-06-01", "received_to": "2007-06-30"},
-            cookies={"claims_dashboard_key": value},
+            headers={"Cookie": f"claims_dashboard_key={value}"},
         )
         assert download.status_code == 200
         assert download.headers["content-type"] == "text/csv; charset=utf-8"
         assert "claims,total," in download.text
         assert (
-            await client.get("/dashboard/nothing.csv", cookies={"claims_dashboard_key": value})
+            await client.get("/dashboard/nothing.csv", headers={"Cookie": f"claims_dashboard_key={value}"})
         ).status_code == 404
     finally:
         client.cookies.clear()

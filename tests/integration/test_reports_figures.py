@@ -10,7 +10,20 @@ import pytest
 
 from app.reports import queries as q
 from app.services import reports
-from tests.reports_data import make_claim, make_customer, make_model, make_unit, tag
+from tests.reports_data import (
+    make_claim,
+    make_customer,
+    make_model,
+    make_unit,
+    open_session,
+    tag,
+)
+
+
+@pytest.fixture
+async def session(app):
+    async for s in open_session(app):
+        yield s
 
 
 def utc(*args: int) -> datetime:
