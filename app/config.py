@@ -59,7 +59,7 @@ class Settings(BaseSettings):
     reports_recurring_window_days: int = Field(90, ge=1, le=3660)
     reports_batch_serial_suffix: int = Field(3, ge=1, le=20)
     reports_uncoded_causes: Annotated[list[str], NoDecode] = ["undetermined", "needs_info"]
-    reports_similarity_candidates: int = Field(2000, ge=10, le=20000)
+    reports_similarity_candidates: int = Field(1000, ge=10, le=20000)
     reports_trigram_similarity: float = Field(0.45, gt=0, le=1)
     reports_token_similarity: float = Field(0.4, gt=0, le=1)
     reports_currency: str = Field("EUR", pattern="^[A-Z]{3}$")

@@ -70,32 +70,50 @@ class ClaimFilter:
 # --------------------------------------------------------------------------- summary
 
 
-def counts_by_dimension(flt: ClaimFilter) -> Select[Any]:
-    """Rows (dimension, key, claims) for every summary dimension, in one round trip."""
-    keyed: dict[str, ColumnElement[Any]] = {
+def _dimension_keys() -> dict[str, ColumnElement[Any]]:
+    return {
         "state": claims.c.state,
         "channel": claims.c.channel,
         "product_model": product_models.c.code,
         "defect_cause": claims.c.defect_cause,
         "resolution": claims.c.resolution,
     }
+
+
+def counts_by_dimension(flt: ClaimFilter, *, grouping_sets: bool = False) -> Select[Any]:
+    """Rows (dimension, key, claims) for every summary dimension, in one round trip.
+
+    ``grouping_sets=True`` (PostgreSQL) counts all dimensions in one scan with
+    ``GROUP BY GROUPING SETS``; otherwise (SQLite has no grouping sets) one
+    grouped SELECT per dimension, joined with ``UNION ALL``.
+    """
+    keyed = _dimension_keys()
+    with_models = claims.outerjoin(product_models, claims.c.product_model_id == product_models.c.id)
+    if grouping_sets:
+        # grouping(col) is 0 in the rows grouped by col: it tells the dimension of a row even
+        # when the key itself is NULL (no cause coded yet).
+        dimension = case(
+            *((func.grouping(col) == 0, literal(name, String())) for name, col in keyed.items())
+        )
+        key = case(*((func.grouping(col) == 0, cast(col, String())) for col in keyed.values()))
+        return (
+            select(dimension.label("dimension"), key.label("key"), func.count().label("claims"))
+            .select_from(with_models)
+            .where(*flt.clauses())
+            .group_by(func.grouping_sets(*keyed.values()))
+        )
     parts = []
-    for dimension in SUMMARY_DIMENSIONS:
-        key = keyed[dimension]
-        source = claims
-        if dimension == "product_model":
-            source = claims.outerjoin(
-                product_models, claims.c.product_model_id == product_models.c.id
-            )
+    for name in SUMMARY_DIMENSIONS:
+        col = keyed[name]
         parts.append(
             select(
-                literal(dimension, String()).label("dimension"),
-                cast(key, String()).label("key"),
+                literal(name, String()).label("dimension"),
+                cast(col, String()).label("key"),
                 func.count().label("claims"),
             )
-            .select_from(source)
+            .select_from(with_models if name == "product_model" else claims)
             .where(*flt.clauses())
-            .group_by(key)
+            .group_by(col)
         )
     return union_all(*parts).subquery("counts").select()
 

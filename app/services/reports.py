@@ -79,8 +79,12 @@ def _period(
     return start, end
 
 
-async def _zone(session: AsyncSession, settings: Settings, flt: q.ClaimFilter) -> Zone:
-    """The zone's offsets over the span the report can touch (SQLite needs them)."""
+async def _zone(
+    session: AsyncSession, settings: Settings, flt: q.ClaimFilter, *, postgres: bool
+) -> Zone:
+    """The zone's offsets over the span the report can touch (only SQLite needs them)."""
+    if postgres:
+        return Zone(settings.timezone)
     start = flt.received_from
     if start is None:
         start = (await session.execute(select(func.min(claims.c.received_at)))).scalar()
@@ -117,13 +121,15 @@ async def summary(
     flt = q.ClaimFilter(start, end, channel, product_model)
     as_of = _today(settings, now)
 
+    postgres = await _dialect(session) == "postgresql"
     counts: dict[str, list[CountRow]] = {field: [] for field in DIMENSION_FIELDS.values()}
-    for row in (await session.execute(q.counts_by_dimension(flt))).all():
+    stmt = q.counts_by_dimension(flt, grouping_sets=postgres)
+    for row in (await session.execute(stmt)).all():
         counts[DIMENSION_FIELDS[row.dimension]].append(CountRow(key=row.key, claims=row.claims))
     for rows in counts.values():
         rows.sort(key=lambda r: (-r.claims, r.key is None, r.key or ""))
 
-    portable = await _dialect(session) != "postgresql"
+    portable = not postgres
     durations = {
         row.metric: DurationStats(
             claims=int(row.claims), median_hours=_hours(row.median), p90_hours=_hours(row.p90)
@@ -132,7 +138,7 @@ async def summary(
     }
     empty = DurationStats(claims=0, median_hours=None, p90_hours=None)
 
-    zone = await _zone(session, settings, flt)
+    zone = await _zone(session, settings, flt, postgres=postgres)
     sla = (await session.execute(q.ack_compliance(flt, zone=zone, as_of=as_of))).one()
     return SummaryReport(
         received_from=received_from,

@@ -346,3 +346,14 @@ async def test_alike_descriptions_group_without_a_cause(
         min_claims=3,
     )
     assert [g.claim_numbers for g in bigger.similar_descriptions.groups] == [d["leaks"]]
+
+
+async def test_grouping_sets_count_like_union_all(session, is_postgres, summary_data):
+    """PostgreSQL counts the dimensions in one scan; SQLite's UNION ALL form agrees with it."""
+    if not is_postgres:
+        pytest.skip("GROUPING SETS is the PostgreSQL form")
+    flt = q.ClaimFilter(product_model_code=summary_data)
+    one_scan = (await session.execute(q.counts_by_dimension(flt, grouping_sets=True))).all()
+    union = (await session.execute(q.counts_by_dimension(flt, grouping_sets=False))).all()
+    assert sorted(map(tuple, one_scan), key=repr) == sorted(map(tuple, union), key=repr)
+    assert ("defect_cause", None, 3) in [tuple(r) for r in one_scan]  # April too
