@@ -208,6 +208,7 @@ async def main() -> None:
                 ).one()
                 key = (await create_key(s, name="bench", roles=[Role.auditor])).key
             print(
+                f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; "
                 f"seeded {counts[0]:,} claims and {counts[1]:,} costs "
                 f"in {time.perf_counter() - started:.1f} s\n"
             )

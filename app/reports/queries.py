@@ -376,43 +376,52 @@ def costs_by_year(year: int) -> Select[Any]:
 
     Rows (grouping, product_model, cost_bearer, kind, currency, entries, cents):
     ``grouping`` is ``bearer`` (by cost bearer and kind), ``model`` (by model and
-    kind) or ``total`` (by kind). Amounts are summed in cents so the sum is exact
-    on SQLite too (which stores NUMERIC as floating point). Currencies are never
-    added together.
+    kind) or ``total`` (by kind). The year's entries are read once, grouped at the
+    finest grain (model, bearer, kind, currency); the three roll-ups add up that
+    small set. Amounts are summed in whole cents, so the sum is exact on SQLite too
+    (which stores NUMERIC as floating point). Currencies are never added together.
     """
-    source = claim_costs.join(claims, claim_costs.c.claim_id == claims.c.id).outerjoin(
-        product_models, claims.c.product_model_id == product_models.c.id
-    )
-    in_year = and_(
-        claim_costs.c.incurred_on >= date(year, 1, 1),
-        claim_costs.c.incurred_on < date(year + 1, 1, 1),
-    )
-    cents = func.sum(cast(func.round(claim_costs.c.amount * 100), Integer())).label("cents")
-    none = literal(None, String())
-    model = product_models.c.code
     kind, bearer, cur = claim_costs.c.kind, claim_costs.c.cost_bearer, claim_costs.c.currency
+    fine = (
+        select(
+            product_models.c.code.label("product_model"),
+            bearer.label("cost_bearer"),
+            kind.label("kind"),
+            cur.label("currency"),
+            func.count().label("entries"),
+            func.sum(cast(func.round(claim_costs.c.amount * 100), Integer())).label("cents"),
+        )
+        .select_from(
+            claim_costs.join(claims, claim_costs.c.claim_id == claims.c.id).outerjoin(
+                product_models, claims.c.product_model_id == product_models.c.id
+            )
+        )
+        .where(
+            claim_costs.c.incurred_on >= date(year, 1, 1),
+            claim_costs.c.incurred_on < date(year + 1, 1, 1),
+        )
+        .group_by(product_models.c.code, bearer, kind, cur)
+        .cte("fine")
+    )
+    none = literal(None, String())
 
     def part(grouping: str, m: Any, br: Any, keys: list[Any]) -> Select[Any]:
-        return (
-            select(
-                literal(grouping, String()).label("grouping"),
-                m.label("product_model"),
-                br.label("cost_bearer"),
-                kind.label("kind"),
-                cur.label("currency"),
-                func.count().label("entries"),
-                cents,
-            )
-            .select_from(source)
-            .where(in_year)
-            .group_by(*keys)
-        )
+        return select(
+            literal(grouping, String()).label("grouping"),
+            m.label("product_model"),
+            br.label("cost_bearer"),
+            fine.c.kind,
+            fine.c.currency,
+            func.sum(fine.c.entries).label("entries"),
+            func.sum(fine.c.cents).label("cents"),
+        ).group_by(*keys)
 
+    f = fine.c
     return (
         union_all(
-            part("bearer", none, bearer, [bearer, kind, cur]),
-            part("model", model, none, [model, kind, cur]),
-            part("total", none, none, [kind, cur]),
+            part("bearer", none, f.cost_bearer, [f.cost_bearer, f.kind, f.currency]),
+            part("model", f.product_model, none, [f.product_model, f.kind, f.currency]),
+            part("total", none, none, [f.kind, f.currency]),
         )
         .subquery("costs")
         .select()
