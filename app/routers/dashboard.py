@@ -5,9 +5,8 @@ and a browser signs in once with a form that puts the key in an HttpOnly,
 SameSite=Strict cookie scoped to /dashboard.
 """
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Cookie, Form, Request, Response, status
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -56,17 +55,6 @@ async def _authorised(
     return await _principal(session, await api_key_header(request) or cookie)
 
 
-def _period(
-    settings: SettingsDep,
-    received_from: date | None,
-    received_to: date | None,
-) -> tuple[date, date]:
-    today = datetime.now(UTC).astimezone(ZoneInfo(settings.timezone)).date()
-    received_to = received_to or today
-    days = settings.reports_recurring_window_days
-    return received_from or received_to - timedelta(days=days - 1), received_to
-
-
 @router.get("", response_class=HTMLResponse)
 async def dashboard(
     request: Request,
@@ -80,7 +68,7 @@ async def dashboard(
     principal = await _authorised(request, session, cookie)
     if principal is None:
         return _login(None, status.HTTP_401_UNAUTHORIZED, settings.reports_dashboard_cookie_hours)
-    start, end = _period(settings, received_from, received_to)
+    start, end = reports.window(settings, received_from, received_to)
     year = year if year and 2000 <= year <= 2100 else end.year
     page = render_dashboard(
         base=BASE,
@@ -139,7 +127,7 @@ async def csv_download(
 ) -> Response:
     if await _authorised(request, session, cookie) is None:
         return _login(None, status.HTTP_401_UNAUTHORIZED, settings.reports_dashboard_cookie_hours)
-    start, end = _period(settings, received_from, received_to)
+    start, end = reports.window(settings, received_from, received_to)
     if report == "summary":
         body = summary_csv(
             await reports.summary(session, settings=settings, received_from=start, received_to=end)

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Header, Query, Response, status
 
 from app.deps import ClaimDep, SessionDep, SettingsDep, require
 from app.errors import problem_responses
+from app.models.claims import Channel
 from app.models.reports import (
     ClaimCostCreate,
     ClaimCostList,
@@ -57,7 +58,7 @@ async def summary(
     settings: SettingsDep,
     received_from: From = None,
     received_to: To = None,
-    channel: Annotated[str | None, Query(max_length=16, examples=["email"])] = None,
+    channel: Annotated[Channel | None, Query(description="Only claims from this channel")] = None,
     product_model: Annotated[str | None, Query(max_length=64, examples=["PMP-200"])] = None,
     format: Format = None,
     accept: Accept = None,

@@ -54,21 +54,47 @@ def _today(settings: Settings, now: datetime | None = None) -> date:
     return (now or datetime.now(UTC)).astimezone(ZoneInfo(settings.timezone)).date()
 
 
+EARLIEST, LATEST = date(1970, 1, 1), date(2199, 12, 31)
+
+
+def _bad_date(field: str, message: str) -> InvalidInput:
+    return InvalidInput(
+        f"{field} {message}.",
+        errors=[{"field": f"query.{field}", "message": message, "type": "value_error"}],
+    )
+
+
+def _check_dates(received_from: date | None, received_to: date | None) -> None:
+    for field, day in (("received_from", received_from), ("received_to", received_to)):
+        if day is not None and not EARLIEST <= day <= LATEST:
+            raise _bad_date(field, f"must be between {EARLIEST} and {LATEST}")
+    if received_from and received_to and received_from > received_to:
+        raise _bad_date("received_from", "must not be after received_to")
+
+
+def window(
+    settings: Settings,
+    received_from: date | None,
+    received_to: date | None,
+    *,
+    now: datetime | None = None,
+) -> tuple[date, date]:
+    """The days a report covers: the given ones, by default the last
+    CLAIMS_REPORTS_RECURRING_WINDOW_DAYS up to today."""
+    _check_dates(received_from, received_to)
+    received_to = received_to or _today(settings, now)
+    received_from = received_from or max(
+        EARLIEST, received_to - timedelta(days=settings.reports_recurring_window_days - 1)
+    )
+    _check_dates(received_from, received_to)
+    return received_from, received_to
+
+
 def _period(
     settings: Settings, received_from: date | None, received_to: date | None
 ) -> tuple[datetime | None, datetime | None]:
     """Local calendar days [from, to] as UTC instants [start, end)."""
-    if received_from and received_to and received_from > received_to:
-        raise InvalidInput(
-            "received_from must not be after received_to.",
-            errors=[
-                {
-                    "field": "query.received_from",
-                    "message": "after received_to",
-                    "type": "value_error",
-                }
-            ],
-        )
+    _check_dates(received_from, received_to)
     zone = ZoneInfo(settings.timezone)
 
     def midnight(day: date) -> datetime:
@@ -118,6 +144,7 @@ async def summary(
     now: datetime | None = None,
 ) -> SummaryReport:
     start, end = _period(settings, received_from, received_to)
+    channel = str(channel) if channel else None  # a Channel enum from the router
     flt = q.ClaimFilter(start, end, channel, product_model)
     as_of = _today(settings, now)
 
@@ -237,10 +264,7 @@ async def recurring_defects(
     now: datetime | None = None,
 ) -> RecurringReport:
     threshold = threshold or settings.reports_recurring_threshold
-    received_to = received_to or _today(settings, now)
-    received_from = received_from or received_to - timedelta(
-        days=settings.reports_recurring_window_days - 1
-    )
+    received_from, received_to = window(settings, received_from, received_to, now=now)
     start, end = _period(settings, received_from, received_to)
     flt = q.ClaimFilter(start, end, None, product_model)
     uncoded = tuple(settings.reports_uncoded_causes)

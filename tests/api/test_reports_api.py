@@ -84,6 +84,10 @@ async def test_reports_open_to_readers_as_json_and_csv(client, auth, url, role) 
             "/api/v1/reports/summary?received_from=2026-03-02&received_to=2026-03-01",
             "query.received_from",
         ),
+        ("/api/v1/reports/summary?received_from=0001-01-01", "query.received_from"),
+        ("/api/v1/reports/summary?received_to=9999-12-31", "query.received_to"),
+        ("/api/v1/reports/summary?channel=fax", "query.channel"),
+        ("/api/v1/reports/recurring-defects?received_to=0001-01-01", "query.received_to"),
         ("/api/v1/reports/recurring-defects?threshold=1", "query.threshold"),
         ("/api/v1/reports/recurring-defects?min_similarity=1.5", "query.min_similarity"),
         (
@@ -421,11 +425,12 @@ async def test_dashboard_login_cookie_and_logout(client, auth, keys, summary_cla
     cookie = ok.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/dashboard" in cookie
     value = ok.cookies["claims_dashboard_key"]
+    jar = {"Cookie": f"claims_dashboard_key={value}"}
     try:
         page = await client.get(
             "/dashboard",
             params={"received_from": "2007-06-01", "received_to": "2007-06-30", "year": 2005},
-            headers={"Cookie": f"claims_dashboard_key={value}"},
+            headers=jar,
         )
         assert page.status_code == 200
         assert page.text.count("<svg") >= 7
@@ -434,14 +439,12 @@ async def test_dashboard_login_cookie_and_logout(client, auth, keys, summary_cla
         download = await client.get(
             "/dashboard/summary.csv",
             params={"received_from": "2007-06-01", "received_to": "2007-06-30"},
-            headers={"Cookie": f"claims_dashboard_key={value}"},
+            headers=jar,
         )
         assert download.status_code == 200
         assert download.headers["content-type"] == "text/csv; charset=utf-8"
         assert "claims,total," in download.text
-        assert (
-            await client.get("/dashboard/nothing.csv", headers={"Cookie": f"claims_dashboard_key={value}"})
-        ).status_code == 404
+        assert (await client.get("/dashboard/nothing.csv", headers=jar)).status_code == 404
     finally:
         client.cookies.clear()
     out = await client.post("/dashboard/logout")
