@@ -28,7 +28,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from app.config import Settings  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.services.api_keys import create_key  # noqa: E402
-
 from app.workflow import Role  # noqa: E402
 
 SEED = """
@@ -163,6 +162,7 @@ async def admin(url: str, sql: str) -> None:
 
 def migrate(url: str) -> None:
     from alembic import command
+
     from app.cli import alembic_config
 
     cfg = alembic_config()

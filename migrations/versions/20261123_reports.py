@@ -7,9 +7,10 @@ Create Date: 2026-11-23 05:10:00
 
 from collections.abc import Sequence
 
-import app.models.types
 import sqlalchemy as sa
 from alembic import op
+
+import app.models.types
 
 revision: str = "reports"
 down_revision: str | None = "0001_initial"
