@@ -118,3 +118,35 @@ def test_zone_offsets_follow_dst_to_the_minute():
     assert sql(Zone().offset_minutes(ts), LITE) == "0"
     riga = Zone("Europe/Riga", segs)
     assert sql(riga.offset_minutes(ts), LITE).startswith("CASE WHEN (ts < '2026-03-29")
+
+
+def test_format_query_wins_then_accept_quality():
+    from app.reports.negotiation import wants_csv
+
+    assert wants_csv("csv", "application/json") is True
+    assert wants_csv("json", "text/csv") is False
+    assert wants_csv(None, None) is False
+    assert wants_csv(None, "text/csv") is True
+    assert wants_csv(None, "text/csv;q=0.5, application/json") is False
+    assert wants_csv(None, "application/json;q=0.1, text/csv;q=0.2") is True
+    assert wants_csv(None, "text/*") is True
+    assert wants_csv(None, "*/*") is False
+    assert wants_csv(None, "text/csv;q=oops") is False
+
+
+def test_charts_escape_labels_and_scale_bars():
+    from app.reports.charts import bar_chart, share_bar, stacked_chart
+
+    svg = bar_chart("By <model>", [("<script>", 10), (None, 5), ("zero", 0)])
+    assert "<script>" not in svg and "&lt;script&gt;" in svg
+    assert 'width="320.0"' in svg and 'width="160.0"' in svg  # 10 is full width, 5 half
+    assert "(none)" in svg
+    assert "no data" in bar_chart("Empty", [])
+    assert "40.0 %" in share_bar("SLA", 0.4, 2, 3, 1) and "(+1 pending)" in share_bar(
+        "SLA", 0.4, 2, 3, 1
+    )
+    assert "n/a" in share_bar("SLA", None, 0, 0, 0)
+    stacked = stacked_chart(
+        "Costs", [("A", [Decimal("1.50"), Decimal("0")])], ["repair", "transport"]
+    )
+    assert "A, repair: 1.50" in stacked and "transport" in stacked
