@@ -28,9 +28,11 @@ def bar_chart(
     *,
     empty_label: str = "(none)",
     color: str = PALETTE[0],
+    note: str | None = None,
 ) -> Markup:
-    """Horizontal bars, one per (label, value), scaled to the largest value."""
-    height = max(1, len(rows)) * ROW + 30
+    """Horizontal bars, one per (label, value), scaled to the largest value; ``note`` is a
+    line of text under the bars (e.g. what was left out)."""
+    height = max(1, len(rows)) * ROW + 30 + (ROW if note else 0)
     width = LABEL_W + BAR_W + 90
     top = max((float(v) for _, v in rows), default=0.0) or 1.0
     parts = [
@@ -51,6 +53,9 @@ def bar_chart(
             f"<title>{escape(text)}: {_num(value)}</title></rect>",
             f'<text x="{LABEL_W + w + 6:.1f}" y="{y + 14}" class="v">{_num(value)}</text>',
         ]
+    if note:
+        y = 28 + max(1, len(rows)) * ROW + 14
+        parts.append(f'<text x="{LABEL_W}" y="{y}" class="m">{escape(note)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 

@@ -12,6 +12,8 @@ from app.models.reports import CostKind, CostReport, CostRow, RecurringReport, S
 from app.reports.charts import bar_chart, share_bar, stacked_chart
 
 KINDS = [k.value for k in CostKind]
+TOP = 15  # bars per chart; the rest are summed in one bar
+TABLE_ROWS = 30  # recurring groups shown; the CSV has them all
 
 
 @lru_cache
@@ -38,7 +40,13 @@ def render_dashboard(
     costs: CostReport,
 ) -> str:
     def counts(title: str, rows: Any, empty: str) -> Any:
-        return bar_chart(title, [(r.key, r.claims) for r in rows], empty_label=empty)
+        pairs: list[tuple[str | None, float]] = [(r.key, r.claims) for r in rows]
+        note = None
+        if len(pairs) > TOP:
+            rest = pairs[TOP:]
+            note = f"… and {len(rest)} more with {sum(v for _, v in rest):,.0f} claims"
+            pairs = pairs[:TOP]
+        return bar_chart(title, pairs, empty_label=empty, note=note)
 
     currencies = sorted({r.currency for r in costs.totals})
     cost_charts = []
@@ -95,6 +103,7 @@ def render_dashboard(
             costs=costs,
             charts=charts,
             hours=_hours,
+            table_rows=TABLE_ROWS,
             csv_links=csv_links,
             year=costs.year,
             received_from=summary.received_from,
