@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    CompoundSelect,
     Float,
     Integer,
     Select,
@@ -131,29 +132,47 @@ def _durations(flt: ClaimFilter) -> Any:
     return union_all(ack, close).cte("durations")
 
 
-def duration_percentiles(flt: ClaimFilter, *, portable: bool) -> Select[Any]:
+def _native_percentiles(flt: ClaimFilter) -> CompoundSelect[Any]:
+    metrics = {
+        "acknowledge": claims.c.acknowledged_at,
+        "close": claims.c.closed_at,
+    }
+    cols: list[ColumnElement[Any]] = []
+    for metric, end in metrics.items():
+        seconds = seconds_between(claims.c.received_at, end)
+        cols.append(func.count(end).label(f"{metric}_claims"))
+        cols += [
+            func.percentile_cont(num / den)
+            .within_group(seconds)
+            .filter(end.is_not(None))
+            .label(f"{metric}_{name}")
+            for name, (num, den) in PERCENTILES.items()
+        ]
+    one = select(*cols).where(*flt.clauses()).cte("percentiles")
+    return union_all(
+        *(
+            select(
+                literal(metric, String()).label("metric"),
+                one.c[f"{metric}_claims"].label("claims"),
+                *(one.c[f"{metric}_{name}"].label(name) for name in PERCENTILES),
+            ).where(one.c[f"{metric}_claims"] > 0)
+            for metric in metrics
+        )
+    )
+
+
+def duration_percentiles(flt: ClaimFilter, *, portable: bool) -> Select[Any] | CompoundSelect[Any]:
     """Rows (metric, claims, median, p90) in seconds; one row per metric with data.
 
-    ``portable=False`` uses PostgreSQL's ``percentile_cont``. ``portable=True``
+    ``portable=False`` uses PostgreSQL's ``percentile_cont`` in one scan of the
+    claims (an aggregate ``FILTER`` per metric). ``portable=True``
     computes the same continuous percentile with window functions, which SQLite
     (no percentile aggregate) and PostgreSQL both run: rank the durations, then
     interpolate between the values at ranks floor(p*(n-1)) and the next one.
     """
-    d = _durations(flt)
     if not portable:
-        return (
-            select(
-                d.c.metric,
-                func.count().label("claims"),
-                *(
-                    func.percentile_cont(num / den).within_group(d.c.seconds).label(name)
-                    for name, (num, den) in PERCENTILES.items()
-                ),
-            )
-            .group_by(d.c.metric)
-            .order_by(d.c.metric)
-        )
-
+        return _native_percentiles(flt)
+    d = _durations(flt)
     ranked = select(
         d.c.metric,
         d.c.seconds,
