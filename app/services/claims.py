@@ -30,7 +30,7 @@ from app.models.claims import (
 from app.models.reference import Customer, CustomerRead, ProductModel, Unit
 from app.models.types import utcnow
 from app.security import Principal
-from app.services import customers, idempotency
+from app.services import customers, idempotency, warranty
 from app.services.audit import record_event
 from app.services.numbering import format_number, next_value
 from app.services.outbox import enqueue
@@ -100,7 +100,9 @@ async def register_claim(
         defect_description=data.defect_description,
         language=data.language or data.customer.language,
         received_at=received_at,
-        ack_due_date=add_working_days(received_day, settings.ack_due_working_days, settings.holidays),
+        ack_due_date=add_working_days(
+            received_day, settings.ack_due_working_days, settings.holidays
+        ),
         ack_deadline_date=add_working_days(
             received_day, settings.ack_deadline_working_days, settings.holidays
         ),
@@ -109,27 +111,42 @@ async def register_claim(
         external_reference=data.external_reference,
         created_by=principal.name,
     )
+    warranty.assess_at_registration(claim, unit, model, received_on=received_day)  # no SQL
     if customer.id is None:
         await session.flush()
     claim.customer_id = customer.id  # type: ignore[assignment]
     session.add(claim)
     await session.flush()
     registered = record_event(
-        session, claim=claim, actor=principal.name, action="register", from_state=None,
-        to_state=claim.state, payload={"channel": claim.channel},
+        session,
+        claim=claim,
+        actor=principal.name,
+        action="register",
+        from_state=None,
+        to_state=claim.state,
+        payload={"channel": claim.channel},
     )
     enqueue(
-        session, event_type="claim.registered", claim_id=claim.id,
+        session,
+        event_type="claim.registered",
+        claim_id=claim.id,
         data={"number": claim.number, "channel": claim.channel, "state": claim.state},
     )
     body = build_claim_read(
-        ClaimBundle(claim, customer, unit, model), events=[registered], messages=[],
-        attachments=[], allowed=[],
+        ClaimBundle(claim, customer, unit, model),
+        events=[registered],
+        messages=[],
+        attachments=[],
+        allowed=[],
     ).model_dump(mode="json")
     if idempotency_key:
         idempotency.remember(
-            session, principal=principal, key=idempotency_key, body_hash=body_hash,
-            status_code=201, response=body,
+            session,
+            principal=principal,
+            key=idempotency_key,
+            body_hash=body_hash,
+            status_code=201,
+            response=body,
         )
     try:
         await session.commit()
@@ -171,7 +188,9 @@ async def _find_product(
     return None, None
 
 
-async def load_bundle(session: AsyncSession, number: str, *, for_update: bool = False) -> ClaimBundle:
+async def load_bundle(
+    session: AsyncSession, number: str, *, for_update: bool = False
+) -> ClaimBundle:
     stmt = (
         select(Claim, Customer, Unit, ProductModel)
         .join(Customer, Claim.customer_id == Customer.id)
@@ -202,29 +221,49 @@ async def read_claim(
     bundle = await load_bundle(session, number)
     claim_id = bundle.claim.id
     events = (
-        await session.execute(
-            select(ClaimEvent).where(ClaimEvent.claim_id == claim_id).order_by(ClaimEvent.id)
+        (
+            await session.execute(
+                select(ClaimEvent).where(ClaimEvent.claim_id == claim_id).order_by(ClaimEvent.id)
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     messages = (
-        await session.execute(
-            select(Message).where(Message.claim_id == claim_id).order_by(Message.at, Message.id)
+        (
+            await session.execute(
+                select(Message).where(Message.claim_id == claim_id).order_by(Message.at, Message.id)
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     attachments = (
-        await session.execute(
-            select(Attachment).where(Attachment.claim_id == claim_id).order_by(Attachment.id)
+        (
+            await session.execute(
+                select(Attachment).where(Attachment.claim_id == claim_id).order_by(Attachment.id)
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     return build_claim_read(
-        bundle, events=events, messages=messages, attachments=attachments,
-        allowed=allowed_actions_for(bundle.claim, principal), today_=today(settings),
+        bundle,
+        events=events,
+        messages=messages,
+        attachments=attachments,
+        allowed=await allowed_actions_for(session, bundle.claim, principal),
+        today_=today(settings),
     )
 
 
-def allowed_actions_for(claim: Claim, principal: Principal) -> list[str]:
-    """The workflow actions the caller may take now (filled in by the workflow)."""
-    return []
+async def allowed_actions_for(
+    session: AsyncSession, claim: Claim, principal: Principal
+) -> list[str]:
+    """The workflow actions the caller may take now."""
+    from app.services.workflow import allowed_for  # imports this module
+
+    return await allowed_for(session, claim, principal)
 
 
 def is_overdue(claim: Claim, today_: date) -> bool:

@@ -1,7 +1,7 @@
 """reports: claim_costs, and pg_trgm for grouping alike defect descriptions
 
 Revision ID: reports
-Revises: 0001_initial
+Revises: workflow (re-chained when main brought the workflow revision)
 Create Date: 2026-11-23 05:10:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import app.models.types
 
 revision: str = "reports"
-down_revision: str | None = "0001_initial"
+down_revision: str | None = "workflow"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -48,7 +48,7 @@ def test_reports_migration_is_reversible(database_url: str, tmp_path: Path) -> N
         tables, trgm = asyncio.run(_tables_and_trgm(url))
         assert "claim_costs" in tables
         assert trgm == url.startswith("postgresql")
-        _alembic(url, "downgrade", "0001_initial")
+        _alembic(url, "downgrade", "-1")
         tables, _ = asyncio.run(_tables_and_trgm(url))
         assert "claim_costs" not in tables and "claims" in tables
         _alembic(url, "upgrade", "reports")
