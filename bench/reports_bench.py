@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import statistics
 import sys
@@ -161,6 +162,7 @@ async def admin(url: str, sql: str) -> None:
 
 
 def migrate(url: str) -> None:
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     from alembic import command
 
     from app.cli import alembic_config
