@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.expression import ColumnElement
 
 from app.reports.sqlfuncs import agg_strings, local_date, seconds_between
-from app.reports.tables import claim_costs, claims, product_models, units
+from app.reports.tables import claim_costs, claims, product_models
 from app.reports.zones import Zone
 
 # Percentiles as integer fractions, so the portable formulation can use integer
@@ -240,13 +240,13 @@ def _coded(uncoded: tuple[str, ...]) -> ColumnElement[bool]:
 
 
 def _serial() -> ColumnElement[Any]:
-    return func.coalesce(units.c.serial_number, claims.c.reported_serial)
+    # The serial on the claim: whenever a registered unit is linked (at registration or by
+    # the warranty check) it was found by exactly this serial, so no join with units is needed.
+    return claims.c.reported_serial
 
 
 def _claims_with_model() -> Any:
-    return claims.join(product_models, claims.c.product_model_id == product_models.c.id).outerjoin(
-        units, claims.c.unit_id == units.c.id
-    )
+    return claims.join(product_models, claims.c.product_model_id == product_models.c.id)
 
 
 def recurring_by_cause(
