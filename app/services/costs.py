@@ -43,9 +43,15 @@ def default_bearer(claim: Claim) -> CostBearer | None:
 def _read(cost: ClaimCost, claim: Claim) -> ClaimCostRead:
     assert cost.id is not None
     return ClaimCostRead(
-        id=cost.id, claim_number=claim.number, kind=CostKind(cost.kind), amount=cost.amount,
-        currency=cost.currency, cost_bearer=CostBearer(cost.cost_bearer),
-        incurred_on=cost.incurred_on, note=cost.note, recorded_at=cost.recorded_at,
+        id=cost.id,
+        claim_number=claim.number,
+        kind=CostKind(cost.kind),
+        amount=cost.amount,
+        currency=cost.currency,
+        cost_bearer=CostBearer(cost.cost_bearer),
+        incurred_on=cost.incurred_on,
+        note=cost.note,
+        recorded_at=cost.recorded_at,
         recorded_by=cost.recorded_by,
     )
 
