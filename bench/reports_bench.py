@@ -206,7 +206,7 @@ async def main() -> None:
             seeding = time.perf_counter() - started
             async with app.state.session_factory() as s:
                 counts = (
-                    await s.execute(
+                    await (await s.connection()).execute(
                         text(
                             "SELECT (SELECT count(*) FROM claims),"
                             " (SELECT count(*) FROM claim_costs)"
@@ -219,7 +219,7 @@ async def main() -> None:
                 scans = []
                 for _ in range(5):
                     t0 = time.perf_counter()
-                    await s.execute(text("SELECT count(*) FROM claims"))
+                    await (await s.connection()).execute(text("SELECT count(*) FROM claims"))
                     scans.append((time.perf_counter() - t0) * 1000)
             print(
                 f"database {name}: {counts[0]:,} claims and {counts[1]:,} costs"
