@@ -8,7 +8,7 @@ SameSite=Strict cookie scoped to /dashboard.
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Cookie, Form, Request, Response, status
+from fastapi import APIRouter, Cookie, Form, Query, Request, Response, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from app.deps import SessionDep, SettingsDep, api_key_header
@@ -34,6 +34,7 @@ SECURITY_HEADERS = {
 router = APIRouter(prefix=BASE, tags=["dashboard"], include_in_schema=False)
 
 KeyCookie = Annotated[str | None, Cookie(alias=COOKIE)]
+Year = Annotated[int | None, Query(ge=2000, le=2100, description="Accounting year of the costs")]
 
 
 async def _principal(session: SessionDep, key: str | None) -> Principal | None:
@@ -63,13 +64,13 @@ async def dashboard(
     cookie: KeyCookie = None,
     received_from: date | None = None,
     received_to: date | None = None,
-    year: int | None = None,
+    year: Year = None,
 ) -> Response:
     principal = await _authorised(request, session, cookie)
     if principal is None:
         return _login(None, status.HTTP_401_UNAUTHORIZED, settings.reports_dashboard_cookie_hours)
     start, end = reports.window(settings, received_from, received_to)
-    year = year if year and 2000 <= year <= 2100 else end.year
+    year = year or end.year
     page = render_dashboard(
         base=BASE,
         principal=principal.name,
@@ -123,7 +124,7 @@ async def csv_download(
     cookie: KeyCookie = None,
     received_from: date | None = None,
     received_to: date | None = None,
-    year: int | None = None,
+    year: Year = None,
 ) -> Response:
     if await _authorised(request, session, cookie) is None:
         return _login(None, status.HTTP_401_UNAUTHORIZED, settings.reports_dashboard_cookie_hours)

@@ -453,6 +453,22 @@ async def test_dashboard_login_cookie_and_logout(client, auth, keys, summary_cla
     client.cookies.clear()
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/dashboard?year=99999",
+        "/dashboard/costs.csv?year=99999",
+        "/dashboard?received_from=0001-01-01",
+        "/dashboard/summary.csv?received_to=9999-12-31",
+        "/dashboard?received_from=2026-03-02&received_to=2026-03-01",
+    ],
+)
+async def test_dashboard_bad_parameters_are_problems(client, auth, url) -> None:
+    response = await client.get(url, headers=auth(Role.auditor))
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
 async def test_dashboard_with_header_key_and_escaping(client, auth, session) -> None:
     model = await make_model(session, code="<b>X" + str(datetime.now().microsecond))
     cust = await make_customer(session)
