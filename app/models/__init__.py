@@ -3,6 +3,7 @@
 from app.models.claims import Attachment, Claim, ClaimEvent, Message
 from app.models.reference import Customer, ProductModel, Unit
 from app.models.system import ApiKey, Counter, IdempotencyRecord, OutboxEvent
+from app.models.webform import WebRateLimit
 
 __all__ = [
     "ApiKey",
@@ -16,4 +17,5 @@ __all__ = [
     "OutboxEvent",
     "ProductModel",
     "Unit",
+    "WebRateLimit",
 ]

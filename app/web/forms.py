@@ -144,13 +144,13 @@ def upload_errors(
             return t(
                 "error_file_too_large",
                 filename=upload.filename,
-                max_mb=_megabytes(max_bytes),
+                max_mb=megabytes(max_bytes),
             )
         if sniff_content_type(upload.head) is None:
             return t("error_file_type", filename=upload.filename)
     return None
 
 
-def _megabytes(size: int) -> str:
+def megabytes(size: int) -> str:
     value = size / (1024 * 1024)
     return f"{value:g}" if value >= 1 else f"{value:.1f}"
