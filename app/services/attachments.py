@@ -98,14 +98,24 @@ def add_attachment_row(
 ) -> Attachment:
     assert claim.id is not None
     attachment = Attachment(
-        claim_id=claim.id, message_id=message_id, filename=filename[:255] or "file",
-        content_type=content_type, size=stored.size, sha256=stored.sha256,
-        storage_key=stored.storage_key, uploaded_by=actor,
+        claim_id=claim.id,
+        message_id=message_id,
+        filename=filename.replace("\x00", "")[:255] or "file",
+        content_type=content_type,
+        size=stored.size,
+        sha256=stored.sha256,
+        storage_key=stored.storage_key,
+        uploaded_by=actor,
     )
     session.add(attachment)
     record_event(
-        session, claim=claim, actor=actor, action="attachment_added", from_state=claim.state,
-        to_state=claim.state, payload={"filename": attachment.filename, "size": stored.size},
+        session,
+        claim=claim,
+        actor=actor,
+        action="attachment_added",
+        from_state=claim.state,
+        to_state=claim.state,
+        payload={"filename": attachment.filename, "size": stored.size},
     )
     return attachment
 
@@ -125,7 +135,11 @@ async def attach_upload(
     base_type = check_content_type(content_type, head, settings)
     stored = await store_stream(source, settings)
     attachment = add_attachment_row(
-        session, claim=claim, stored=stored, filename=filename, content_type=base_type,
+        session,
+        claim=claim,
+        stored=stored,
+        filename=filename,
+        content_type=base_type,
         actor=principal.name,
     )
     await session.commit()
