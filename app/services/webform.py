@@ -122,14 +122,20 @@ async def register_web_claim(
         claim = await claims.get_claim(session, number)
         for photo, file in zip(photos, stored, strict=True):
             attachments.add_attachment_row(
-                session, claim=claim, stored=file, filename=photo.filename,
-                content_type=photo.content_type, actor=WEB_PRINCIPAL.name,
+                session,
+                claim=claim,
+                stored=file,
+                filename=photo.filename,
+                content_type=photo.content_type,
+                actor=WEB_PRINCIPAL.name,
             )
         await session.commit()
     return number
 
 
-async def find_claim_status(session: AsyncSession, *, number: str, email: str) -> ClaimStatus | None:
+async def find_claim_status(
+    session: AsyncSession, *, number: str, email: str
+) -> ClaimStatus | None:
     """The claim's state and issued letters, only when the number and the email match.
 
     One query whatever is wrong, so that a wrong number and a wrong email look the same.

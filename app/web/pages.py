@@ -88,8 +88,13 @@ def respond(ctx: WebContext, settings: Settings, page: Page, *, path: str) -> HT
         headers={**SECURITY_HEADERS, "Content-Language": ctx.lang, **page.headers},
     )
     response.set_cookie(
-        csrf.COOKIE_NAME, token, max_age=max_age, path="/", secure=ctx.secure,
-        httponly=True, samesite="strict",
+        csrf.COOKIE_NAME,
+        token,
+        max_age=max_age,
+        path="/",
+        secure=ctx.secure,
+        httponly=True,
+        samesite="strict",
     )
     return response
 

@@ -75,8 +75,12 @@ def form_page(
             "max_mb": forms.megabytes(settings.web_max_photo_bytes),
             "today": today(settings).isoformat(),
             "maxlength": {
-                "customer_name": 200, "organisation": 200, "phone": 40, "serial_number": 64,
-                "email": 320, "description": 20000,
+                "customer_name": 200,
+                "organisation": 200,
+                "phone": 40,
+                "serial_number": 64,
+                "email": 320,
+                "description": 20000,
             },
         },
     )
@@ -159,16 +163,26 @@ async def submit_claim(
     attached = any(isinstance(i, UploadFile) and i.filename for i in form.getlist("photos"))
 
     def rejected(status_code: int, **kwargs: Any) -> Page:
-        return form_page(ctx, settings, models, values=values, status_code=status_code,
-                         photos_rejected=attached, **kwargs)
+        return form_page(
+            ctx,
+            settings,
+            models,
+            values=values,
+            status_code=status_code,
+            photos_rejected=attached,
+            **kwargs,
+        )
 
     if not csrf_ok(ctx, settings, form.get("csrf_token")):
         return rejected(403, form_error=t("error_csrf"))
     if forms.is_bot_submission(form):
         log.info("web form: honeypot filled, nothing stored", extra={"client": ctx.client})
         fake = f"CLM-{today(settings).year}-9{secrets.randbelow(100000):05d}"
-        return Page("claim_submitted.html.j2", context={"claim_number": fake, "email": data.email},
-                    rotate_csrf=True)
+        return Page(
+            "claim_submitted.html.j2",
+            context={"claim_number": fake, "email": data.email},
+            rotate_csrf=True,
+        )
 
     errors: dict[str, str] = {}
     try:
@@ -193,7 +207,8 @@ async def submit_claim(
         log.warning("web form: rate limit reached", extra={"client": ctx.client})
         retry = int(exc.extra["retry_after"])
         return rejected(
-            429, form_error=t("error_rate_limited", minutes=math.ceil(retry / 60)),
+            429,
+            form_error=t("error_rate_limited", minutes=math.ceil(retry / 60)),
             headers={"Retry-After": str(retry)},
         )
     number = await webform.register_web_claim(session, data=claim, photos=photos, settings=settings)
@@ -220,8 +235,12 @@ def status_page(
         status_code=status_code,
         headers=headers or {},
         context={
-            "values": values or {}, "errors": errors or {}, "form_error": form_error,
-            "not_found": not_found, "claim": claim, "letters": letters or [],
+            "values": values or {},
+            "errors": errors or {},
+            "form_error": form_error,
+            "not_found": not_found,
+            "claim": claim,
+            "letters": letters or [],
         },
     )
 
@@ -249,7 +268,9 @@ async def look_up_status(
     except webform.RateLimited as exc:
         retry = int(exc.extra["retry_after"])
         return status_page(
-            values=values, status_code=429, headers={"Retry-After": str(retry)},
+            values=values,
+            status_code=429,
+            headers={"Retry-After": str(retry)},
             form_error=t("error_rate_limited", minutes=math.ceil(retry / 60)),
         )
     found = await webform.find_claim_status(
@@ -265,8 +286,11 @@ async def look_up_status(
             "received_at": local_date(found.received_at, settings).isoformat(),
         },
         letters=[
-            {"number": line.number, "kind": line.kind,
-             "issued_at": line.issued_on.isoformat() if line.issued_on else ""}
+            {
+                "number": line.number,
+                "kind": line.kind,
+                "issued_at": line.issued_on.isoformat() if line.issued_on else "",
+            }
             for line in found.letters
         ],
     )

@@ -4,6 +4,7 @@ import asyncio
 import html
 import itertools
 import re
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -91,7 +92,9 @@ async def submit(
     if not multipart:  # a browser sends an empty file part when no file is chosen
         multipart = [("photos", ("", b"", "application/octet-stream"))]
     return await client.post(
-        "/claim-form", params={"lang": lang}, data={**values, "csrf_token": token},
+        "/claim-form",
+        params={"lang": lang},
+        data={**values, "csrf_token": token},
         files=multipart,
     )
 
@@ -109,7 +112,8 @@ def field_error(page: httpx.Response, field: str) -> str | None:
 
 async def claims_of(db: Any, email: str) -> list[Any]:
     return await db(
-        select(Claim.number).join(Customer, Claim.customer_id == Customer.id)
+        select(Claim.number)
+        .join(Customer, Claim.customer_id == Customer.id)
         .where(Customer.email == email.lower())
     )
 
@@ -127,8 +131,12 @@ async def claims_of(db: Any, email: str) -> list[Any]:
     ],
 )
 async def test_form_speaks_the_negotiated_language(
-    browser: httpx.AsyncClient, model_code: str, params: dict[str, str], accept: str | None,
-    lang: str, title: str,
+    browser: httpx.AsyncClient,
+    model_code: str,
+    params: dict[str, str],
+    accept: str | None,
+    lang: str,
+    title: str,
 ) -> None:
     headers = {"Accept-Language": accept} if accept else {}
     page = await browser.get("/claim-form", params=params, headers=headers)
@@ -136,7 +144,9 @@ async def test_form_speaks_the_negotiated_language(
     assert page.headers["content-type"].startswith("text/html")
     assert page.headers["content-language"] == lang
     assert f'<html lang="{lang}">' in page.text and title in page.text
-    assert f'<option value="{model_code}">Heat pump {model_code} ({model_code})</option>' in page.text
+    assert (
+        f'<option value="{model_code}">Heat pump {model_code} ({model_code})</option>' in page.text
+    )
 
 
 async def test_form_sets_a_strict_httponly_csrf_cookie_and_safe_headers(
@@ -187,7 +197,9 @@ async def test_a_valid_claim_with_photos_is_registered_like_an_api_claim(
         ("plate.png", "image/png"),
     ]
     assert [e["action"] for e in claim["timeline"]] == [
-        "register", "attachment_added", "attachment_added",
+        "register",
+        "attachment_added",
+        "attachment_added",
     ]
 
 
@@ -228,7 +240,9 @@ async def test_invalid_fields_are_named_at_the_field_and_typed_values_kept(
     page = await submit(browser, values, lang="en", files=[("a.jpg", JPEG, "image/jpeg")])
     assert page.status_code == 422
     assert field_error(page, "customer_name") == "This field is required."
-    assert field_error(page, "email") == "Enter a valid email address, for example name@example.com."
+    assert (
+        field_error(page, "email") == "Enter a valid email address, for example name@example.com."
+    )
     assert field_error(page, "phone") == "Enter a valid phone number, for example +371 2000 0000."
     assert field_error(page, "serial_number") == "This field is required."
     assert field_error(page, "purchase_date") == "The date cannot be in the future."
@@ -330,7 +344,10 @@ async def test_registrations_per_address_are_limited_across_app_instances(
     replica = create_app(settings.model_copy(update={"web_rate_limit_claims": 2}))
     address = fresh_address()
     async with replica.router.lifespan_context(replica):
-        async with await _browser(limited_app, address) as one, await _browser(replica, address) as two:
+        async with (
+            await _browser(limited_app, address) as one,
+            await _browser(replica, address) as two,
+        ):
             assert (await submit(one, form_values(model_code))).status_code == 200
             assert (await submit(two, form_values(model_code))).status_code == 200
             values = form_values(model_code)
@@ -373,7 +390,10 @@ async def test_old_windows_are_deleted_as_new_hits_arrive(app: Any, db: Any) -> 
     async with app.state.session_factory() as session:
         for hours_ago in (5, 1, 0):
             await webform.count_hit(
-                session, client_key=key, limit=10, window_seconds=3600,
+                session,
+                client_key=key,
+                limit=10,
+                window_seconds=3600,
                 now=now - timedelta(hours=hours_ago),
             )
     rows = await db(select(WebRateLimit.window_start).where(WebRateLimit.client_key == key))
@@ -386,7 +406,8 @@ async def test_old_windows_are_deleted_as_new_hits_arrive(app: Any, db: Any) -> 
 async def look_up(client: httpx.AsyncClient, number: str, email: str, lang: str = "en") -> Any:
     token = token_of(await client.get("/claim-status", params={"lang": lang}))
     return await client.post(
-        "/claim-status", params={"lang": lang},
+        "/claim-status",
+        params={"lang": lang},
         data={"claim_number": number, "email": email, "csrf_token": token},
     )
 
@@ -430,7 +451,9 @@ async def test_wrong_number_and_wrong_email_get_the_same_answer(
 async def test_status_needs_both_fields_and_the_csrf_token(browser: httpx.AsyncClient) -> None:
     page = await look_up(browser, "", "")
     assert page.status_code == 422
-    assert field_error(page, "claim_number") == field_error(page, "email") == "This field is required."
+    assert (
+        field_error(page, "claim_number") == field_error(page, "email") == "This field is required."
+    )
     refused = await browser.post(
         "/claim-status", data={"claim_number": "CLM-2026-000001", "email": "a@b.lv"}
     )
@@ -467,3 +490,41 @@ def test_production_refuses_an_empty_web_secret() -> None:
     with pytest.raises(ValueError, match="CLAIMS_WEB_SECRET"):
         Settings(environment="production", web_secret="", **others)
     assert Settings(environment="production", web_secret="y" * 32, **others).web_secret
+
+
+async def test_status_lists_the_letters_issued_to_the_customer_only(
+    app: Any, browser: httpx.AsyncClient, db: Any, model_code: str
+) -> None:
+    """The seam to the letters module: active once `app.models.letters` is part of the build."""
+    letters = pytest.importorskip("app.models.letters", reason="no letters module in this build")
+    values = form_values(model_code)
+    number = shown_number(await submit(browser, values))
+    [(claim_id,)] = await db(select(Claim.id).where(Claim.number == number))
+    seq = int(uuid.uuid4().int % 900_000) + 100_000
+    issued_at = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
+    async with app.state.session_factory() as session:
+        for kind, letter_number, state, offset in [
+            ("acknowledgement", f"L-2026-{seq:06d}", "issued", 0),
+            ("design_memo", f"L-2026-{seq + 1:06d}", "issued", 1),  # internal
+            ("information_request", None, "draft", 2),  # not issued
+        ]:
+            session.add(
+                letters.Letter(
+                    claim_id=claim_id,
+                    kind=kind,
+                    language="lv",
+                    state=state,
+                    number=letter_number,
+                    year=2026 if letter_number else None,
+                    seq=seq + offset if letter_number else None,
+                    issued_at=issued_at if letter_number else None,
+                    created_by="test",
+                )
+            )
+        await session.commit()
+    page = await look_up(browser, number, values["email"])
+    assert page.status_code == 200
+    assert f"L-2026-{seq:06d}" in page.text and "Acknowledgement of receipt" in page.text
+    assert "2026-11-24" in page.text
+    assert f"L-2026-{seq + 1:06d}" not in page.text
+    assert "Request for information" not in page.text

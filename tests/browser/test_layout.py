@@ -26,22 +26,22 @@ def form_html(lang: str, errors: dict[str, str] | None = None) -> str:
     )
 
 
-def test_form_fits_a_phone_screen_without_horizontal_scrolling(page: Any) -> None:
-    page.set_viewport_size({"width": 360, "height": MOBILE["height"]})
+async def test_form_fits_a_phone_screen_without_horizontal_scrolling(new_page: Any) -> None:
+    page = await new_page(viewport={"width": 360, "height": MOBILE["height"]})
     for lang in ("en", "ru", "lv"):
-        page.set_content(form_html(lang, errors={"email": "x" * 80}))
-        scroll_width = page.evaluate("document.documentElement.scrollWidth")
+        await page.set_content(form_html(lang, errors={"email": "x" * 80}))
+        scroll_width = await page.evaluate("document.documentElement.scrollWidth")
         assert scroll_width <= 360, (lang, scroll_width)
 
 
-def test_labels_focus_their_fields_and_the_honeypot_is_invisible(page: Any) -> None:
-    page.set_content(form_html("lv"))
-    page.get_by_label("Sērijas numurs").fill("SN-1")
-    assert page.locator("#serial_number").input_value() == "SN-1"
-    assert page.get_by_label("Jūsu vārds").input_value() == "Jānis Bērziņš"
-    box = page.locator("#website").bounding_box()
+async def test_labels_focus_their_fields_and_the_honeypot_is_out_of_reach(new_page: Any) -> None:
+    page = await new_page()
+    await page.set_content(form_html("lv"))
+    await page.get_by_label("Sērijas numurs").fill("SN-1")
+    assert await page.locator("#serial_number").input_value() == "SN-1"
+    assert await page.get_by_label("Jūsu vārds").input_value() == "Jānis Bērziņš"
+    box = await page.locator("#website").bounding_box()
     assert box is None or box["x"] + box["width"] <= 0  # off-screen
-    page.keyboard.press("Tab")  # the skip link first, then the page; never the honeypot
-    for _ in range(30):
-        assert page.evaluate("document.activeElement.id") != "website"
-        page.keyboard.press("Tab")
+    for _ in range(30):  # tabbing through the whole page never reaches the honeypot
+        await page.keyboard.press("Tab")
+        assert await page.evaluate("document.activeElement.id") != "website"
