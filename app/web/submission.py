@@ -256,6 +256,8 @@ async def look_up_status(
     if not csrf_ok(ctx, settings, form.get("csrf_token")):
         return status_page(values=values, form_error=t("error_csrf"), status_code=403)
     errors = {name: t("error_required") for name, value in values.items() if not value}
+    # PostgreSQL cannot compare text holding NUL: refuse it as the API's schemas do.
+    errors.update({name: t("error_invalid") for name, value in values.items() if "\x00" in value})
     if errors:
         return status_page(values=values, errors=errors, status_code=422)
     try:

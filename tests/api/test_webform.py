@@ -460,6 +460,24 @@ async def test_status_needs_both_fields_and_the_csrf_token(browser: httpx.AsyncC
     assert refused.status_code == 403
 
 
+async def test_nul_characters_are_refused_at_the_field_not_with_a_500(
+    browser: httpx.AsyncClient, model_code: str
+) -> None:
+    for field in ("customer_name", "serial_number", "description"):
+        page = await submit(
+            browser, form_values(model_code, **{field: "abc\x00defghij"}), lang="en"
+        )
+        assert page.status_code == 422
+        assert field_error(page, field) == "This value is not valid."
+    page = await look_up(browser, "CLM-2026-0\x0001", "a\x00@b.lv")
+    assert page.status_code == 422
+    assert (
+        field_error(page, "claim_number")
+        == field_error(page, "email")
+        == ("This value is not valid.")
+    )
+
+
 async def test_status_link_from_the_result_page_fills_in_the_number(
     browser: httpx.AsyncClient,
 ) -> None:
