@@ -30,10 +30,11 @@ elif command -v apt-get >/dev/null 2>&1; then
     # Another apt-get may hold the lock (parallel jobs): wait for it instead of failing.
     if as_root apt-get -o DPkg::Lock::Timeout=600 update -qq \
         && as_root apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends \
-            chromium chromium-driver fonts-dejavu-core >/dev/null; then
+            chromium chromium-driver fonts-dejavu-core >/dev/null \
+        && [ -x "$CHROMIUM" ]; then
         echo "install-browser: installed $("$CHROMIUM" --version 2>/dev/null | head -1)"
     else
-        echo "install-browser: WARNING: apt-get could not install chromium;" \
+        echo "install-browser: WARNING: apt-get could not install chromium as $CHROMIUM;" \
              "browser tests will be skipped" >&2
         status=1
     fi

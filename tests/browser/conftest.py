@@ -41,10 +41,13 @@ MOBILE = {"width": 390, "height": 844}
 
 
 def find_chromium() -> str | None:
-    """CLAIMS_CHROMIUM_PATH, else a Chromium on PATH, else Debian's path."""
-    candidates = [os.environ.get("CLAIMS_CHROMIUM_PATH")]
-    candidates += [shutil.which(name) for name in ("chromium", "chromium-browser")]
-    candidates.append("/usr/bin/chromium")
+    """CLAIMS_CHROMIUM_PATH when set (and only it), else a Chromium on PATH, else Debian's."""
+    configured = os.environ.get("CLAIMS_CHROMIUM_PATH")
+    if configured:
+        candidates = [configured]
+    else:
+        candidates = [shutil.which(name) for name in ("chromium", "chromium-browser")]
+        candidates.append("/usr/bin/chromium")
     for candidate in candidates:
         if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
             return candidate
