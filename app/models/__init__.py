@@ -3,6 +3,15 @@
 from app.models.claims import Attachment, Claim, ClaimEvent, Message
 from app.models.reference import Customer, ProductModel, Unit
 from app.models.system import ApiKey, Counter, IdempotencyRecord, OutboxEvent
+from app.models.workflow_records import (
+    ClaimProgress,
+    DesignFinding,
+    Dispute,
+    InspectionAct,
+    Referral,
+    Replacement,
+    ServiceJob,
+)
 from app.models.webform import WebRateLimit
 
 __all__ = [
@@ -17,5 +26,14 @@ __all__ = [
     "OutboxEvent",
     "ProductModel",
     "Unit",
+    # workflow
+    "ClaimProgress",
+    "DesignFinding",
+    "Dispute",
+    "InspectionAct",
+    "Referral",
+    "Replacement",
+    "ServiceJob",
+    # web form
     "WebRateLimit",
 ]

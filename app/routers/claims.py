@@ -3,8 +3,8 @@
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, File, Header, Query, Response, UploadFile, status
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, File, Header, Path, Query, Response, UploadFile, status
+from fastapi.responses import FileResponse, JSONResponse
 
 from app.deps import AnyPrincipal, ClaimDep, Contributor, Registrar, SessionDep, SettingsDep, etag
 from app.errors import problem_responses
@@ -167,4 +167,29 @@ async def add_attachment(
         content_type=file.content_type or "application/octet-stream",
         principal=principal,
         settings=settings,
+    )
+
+
+@router.get(
+    "/{number}/attachments/{attachment_id}",
+    response_class=FileResponse,
+    summary="Download an attachment",
+    responses={
+        200: {"description": "The file", "content": {"application/octet-stream": {}}},
+        **problem_responses(401, 403, 404, 422),
+    },
+)
+async def download_attachment(
+    principal: AnyPrincipal,
+    claim: ClaimDep,
+    attachment_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    session: SessionDep,
+    settings: SettingsDep,
+) -> FileResponse:
+    """The stored file, with its original name and type."""
+    found = await attachments.get_attachment(session, claim=claim, attachment_id=attachment_id)
+    return FileResponse(
+        attachments.open_stored(settings, found.storage_key),
+        media_type=found.content_type,
+        filename=found.filename,
     )

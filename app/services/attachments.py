@@ -12,7 +12,7 @@ import anyio
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
-from app.errors import PayloadTooLarge, UnsupportedMediaType
+from app.errors import NotFound, PayloadTooLarge, UnsupportedMediaType
 from app.models.claims import Attachment, AttachmentRead, Claim
 from app.security import Principal
 from app.services.audit import record_event
@@ -144,6 +144,13 @@ async def attach_upload(
     )
     await session.commit()
     return AttachmentRead.model_validate(attachment, from_attributes=True)
+
+
+async def get_attachment(session: AsyncSession, *, claim: Claim, attachment_id: int) -> Attachment:
+    found = await session.get(Attachment, attachment_id)
+    if found is None or found.claim_id != claim.id:
+        raise NotFound(f"Claim {claim.number} has no attachment {attachment_id}.")
+    return found
 
 
 def open_stored(settings: Settings, storage_key: str) -> Path:

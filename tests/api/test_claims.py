@@ -153,6 +153,16 @@ async def test_read_claim_with_timeline_messages_and_attachments(client, auth, n
     ]
     assert body["messages"][0]["body"] == "Customer called again."
     assert body["attachments"][0]["filename"] == "photo.png"
+    file_url = f"{CLAIMS}/{number}/attachments/{body['attachments'][0]['id']}"
+    downloaded = await client.get(file_url, headers=auth(Role.auditor))
+    assert downloaded.content == png
+    assert downloaded.headers["content-type"] == "image/png"
+    other = await new_claim()
+    wrong_claim = await client.get(
+        f"{CLAIMS}/{other['number']}/attachments/{body['attachments'][0]['id']}",
+        headers=auth(Role.auditor),
+    )
+    assert wrong_claim.status_code == 404
     assert isinstance(body["allowed_actions"], list)
 
 
