@@ -3,6 +3,7 @@
 from app.models.claims import Attachment, Claim, ClaimEvent, Message
 from app.models.reference import Customer, ProductModel, Unit
 from app.models.system import ApiKey, Counter, IdempotencyRecord, OutboxEvent
+from app.models.webform import WebRateLimit
 from app.models.workflow_records import (
     ClaimProgress,
     DesignFinding,
@@ -12,7 +13,6 @@ from app.models.workflow_records import (
     Replacement,
     ServiceJob,
 )
-from app.models.webform import WebRateLimit
 
 __all__ = [
     "ApiKey",
