@@ -55,6 +55,13 @@ class Settings(BaseSettings):
     # Idempotency records older than this may be purged.
     idempotency_ttl_hours: int = 48
 
+    # Email intake (docs/email-intake.md): webhook secrets (comma-separated during a rotation),
+    # the largest accepted delivery, and the allowed clock difference of signed timestamps.
+    email_hmac_secret: SecretStr | None = None
+    email_mailgun_signing_key: SecretStr | None = None
+    email_max_bytes: int = 20 * 1024 * 1024
+    email_signature_tolerance: int = 300
+
     # Public web pages (/claim-form, /claim-status). The secret signs CSRF tokens and keys the
     # hashed client addresses of the rate limit; all replicas need the same one. Empty: a random
     # per-process secret outside production (production refuses it, like every weak secret).

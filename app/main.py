@@ -12,7 +12,7 @@ from app.docs_offline import install_offline_docs
 from app.errors import PROBLEM_JSON, ProblemDetails, install_error_handlers
 from app.logging_setup import configure_logging
 from app.middleware import InputGuardMiddleware, RequestContextMiddleware
-from app.routers import admin, catalog, claims, health, workflow
+from app.routers import admin, catalog, claims, email_intake, health, workflow
 from app.routers import web as web_pages
 
 DESCRIPTION = """
@@ -37,6 +37,7 @@ TAGS = [
     {"name": "admin", "description": "API keys and other operator tasks."},
     {"name": "health", "description": "Liveness and readiness probes."},
     *workflow.TAGS,
+    {"name": "email intake", "description": "The email gateway's webhook; failed emails queue."},
 ]
 
 
@@ -71,7 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(InputGuardMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
-    for module in (claims, catalog, admin, health, workflow):
+    for module in (claims, catalog, admin, health, workflow, email_intake):
         app.include_router(module.router)
     app.include_router(web_pages.router)  # the public claim form and status page (HTML)
     install_problem_openapi(app)

@@ -1,7 +1,7 @@
 """web form: per-address rate-limit counters
 
 Revision ID: webform
-Revises: workflow
+Revises: email
 Create Date: 2026-11-23 05:30:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import app.models.types
 
 revision: str = "webform"
-down_revision: str | None = "workflow"
+down_revision: str | None = "email"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
