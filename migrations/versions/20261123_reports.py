@@ -1,7 +1,7 @@
 """reports: claim_costs, and pg_trgm for grouping alike defect descriptions
 
 Revision ID: reports
-Revises: workflow (re-chained when main brought the workflow revision)
+Revises: webform (re-chained after the revisions main brought: workflow, email, webform)
 Create Date: 2026-11-23 05:10:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import app.models.types
 
 revision: str = "reports"
-down_revision: str | None = "workflow"
+down_revision: str | None = "webform"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
