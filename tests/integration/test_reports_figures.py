@@ -357,3 +357,35 @@ async def test_grouping_sets_count_like_union_all(session, is_postgres, summary_
     union = (await session.execute(q.counts_by_dimension(flt, grouping_sets=False))).all()
     assert sorted(map(tuple, one_scan), key=repr) == sorted(map(tuple, union), key=repr)
     assert ("defect_cause", None, 3) in [tuple(r) for r in one_scan]  # April too
+
+
+async def test_compliance_uses_summer_time(session, settings):
+    """Riga is UTC+3 in July: 21:30 UTC on the due date is already the next day there."""
+    model = await make_model(session)
+    cust = await make_customer(session)
+    # received Mon 6 July 2009: due Thu 9 July, deadline Mon 13 July.
+    await make_claim(
+        session,
+        customer=cust,
+        model=model,
+        received_at=utc(2009, 7, 6, 8),
+        acknowledged_at=utc(2009, 7, 9, 21, 30),
+    )  # 00:30 on 10 July in Riga
+    await make_claim(
+        session,
+        customer=cust,
+        model=model,
+        received_at=utc(2009, 7, 6, 9),
+        acknowledged_at=utc(2009, 7, 9, 20, 30),
+    )  # 23:30 on 9 July in Riga
+    await session.commit()
+    report = await reports.summary(
+        session,
+        settings=settings,
+        received_from=date(2009, 7, 1),
+        received_to=date(2009, 7, 31),
+        product_model=model.code,
+    )
+    c3 = report.acknowledged_within_3_working_days
+    assert (c3.met, c3.missed, c3.share) == (1, 1, 0.5)
+    assert report.acknowledged_within_5_working_days.share == 1.0
