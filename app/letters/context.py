@@ -57,8 +57,9 @@ class Customer:
 class ClaimInfo:
     number: str
     received_on: date
-    product_model: str
-    serial_number: str
+    # The model's code and name; either may be unknown when the customer did not say.
+    product_model: str | None
+    serial_number: str | None
     defect_description: str
     product_name: str | None = None
     customer_reference: str | None = None

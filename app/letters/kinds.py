@@ -29,8 +29,9 @@ class LetterKind(StrEnum):
 # sign-off rule and no outbound email to the customer.
 INTERNAL_KINDS: frozenset[LetterKind] = frozenset({LetterKind.design_memo})
 
-# Every kind accepts these: a custom salutation and an extra closing paragraph.
-COMMON_FIELDS: tuple[str, ...] = ("salutation", "body_extra")
+# Every kind accepts these: a custom salutation, the postal address of the addressee
+# (one line per line; the customer record has none) and an extra closing paragraph.
+COMMON_FIELDS: tuple[str, ...] = ("salutation", "recipient_address", "body_extra")
 
 KIND_FIELDS: dict[LetterKind, tuple[str, ...]] = {
     LetterKind.acknowledgement: ("next_steps",),

@@ -114,6 +114,11 @@ def items(text: str | None) -> list[str]:
     return result
 
 
+def lines(text: str | None) -> list[str]:
+    """Free text to its non-blank lines, stripped (addresses)."""
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
 @pass_context
 def _fdate(ctx: Context, value: date | datetime | None) -> str:
     return format_date(value, ctx["lang"])
@@ -135,6 +140,7 @@ def get_environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
     env.filters["paras"] = _paras
     env.filters["need"] = _need
     env.filters["items"] = items
+    env.filters["lines"] = lines
     return env
 
 

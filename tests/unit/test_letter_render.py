@@ -135,6 +135,7 @@ FULL_FIELDS: dict[str, str] = {
     "defect_details": "Motor hums, does not start; breaker trips after 2 s.",
     "questions": "Is the winding class F sufficient?\nShould the gland change in production?",
     "salutation": "Dear colleagues,",
+    "recipient_address": "Sporta iela 2\n\nRīga, LV-1013",
     "body_extra": "Tom & Jerry <b>not bold</b> stays text.",
 }
 
@@ -184,6 +185,8 @@ def test_render_every_kind_in_every_language(kind, lang):
     assert LETTER_NUMBER in html and CLAIM.number in html
     assert CUSTOMERS[lang].name in html
     assert COMPANY.name in html and SIGNATORIES[lang].name in html
+    if kind is not LetterKind.design_memo:
+        assert "<div>Sporta iela 2</div>\n      <div>Rīga, LV-1013</div>" in html
     assert 'class="missing"' not in html, "a filled letter has no gaps"
     # Free text is escaped, never interpreted as markup.
     assert "Tom &amp; Jerry &lt;b&gt;not bold&lt;/b&gt;" in html
@@ -317,7 +320,12 @@ def test_normalize_fields_fills_every_name_and_blanks_become_none():
     result = normalize_fields(
         LetterKind.explanation, {"explanation_text": "  ok  ", "salutation": " "}
     )
-    assert result == {"salutation": None, "body_extra": None, "explanation_text": "ok"}
+    assert result == {
+        "salutation": None,
+        "recipient_address": None,
+        "body_extra": None,
+        "explanation_text": "ok",
+    }
 
 
 def test_withdrawal_reminder_changes_subject():
@@ -384,3 +392,21 @@ def test_format_date():
     assert format_date(d, "en") == "1 March 2026"
     assert format_date(d, "lv") == "01.03.2026"
     assert format_date(None, "en") == ""
+
+
+@pytest.mark.parametrize("lang", SUPPORTED_LANGUAGES)
+def test_unknown_product_and_serial_read_naturally(lang):
+    claim = replace(CLAIM, product_model=None, product_name=None, serial_number=None)
+    for kind in LetterKind:
+        ctx = replace(make_context(kind, lang), claim=claim)
+        html = render_html(kind, lang, ctx)
+        assert "None" not in html
+        assert ", serial number" not in html and "заводской номер" not in html
+    html = render_html(
+        "closure", lang, replace(make_context(LetterKind.closure, lang), claim=claim)
+    )
+    assert {
+        "en": "product (model not specified)",
+        "ru": "(модель не указана)",
+        "lv": "(modelis nav norādīts)",
+    }[lang] in html
