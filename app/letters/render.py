@@ -128,7 +128,8 @@ def _fdate(ctx: Context, value: date | datetime | None) -> str:
 def get_environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(templates_dir)),
-        autoescape=True,
+        # HTML letters are escaped; the plain-text email cover notes (*.txt.j2) are not.
+        autoescape=lambda name: not (name or "").endswith(".txt.j2"),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -177,3 +178,22 @@ def render_html(
     variables["kind"] = kind.value
     env = get_environment(templates_dir or TEMPLATES_DIR)
     return env.get_template(template_name(kind, lang)).render(variables)
+
+
+def render_cover_note(
+    lang: str,
+    context: LetterContext,
+    *,
+    subject: str,
+    templates_dir: Path | None = None,
+) -> str:
+    """The plain-text email body that carries an issued letter as its PDF attachment.
+
+    `lang` must be a resolved template language (the letter's stored language).
+    """
+    variables = _as_vars(context)
+    variables["fields"] = normalize_fields(context.letter.kind, variables.get("fields"))
+    variables["lang"] = lang
+    variables["subject"] = subject
+    env = get_environment(templates_dir or TEMPLATES_DIR)
+    return env.get_template(f"letters/{lang}/email_cover.txt.j2").render(variables)

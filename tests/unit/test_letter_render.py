@@ -32,6 +32,7 @@ from app.letters.render import (
     TEMPLATES_DIR,
     UnknownLanguage,
     format_date,
+    render_cover_note,
     render_html,
     resolve_language,
 )
@@ -410,3 +411,13 @@ def test_unknown_product_and_serial_read_naturally(lang):
         "ru": "(модель не указана)",
         "lv": "(modelis nav norādīts)",
     }[lang] in html
+
+
+@pytest.mark.parametrize("lang", SUPPORTED_LANGUAGES)
+def test_email_cover_note_is_plain_text(lang):
+    ctx = make_context(LetterKind.explanation, lang, fields={})
+    ctx = replace(ctx, customer=replace(ctx.customer, contact_person="A & B <x>"))
+    text = render_cover_note(lang, ctx, subject="Re: <claim> & co")
+    assert LETTER_NUMBER in text and CLAIM.number in text
+    assert "A & B <x>" in text and "Re: <claim> & co" in text  # not HTML-escaped
+    assert COMPANY.name in text
