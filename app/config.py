@@ -54,11 +54,43 @@ class Settings(BaseSettings):
     # Idempotency records older than this may be purged.
     idempotency_ttl_hours: int = 48
 
+    # Letters: letterhead, signatories, languages, email and PDF rendering (app/letters).
+    letter_company_name: str = "Example Manufacturing Ltd"
+    letter_company_address: Annotated[list[str], NoDecode] = ["1 Factory Street", "Riga, LV-1001"]
+    letter_company_phone: str = ""
+    letter_company_email: str = ""
+    letter_company_website: str = ""
+    letter_company_registration: str = ""
+    letter_company_city: str = ""
+    letter_head_name: str = "Head of Quality Control"
+    letter_head_title: dict[str, str] = {
+        "en": "Head of Quality Control Department",
+        "ru": "Начальник отдела контроля качества",
+        "lv": "Kvalitātes kontroles nodaļas vadītājs",
+    }
+    letter_director_name: str = "Director"
+    letter_director_title: dict[str, str] = {"en": "Director", "ru": "Директор", "lv": "Direktors"}
+    letter_default_language: str = "en"
+    letter_language_fallbacks: dict[str, str] = {}
+    letter_from_address: str = "Quality Control <quality@example.com>"
+    letter_reply_domain: str = "claims.example.com"
+    letter_design_department_email: str | None = None
+    letter_templates_dir: Path | None = None
+    letter_pdf_workers: int | None = None
+
     @field_validator("attachment_content_types", mode="before")
     @classmethod
     def _split_types(cls, value: object) -> object:
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("letter_company_address", mode="before")
+    @classmethod
+    def _split_lines(cls, value: object) -> object:
+        # "Street 1|Riga, LV-1001": one letterhead line per part.
+        if isinstance(value, str):
+            return [item.strip() for item in value.split("|") if item.strip()]
         return value
 
     @field_validator("holidays", mode="before")

@@ -11,7 +11,8 @@ from app.db import create_engine, create_session_factory
 from app.errors import PROBLEM_JSON, ProblemDetails, install_error_handlers
 from app.logging_setup import configure_logging
 from app.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
-from app.routers import admin, catalog, claims, health
+from app.letters.pdf import configure_pdf_pool, shutdown_pdf_pool
+from app.routers import admin, catalog, claims, health, letters
 
 DESCRIPTION = """
 Takes in customer claims (рекламации) about the company's products from email, phone and the
@@ -29,6 +30,7 @@ Errors are RFC 9457 problem details (`application/problem+json`). Workflow actio
 TAGS = [
     {"name": "claims", "description": "Register, find and read claims; add messages and files."},
     {"name": "catalog", "description": "Product models and the sold-units registry (warranty data)."},
+    {"name": "letters", "description": "Formal letters: drafts, sign-off, issue, sending."},
     {"name": "admin", "description": "API keys and other operator tasks."},
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
@@ -40,9 +42,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     engine = create_engine(settings)
     app.state.engine = engine
     app.state.session_factory = create_session_factory(engine)
+    configure_pdf_pool(settings.letter_pdf_workers)
     try:
         yield
     finally:
+        shutdown_pdf_pool()
         await engine.dispose()
 
 
@@ -62,7 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
-    for module in (claims, catalog, admin, health):
+    for module in (claims, catalog, admin, health, letters):
         app.include_router(module.router)
     install_problem_openapi(app)
     return app

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from sqlalchemy.orm.attributes import set_committed_value
+
 from app.config import Settings
 from app.letters.context import (
     ClaimInfo,
@@ -19,8 +21,14 @@ from app.letters.context import (
     LetterInfo,
     Signatory,
 )
-from app.letters.kinds import INTERNAL_KINDS, editable_fields, missing_fields, normalize_fields
-from app.letters.lifecycle import allowed_actions, approver_roles
+from app.letters.kinds import (
+    INTERNAL_KINDS,
+    LetterKind,
+    editable_fields,
+    missing_fields,
+    normalize_fields,
+)
+from app.letters.lifecycle import LetterState, allowed_actions, approver_roles
 from app.models.claims import Claim
 from app.models.letters import Letter, LetterLinks, LetterRead
 from app.models.reference import Customer as CustomerRow
@@ -39,6 +47,13 @@ class LetterBundle:
     customer: CustomerRow
     unit: Unit | None
     model: ProductModel | None
+
+    def __post_init__(self) -> None:
+        # String columns come back as str: make them the enums again, without marking the
+        # row as changed.
+        letter = self.letter
+        set_committed_value(letter, "kind", LetterKind(letter.kind))
+        set_committed_value(letter, "state", LetterState(letter.state))
 
     @property
     def internal(self) -> bool:
@@ -71,7 +86,9 @@ def signatory(b: LetterBundle, settings: Settings) -> Signatory:
     lang = b.letter.language
     director = b.letter.approver_role == Role.director or (b.key_customer and not b.internal)
     if director:
-        return Signatory(settings.letter_director_name, _title(settings.letter_director_title, lang))
+        return Signatory(
+            settings.letter_director_name, _title(settings.letter_director_title, lang)
+        )
     return Signatory(settings.letter_head_name, _title(settings.letter_head_title, lang))
 
 

@@ -1,6 +1,7 @@
 """All tables, imported here so that SQLModel.metadata (and Alembic) sees every one."""
 
 from app.models.claims import Attachment, Claim, ClaimEvent, Message
+from app.models.letters import Letter
 from app.models.reference import Customer, ProductModel, Unit
 from app.models.system import ApiKey, Counter, IdempotencyRecord, OutboxEvent
 
@@ -12,6 +13,7 @@ __all__ = [
     "Counter",
     "Customer",
     "IdempotencyRecord",
+    "Letter",
     "Message",
     "OutboxEvent",
     "ProductModel",

@@ -81,9 +81,7 @@ class LetterCreate(SQLModel):
     fields: dict[str, str | None] | None = Field(
         default=None,
         description=FIELDS_DESCRIPTION,
-        schema_extra={
-            "examples": [{"explanation_text": "Connect the pump to 230 V, not 400 V."}]
-        },
+        schema_extra={"examples": [{"explanation_text": "Connect the pump to 230 V, not 400 V."}]},
     )
 
 

@@ -10,7 +10,6 @@ threads back to the claim.
 
 from __future__ import annotations
 
-from datetime import datetime
 from email.utils import make_msgid
 
 from sqlalchemy import select
@@ -30,7 +29,7 @@ from app.models.claims import (
 from app.models.letters import LetterMarkSent, LetterRead, LetterSend, SendChannel
 from app.models.types import utcnow
 from app.security import Principal
-from app.services.letters import _touch, audit, check, check_version, load
+from app.services.letters import audit, check, check_version, load, touch
 from app.services.messages import add_message_rows
 from app.services.outbox import enqueue
 
@@ -94,9 +93,11 @@ async def send_letter(
     context = build_context(b, settings, number=letter.number, letter_date=letter.letter_date)
     subject = email_subject(claim.number, letter.number, letter.subject or letter.number)
     body = render_cover_note(
-        letter.language, context, subject=letter.subject or "",
+        letter.language,
+        context,
+        subject=letter.subject or "",
         templates_dir=settings.letter_templates_dir,
-    )  # fmt: skip
+    )
     message_id = make_msgid(idstring=letter.number, domain=settings.letter_reply_domain)
     parent = await _thread_parent(session, claim.id)
     message = add_message_rows(
@@ -146,9 +147,17 @@ async def send_letter(
     source = letter.state
     letter.state, letter.send_channel, letter.sent_to = target, SendChannel.email, to
     letter.sent_by, letter.sent_at, letter.message_id = principal.name, utcnow(), message.id
-    _touch(letter)
-    audit(session, b, actor=principal.name, action="sent", from_state=source,
-          channel="email", to=to, message_id=message_id)  # fmt: skip
+    touch(letter)
+    audit(
+        session,
+        b,
+        actor=principal.name,
+        action="sent",
+        from_state=source,
+        channel="email",
+        to=to,
+        message_id=message_id,
+    )
     result = letter_read(b, principal)
     await session.commit()
     return result
@@ -203,11 +212,16 @@ async def mark_sent_by_post(
     source = letter.state
     letter.state, letter.send_channel, letter.sent_to = target, SendChannel.post, None
     letter.sent_by, letter.sent_at, letter.message_id = principal.name, sent_at, message.id
-    _touch(letter)
-    audit(session, b, actor=principal.name, action="sent", from_state=source, channel="post",
-          note=data.note)  # fmt: skip
+    touch(letter)
+    audit(
+        session,
+        b,
+        actor=principal.name,
+        action="sent",
+        from_state=source,
+        channel="post",
+        note=data.note,
+    )
     result = letter_read(b, principal)
     await session.commit()
     return result
-
-

@@ -105,8 +105,9 @@ async def issue_letter(
     # (2) PDF and files, with no transaction open.
     root = settings.storage_dir
     pdf = await render_pdf(html)
-    html_file = await storage.freeze(root, number=number, year=year, suffix="html",
-                                     data=html.encode("utf-8"))  # fmt: skip
+    html_file = await storage.freeze(
+        root, number=number, year=year, suffix="html", data=html.encode("utf-8")
+    )
     pdf_file = await storage.freeze(root, number=number, year=year, suffix="pdf", data=pdf)
 
     # (3) Freeze, in a second short transaction.
@@ -136,8 +137,14 @@ async def issue_letter(
         claim.acknowledged_at = now
         claim.updated_at = now
         claim.version += 1
-    audit(session, b, actor=principal.name, action="issued", from_state=LetterState.approved,
-          sha256=letter.sha256)  # fmt: skip
+    audit(
+        session,
+        b,
+        actor=principal.name,
+        action="issued",
+        from_state=LetterState.approved,
+        sha256=letter.sha256,
+    )
     enqueue(
         session,
         event_type="letter.issued",

@@ -331,8 +331,14 @@ async def transition(
         letter.submitted_at = letter.submitted_by = None
     letter.state = target
     touch(letter)
-    audit(session, b, actor=principal.name, action=action.value, from_state=source,
-          comment=comment if action is LetterAction.reject else None)  # fmt: skip
+    audit(
+        session,
+        b,
+        actor=principal.name,
+        action=action.value,
+        from_state=source,
+        comment=comment if action is LetterAction.reject else None,
+    )
     enqueue(
         session,
         event_type=_EVENT[action],
