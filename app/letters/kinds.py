@@ -117,6 +117,8 @@ def normalize_fields(
         value = fields.get(name)
         if value is not None and not isinstance(value, str):
             raise ValueError(f"field {name!r} must be text")
+        if value is not None and "\x00" in value:
+            raise ValueError(f"field {name!r} must not contain NUL characters")
         if value is not None and len(value) > FIELD_MAX_LENGTH:
             raise ValueError(f"field {name!r} is longer than {FIELD_MAX_LENGTH} characters")
         result[name] = value.strip() if value and value.strip() else None

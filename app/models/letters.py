@@ -4,7 +4,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import EmailStr
+from pydantic import EmailStr, field_validator
 from sqlalchemy import Column, Index, String, Text
 from sqlmodel import Field, SQLModel
 
@@ -98,6 +98,13 @@ class LetterUpdate(SQLModel):
     )
 
 
+def _no_nul(value: str | None) -> str | None:
+    # PostgreSQL text cannot hold NUL; refuse it as input rather than fail on insert.
+    if value is not None and "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
 class LetterReject(SQLModel):
     comment: str = Field(
         min_length=1,
@@ -105,6 +112,8 @@ class LetterReject(SQLModel):
         description="What the specialist should change",
         schema_extra={"examples": ["Please name the manual's section on connection."]},
     )
+
+    _check_comment = field_validator("comment")(_no_nul)
 
 
 class LetterSend(SQLModel):
@@ -126,6 +135,8 @@ class LetterMarkSent(SQLModel):
         description="E.g. the registered-mail number",
         schema_extra={"examples": ["Registered mail RR123456789LV"]},
     )
+
+    _check_note = field_validator("note")(_no_nul)
 
 
 class LetterLinks(SQLModel):

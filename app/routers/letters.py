@@ -23,7 +23,12 @@ from app.workflow import Role
 
 router = APIRouter(tags=["letters"])
 
-ClaimNumber = Annotated[str, Path(max_length=40, description="Claim number, e.g. CLM-2026-000123")]
+ClaimNumber = Annotated[
+    str,
+    Path(
+        max_length=40, pattern=r"^[A-Za-z0-9-]+$", description="Claim number, e.g. CLM-2026-000123"
+    ),
+]
 LetterId = Annotated[int, Path(ge=1, le=2_147_483_647, description="The letter's id")]
 Specialist = Annotated[Principal, Depends(require(Role.specialist))]
 

@@ -179,7 +179,11 @@ async def mark_sent_by_post(
     sent_at = data.sent_at or now
     if sent_at.tzinfo is None:
         raise InvalidInput("sent_at must carry a timezone, e.g. 2026-11-23T10:00:00+02:00")
-    if sent_at > now or (letter.issued_at and sent_at < letter.issued_at):
+    try:
+        out_of_range = sent_at > now or bool(letter.issued_at and sent_at < letter.issued_at)
+    except OverflowError:  # e.g. year 1 with a +14:00 offset
+        out_of_range = True
+    if out_of_range:
         raise InvalidInput("sent_at must lie between the letter's issue and now.")
     note = f" {data.note}" if data.note else ""
     message = add_message_rows(

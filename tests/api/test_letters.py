@@ -1,5 +1,6 @@
 """Letters through the HTTP API: drafting, sign-off, issue with frozen PDF, sending."""
 
+import asyncio
 import hashlib
 import io
 import re
@@ -511,3 +512,29 @@ async def test_letters_in_openapi(client) -> None:
         "application/pdf"
         in paths["/api/v1/letters/{letter_id}/pdf"]["get"]["responses"]["200"]["content"]
     )
+
+
+async def test_concurrent_issue_gives_one_number_and_one_frozen_copy(
+    client, auth, latvian_claim, letter_api
+) -> None:
+    number = (await latvian_claim())["number"]
+    ids = []
+    for kind in ("acknowledgement", "closure", "closure"):
+        letter_id = (await letter_api.draft(number, kind)).json()["id"]
+        for action, role in (("submit", Role.specialist), ("approve", Role.head)):
+            assert (await letter_api.act(letter_id, action, role)).status_code == 200
+        ids.append(letter_id)
+
+    # The same letter issued twice at once: one wins, the other is told it is issued.
+    same = await asyncio.gather(*(letter_api.act(ids[0], "issue", Role.specialist) for _ in "ab"))
+    assert sorted(r.status_code for r in same) == [200, 409]
+    winner = next(r.json() for r in same if r.status_code == 200)
+    pdf = await letter_api.get(f"{LETTERS}/{ids[0]}/pdf")
+    assert hashlib.sha256(pdf.content).hexdigest() == winner["sha256"]
+
+    # Two letters issued at once get the next two numbers: no gap from the race above.
+    both = await asyncio.gather(*(letter_api.act(i, "issue", Role.head) for i in ids[1:]))
+    assert [r.status_code for r in both] == [200, 200]
+    seqs = sorted(int(r.json()["number"].rsplit("-", 1)[1]) for r in both)
+    first = int(winner["number"].rsplit("-", 1)[1])
+    assert seqs == [first + 1, first + 2]
