@@ -15,7 +15,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CLAIMS_", env_file=".env", extra="ignore")
 
     environment: str = Field(
-        "development", description="development | test | production; production refuses weak secrets"
+        "development",
+        description="development | test | production; production refuses weak secrets",
     )
     database_url: str = DEFAULT_DATABASE_URL
     database_pool_size: int = 10
