@@ -189,6 +189,9 @@ def test_render_every_kind_in_every_language(kind, lang):
     if kind is not LetterKind.design_memo:
         assert "<div>Sporta iela 2</div>\n      <div>Rīga, LV-1013</div>" in html
     assert 'class="missing"' not in html, "a filled letter has no gaps"
+    body = html[html.index("<body") :]
+    for typo in (" ,", ",,", "..", " .", "  "):
+        assert typo not in re.sub(r"\s*\n\s*", " ", re.sub(r"<[^>]+>", "", body)), typo
     # Free text is escaped, never interpreted as markup.
     assert "Tom &amp; Jerry &lt;b&gt;not bold&lt;/b&gt;" in html
     assert "<b>not bold</b>" not in html
@@ -402,6 +405,8 @@ def test_unknown_product_and_serial_read_naturally(lang):
         ctx = replace(make_context(kind, lang), claim=claim)
         html = render_html(kind, lang, ctx)
         assert "None" not in html
+        text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html[html.index("<body") :]))
+        assert " ," not in text and ",," not in text and ".." not in text
         assert ", serial number" not in html and "заводской номер" not in html
     html = render_html(
         "closure", lang, replace(make_context(LetterKind.closure, lang), claim=claim)
