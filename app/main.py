@@ -12,7 +12,7 @@ from app.errors import PROBLEM_JSON, ProblemDetails, install_error_handlers
 from app.letters.pdf import configure_pdf_pool, shutdown_pdf_pool
 from app.logging_setup import configure_logging
 from app.middleware import InputGuardMiddleware, RequestContextMiddleware
-from app.routers import admin, catalog, claims, health, letters
+from app.routers import admin, catalog, claims, health, letters, workflow
 
 DESCRIPTION = """
 Takes in customer claims (рекламации) about the company's products from email, phone and the
@@ -36,6 +36,7 @@ TAGS = [
     {"name": "letters", "description": "Formal letters: drafts, sign-off, issue, sending."},
     {"name": "admin", "description": "API keys and other operator tasks."},
     {"name": "health", "description": "Liveness and readiness probes."},
+    *workflow.TAGS,
 ]
 
 
@@ -72,7 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(InputGuardMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
-    for module in (claims, catalog, admin, health, letters):
+    for module in (claims, catalog, admin, health, workflow, letters):
         app.include_router(module.router)
     install_problem_openapi(app)
     return app
