@@ -32,6 +32,7 @@ from app.models.types import utcnow
 from app.security import Principal
 from app.services.audit import record_event
 from app.services.claims import get_claim
+from app.services.letter_prefill import prefill
 from app.services.outbox import enqueue
 from app.workflow import Role
 
@@ -154,29 +155,6 @@ def _normalize(kind: LetterKind, fields: dict[str, Any] | None) -> dict[str, str
 # ---- drafts ----------------------------------------------------------------------------------
 
 
-async def _prefill(session: AsyncSession, claim: Claim, kind: LetterKind) -> dict[str, str]:
-    """What the claim already says, so the specialist starts from a filled draft."""
-    if kind is LetterKind.design_memo:
-        return {"defect_details": claim.defect_description}
-    if kind is LetterKind.withdrawal_request:
-        earlier = (
-            await session.execute(
-                select(Letter.number, Letter.letter_date)
-                .where(
-                    Letter.claim_id == claim.id,
-                    Letter.kind == LetterKind.withdrawal_request,
-                    Letter.issued_at.is_not(None),  # type: ignore[union-attr]
-                )
-                .order_by(Letter.issued_at.desc())  # type: ignore[union-attr]
-                .limit(1)
-            )
-        ).first()
-        if earlier is not None:
-            number, issued_on = earlier
-            return {"reminder_of": f"{number} ({issued_on.isoformat()})"}
-    return {}
-
-
 async def create_draft(
     session: AsyncSession,
     *,
@@ -196,12 +174,13 @@ async def create_draft(
         kind = LetterKind(kind)
     except ValueError:
         raise InvalidInput(f"Unknown letter kind {kind!r}.") from None
-    prefill = await _prefill(session, claim, kind)
+    lang = _language(language or claim.language, settings)
+    known = await prefill(session, claim=claim, kind=kind, lang=lang)
     letter = Letter(
         claim_id=claim.id,  # type: ignore[arg-type]
         kind=kind,
-        language=_language(language or claim.language, settings),
-        fields=_normalize(kind, {**prefill, **(fields or {})}),
+        language=lang,
+        fields=_normalize(kind, {**known, **(fields or {})}),
         created_by=actor,
     )
     session.add(letter)

@@ -538,3 +538,81 @@ async def test_concurrent_issue_gives_one_number_and_one_frozen_copy(
     seqs = sorted(int(r.json()["number"].rsplit("-", 1)[1]) for r in both)
     first = int(winner["number"].rsplit("-", 1)[1])
     assert seqs == [first + 1, first + 2]
+
+
+async def test_drafts_start_from_what_the_workflow_recorded(app, latvian_claim, letter_api) -> None:
+    from datetime import date
+
+    from app.models.workflow_records import DesignFinding, InspectionAct, Referral, ServiceJob
+
+    number = (await latvian_claim())["number"]
+    async with app.state.session_factory() as s:
+        claim_id = (await s.execute(select(Claim.id).where(Claim.number == number))).scalar_one()
+        s.add(
+            Referral(
+                claim_id=claim_id,
+                memo="Motor hums; breaker trips.",
+                urgency="high",
+                questions="Winding class?",
+                created_by="test",
+            )
+        )
+        s.add(
+            DesignFinding(
+                claim_id=claim_id,
+                cause="misuse",
+                analysis="Connected to 400 V.",
+                recommendations="Connect L and N to 230 V.",
+                author="design",
+            )
+        )
+        s.add(
+            ServiceJob(
+                claim_id=claim_id,
+                kind="field_visit",
+                status="scheduled",
+                planned_on=date(2026, 12, 1),
+                created_by="test",
+                details={
+                    "technicians": ["P. Liepa", "O. Ivanovs"],
+                    "site_address": "Krasta iela 82, Rīga",
+                },
+            )
+        )
+        s.add(
+            InspectionAct(
+                claim_id=claim_id,
+                inspected_on=date(2026, 12, 2),
+                place="Rīga",
+                our_participants=[{"name": "A. Kalniņš", "position": "quality"}],
+                customer_participants=[{"name": "J. Ozoliņš", "position": None}],
+                findings="Water in the terminal box.",
+                culpability="customer",
+                cost_bearer="customer",
+                author="service",
+            )
+        )
+        await s.commit()
+
+    async def fields(kind: str) -> dict[str, Any]:
+        response = await letter_api.draft(number, kind)
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    memo = (await fields("design_memo"))["fields"]
+    assert (
+        memo["defect_details"] == "Motor hums; breaker trips."
+        and memo["questions"] == "Winding class?"
+    )
+    assert (await fields("explanation"))["fields"]["explanation_text"] == "Connected to 400 V."
+    recommendations = await fields("recommendations")
+    assert recommendations["fields"]["recommendations"] == "Connect L and N to 230 V."
+    assert recommendations["missing_fields"] == []
+    visit = (await fields("service_visit"))["fields"]
+    assert visit["visit_date"] == "01.12.2026" and visit["technicians"] == "P. Liepa\nO. Ivanovs"
+    act = await fields("inspection_act")
+    assert act["fields"]["findings"] == "Water in the terminal box."
+    assert act["fields"]["participants"] == "A. Kalniņš (quality)\nJ. Ozoliņš"
+    assert act["fields"]["cost_bearer"] == "customer"
+    preview = await letter_api.get(f"{LETTERS}/{act['id']}/preview.html")
+    assert "Izmaksas sedz klients." in preview.text
