@@ -55,6 +55,24 @@ class Settings(BaseSettings):
     # Idempotency records older than this may be purged.
     idempotency_ttl_hours: int = 48
 
+    # Email intake (docs/email-intake.md): webhook secrets (comma-separated during a rotation),
+    # the largest accepted delivery, and the allowed clock difference of signed timestamps.
+    email_hmac_secret: SecretStr | None = None
+    email_mailgun_signing_key: SecretStr | None = None
+    email_max_bytes: int = 20 * 1024 * 1024
+    email_signature_tolerance: int = 300
+
+    # Public web pages (/claim-form, /claim-status). The secret signs CSRF tokens and keys the
+    # hashed client addresses of the rate limit; all replicas need the same one. Empty: a random
+    # per-process secret outside production (production refuses it, like every weak secret).
+    web_secret: SecretStr = SecretStr("")
+    web_csrf_max_age_seconds: int = 4 * 3600
+    web_rate_window_seconds: int = 3600
+    web_rate_limit_claims: int = 10
+    web_rate_limit_status: int = 30
+    web_max_photos: int = 5
+    web_max_photo_bytes: int = 4 * 1024 * 1024
+
     # Letters: letterhead, signatories, languages, email and PDF rendering (app/letters).
     letter_company_name: str = "Example Manufacturing Ltd"
     letter_company_address: Annotated[list[str], NoDecode] = ["1 Factory Street", "Riga, LV-1001"]

@@ -8,11 +8,13 @@ from fastapi import FastAPI
 
 from app.config import Settings, get_settings
 from app.db import create_engine, create_session_factory
+from app.docs_offline import install_offline_docs
 from app.errors import PROBLEM_JSON, ProblemDetails, install_error_handlers
 from app.letters.pdf import configure_pdf_pool, shutdown_pdf_pool
 from app.logging_setup import configure_logging
 from app.middleware import InputGuardMiddleware, RequestContextMiddleware
-from app.routers import admin, catalog, claims, health, letters, workflow
+from app.routers import admin, catalog, claims, email_intake, health, letters, workflow
+from app.routers import web as web_pages
 
 DESCRIPTION = """
 Takes in customer claims (рекламации) about the company's products from email, phone and the
@@ -37,6 +39,7 @@ TAGS = [
     {"name": "admin", "description": "API keys and other operator tasks."},
     {"name": "health", "description": "Liveness and readiness probes."},
     *workflow.TAGS,
+    {"name": "email intake", "description": "The email gateway's webhook; failed emails queue."},
 ]
 
 
@@ -73,9 +76,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(InputGuardMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
-    for module in (claims, catalog, admin, health, workflow, letters):
+    for module in (claims, catalog, admin, health, workflow, email_intake, letters):
         app.include_router(module.router)
+    app.include_router(web_pages.router)  # the public claim form and status page (HTML)
     install_problem_openapi(app)
+    install_offline_docs(app)  # Swagger UI's files from the package, not a CDN
     return app
 
 

@@ -1,9 +1,11 @@
 """All tables, imported here so that SQLModel.metadata (and Alembic) sees every one."""
 
 from app.models.claims import Attachment, Claim, ClaimEvent, Message
+from app.models.email_intake import InboundEmail
 from app.models.letters import Letter
 from app.models.reference import Customer, ProductModel, Unit
 from app.models.system import ApiKey, Counter, IdempotencyRecord, OutboxEvent
+from app.models.webform import WebRateLimit
 from app.models.workflow_records import (
     ClaimProgress,
     DesignFinding,
@@ -22,6 +24,7 @@ __all__ = [
     "Counter",
     "Customer",
     "IdempotencyRecord",
+    "InboundEmail",
     "Letter",
     "Message",
     "OutboxEvent",
@@ -35,4 +38,6 @@ __all__ = [
     "Referral",
     "Replacement",
     "ServiceJob",
+    # web form
+    "WebRateLimit",
 ]

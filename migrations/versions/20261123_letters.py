@@ -1,7 +1,7 @@
 """letters
 
 Revision ID: letters
-Revises: workflow
+Revises: webform
 Create Date: 2026-11-23 05:15:40.939024
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import app.models.types
 
 revision: str = "letters"
-down_revision: str | None = "workflow"
+down_revision: str | None = "webform"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
