@@ -2,6 +2,7 @@
 
 from app.models.claims import Attachment, Claim, ClaimEvent, Message
 from app.models.email_intake import InboundEmail
+from app.models.letters import Letter
 from app.models.reference import Customer, ProductModel, Unit
 from app.models.reports import ClaimCost
 from app.models.system import ApiKey, Counter, IdempotencyRecord, OutboxEvent
@@ -26,6 +27,7 @@ __all__ = [
     "Customer",
     "IdempotencyRecord",
     "InboundEmail",
+    "Letter",
     "Message",
     "OutboxEvent",
     "ProductModel",
