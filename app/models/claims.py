@@ -40,6 +40,9 @@ class Claim(SQLModel, table=True):
     __table_args__ = (
         Index("ix_claims_received_at_id", "received_at", "id"),
         Index("ix_claims_year_seq", "year", "seq", unique=True),
+        # The listing filtered by status, newest first: without it PostgreSQL walks
+        # ix_claims_received_at_id past every newer claim of other states (bench/RESULTS.md).
+        Index("ix_claims_state_received_at_id", "state", "received_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
