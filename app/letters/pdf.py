@@ -33,6 +33,13 @@ def html_to_pdf(html: str, base_url: str | None = None) -> bytes:
     return HTML(string=html, base_url=base_url).write_pdf()
 
 
+def _lower_priority() -> None:
+    """Pool workers yield the CPU to the event loop that answers the API: on a machine with
+    few cores a render otherwise takes the loop's core and the API's p99 grows (bench
+    scenario 4, bench/RESULTS.md). Rendering still uses any idle core at full speed."""
+    os.nice(10)
+
+
 def configure_pdf_pool(max_workers: int | None) -> None:
     """Set the pool size used when the pool is next created (None: min(2, CPUs))."""
     global _max_workers
@@ -48,7 +55,9 @@ def _get_pool() -> ProcessPoolExecutor:
                 "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
             )
             _pool = ProcessPoolExecutor(
-                max_workers=workers, mp_context=multiprocessing.get_context(method)
+                max_workers=workers,
+                mp_context=multiprocessing.get_context(method),
+                initializer=_lower_priority,
             )
         return _pool
 
