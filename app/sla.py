@@ -206,7 +206,7 @@ def classify_instant(
     *,
     tz: tzinfo = UTC,
 ) -> SlaStatus:
-    """Overdue from ``due_at`` on; due soon when ``due_soon_within`` working time or less is left."""
+    """Overdue from ``due_at`` on; due soon with ``due_soon_within`` working time left or less."""
     if now >= due_at:
         return SlaStatus.overdue
     if working_time_between(now, due_at, holidays, tz=tz) <= due_soon_within:
