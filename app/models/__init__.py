@@ -1,0 +1,19 @@
+"""All tables, imported here so that SQLModel.metadata (and Alembic) sees every one."""
+
+from app.models.claims import Attachment, Claim, ClaimEvent, Message
+from app.models.reference import Customer, ProductModel, Unit
+from app.models.system import ApiKey, Counter, IdempotencyRecord, OutboxEvent
+
+__all__ = [
+    "ApiKey",
+    "Attachment",
+    "Claim",
+    "ClaimEvent",
+    "Counter",
+    "Customer",
+    "IdempotencyRecord",
+    "Message",
+    "OutboxEvent",
+    "ProductModel",
+    "Unit",
+]

@@ -1,0 +1,34 @@
+# The two commands of the README: `make run` and `make test`. Both install what they need.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test lint migrate worker bench
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/.installed
+
+## Run the service on the embedded SQLite default (migrations applied): http://127.0.0.1:8000/docs
+run: install
+	$(BIN)/claims serve --host $(HOST) --port $(PORT)
+
+## Run the whole test suite (SQLite by default; set CLAIMS_TEST_DATABASE_URL for PostgreSQL)
+test: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check app tests
+	$(BIN)/ruff format --check app tests
+
+migrate: install
+	$(BIN)/claims migrate
+
+worker: install
+	$(BIN)/claims worker

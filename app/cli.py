@@ -1,0 +1,90 @@
+"""The `claims` command: serve, migrate, worker, create-api-key, seed-demo."""
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from app.config import get_settings
+from app.workflow import Role
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def alembic_config():  # type: ignore[no-untyped-def]
+    from alembic.config import Config
+
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    return cfg
+
+
+def migrate(revision: str = "head") -> None:
+    from alembic import command
+
+    command.upgrade(alembic_config(), revision)
+
+
+async def _with_session(work):  # type: ignore[no-untyped-def]
+    from app.db import create_engine, create_session_factory
+
+    engine = create_engine(get_settings())
+    try:
+        async with create_session_factory(engine)() as session:
+            return await work(session)
+    finally:
+        await engine.dispose()
+
+
+def create_api_key(name: str, roles: list[str]) -> str:
+    from app.services.api_keys import create_key
+
+    created = asyncio.run(
+        _with_session(lambda s: create_key(s, name=name, roles=[Role(r) for r in roles]))
+    )
+    return created.key
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="claims", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="apply migrations and run the API server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--no-migrate", action="store_true")
+    sub.add_parser("migrate", help="apply database migrations (alembic upgrade head)")
+    sub.add_parser("worker", help="deliver the outbox and run the SLA clock")
+    key = sub.add_parser("create-api-key", help="create an API key and print it (last line)")
+    key.add_argument("--role", action="append", required=True, choices=[r.value for r in Role],
+                     help="repeat for several roles")
+    key.add_argument("--name", required=True)
+    sub.add_parser("seed-demo", help="add demo product models and units")
+    args = parser.parse_args(argv)
+
+    if args.command == "migrate":
+        migrate()
+        print("database is at the latest migration")
+    elif args.command == "serve":
+        import uvicorn
+
+        if not args.no_migrate:
+            migrate()
+        uvicorn.run("app.main:app", host=args.host, port=args.port, workers=args.workers,
+                    proxy_headers=True, access_log=False)
+    elif args.command == "create-api-key":
+        key_value = create_api_key(args.name, args.role)
+        print(f"API key for {args.name} ({', '.join(args.role)}); it is shown only once:")
+        print(key_value)
+    elif args.command == "seed-demo":
+        from app.demo import seed_demo
+
+        print(asyncio.run(_with_session(seed_demo)))
+    elif args.command == "worker":
+        print("the outbox worker is not implemented yet", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

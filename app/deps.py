@@ -1,0 +1,111 @@
+"""Dependencies shared by the routers: session, settings, the calling principal, the claim."""
+
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from fastapi.security import APIKeyHeader
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.config import Settings
+from app.errors import Forbidden, PreconditionFailed, PreconditionRequired, Unauthorized
+from app.models.claims import Claim
+from app.security import Principal
+from app.services import api_keys
+from app.services.claims import get_claim
+from app.workflow import Role
+
+api_key_header = APIKeyHeader(
+    name="X-API-Key",
+    auto_error=False,
+    description="An API key from `claims create-api-key --role R --name N`.",
+)
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    # Services commit; this only closes (and so rolls back anything left uncommitted).
+    async with request.app.state.session_factory() as session:
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+def app_settings(request: Request) -> Settings:
+    # The app's own settings (create_app may be given non-default ones, as the tests do).
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(app_settings)]
+
+
+async def get_principal(
+    request: Request, session: SessionDep, key: Annotated[str | None, Depends(api_key_header)]
+) -> Principal:
+    if not key:
+        raise Unauthorized("Send an API key in the X-API-Key header.")
+    principal = await api_keys.authenticate(session, key)
+    if principal is None:
+        raise Unauthorized("The API key is unknown or revoked.")
+    request.state.principal = principal.name
+    return principal
+
+
+def require(*roles: Role) -> Callable[..., object]:
+    """A dependency that lets through only keys holding one of `roles`."""
+    allowed = frozenset(roles)
+
+    async def dependency(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+        if not principal.has_any(allowed):
+            raise Forbidden(
+                "Your key's roles do not allow this; it needs one of: "
+                + ", ".join(sorted(allowed)),
+                required_roles=sorted(allowed),
+            )
+        return principal
+
+    return dependency
+
+
+ALL_ROLES = tuple(Role)
+READERS = ALL_ROLES
+CONTRIBUTORS = (Role.intake, Role.specialist, Role.head, Role.director, Role.design, Role.service)
+
+AnyPrincipal = Annotated[Principal, Depends(require(*READERS))]
+Contributor = Annotated[Principal, Depends(require(*CONTRIBUTORS))]
+Registrar = Annotated[Principal, Depends(require(Role.intake, Role.specialist, Role.head))]
+Admin = Annotated[Principal, Depends(require(Role.admin))]
+
+
+async def claim_by_number(number: str, session: SessionDep) -> Claim:
+    return await get_claim(session, number)
+
+
+ClaimDep = Annotated[Claim, Depends(claim_by_number)]
+
+
+def parse_if_match(if_match: str | None) -> int:
+    """The version a client expects, from `If-Match: "7"`, `W/"7"` or `7`."""
+    if not if_match:
+        raise PreconditionRequired(
+            "Send If-Match with the claim's ETag (its version) to guard against lost updates."
+        )
+    value = if_match.strip()
+    if value.startswith("W/"):
+        value = value[2:]
+    value = value.strip('"')
+    if not value.isdigit():
+        raise PreconditionFailed(f"If-Match {if_match!r} is not a version of this claim.")
+    return int(value)
+
+
+async def expected_version(
+    if_match: Annotated[str | None, Header(description='The claim\'s ETag, e.g. "3"')] = None,
+) -> int:
+    return parse_if_match(if_match)
+
+
+ExpectedVersion = Annotated[int, Depends(expected_version)]
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'

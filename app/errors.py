@@ -1,0 +1,158 @@
+"""Domain errors and the one place that turns every error into RFC 9457 problem details."""
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("app.errors")
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_BASE = "https://claims.example/problems/"
+
+
+class DomainError(Exception):
+    """An error a caller can cause; `status` and `type_slug` shape the problem document."""
+
+    status: int = 400
+    type_slug: str = "bad-request"
+    title: str = "Bad request"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class NotFound(DomainError):
+    status, type_slug, title = 404, "not-found", "Not found"
+
+
+class Conflict(DomainError):
+    status, type_slug, title = 409, "conflict", "Conflict"
+
+
+class InvalidInput(DomainError):
+    status, type_slug, title = 422, "validation-error", "Invalid input"
+
+
+class Unauthorized(DomainError):
+    status, type_slug, title = 401, "unauthorized", "Authentication required"
+
+
+class Forbidden(DomainError):
+    status, type_slug, title = 403, "forbidden", "Not allowed for your role"
+
+
+class PreconditionFailed(DomainError):
+    status, type_slug, title = 412, "precondition-failed", "Stale version"
+
+
+class PreconditionRequired(DomainError):
+    status, type_slug, title = 428, "precondition-required", "If-Match required"
+
+
+class PayloadTooLarge(DomainError):
+    status, type_slug, title = 413, "payload-too-large", "Payload too large"
+
+
+class UnsupportedMediaType(DomainError):
+    status, type_slug, title = 415, "unsupported-media-type", "Unsupported media type"
+
+
+def problem(
+    status: int, title: str, detail: str | None, type_slug: str, **extra: Any
+) -> JSONResponse:
+    body: dict[str, Any] = {"type": TYPE_BASE + type_slug, "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    body.update(extra)
+    headers = {"WWW-Authenticate": 'ApiKey header="X-API-Key"'} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+async def _domain_error(_: Request, exc: DomainError) -> JSONResponse:
+    return problem(exc.status, exc.title, exc.detail, exc.type_slug, **exc.extra)
+
+
+async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = [
+        {"field": _field_path(err["loc"]), "message": err["msg"], "type": err["type"]}
+        for err in exc.errors()
+    ]
+    fields = ", ".join(e["field"] for e in errors)
+    return problem(422, "Invalid input", f"Check these fields: {fields}", "validation-error",
+                   errors=errors)
+
+
+async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    if exc.status_code == 400:
+        # Only the framework raises 400 here: a body that is not JSON, not UTF-8 or broken
+        # multipart. To the caller that is a validation error of the body.
+        return problem(422, "Invalid input", "The body could not be parsed.", "validation-error",
+                       errors=[{"field": "body", "message": str(exc.detail), "type": "parse"}])
+    titles = {404: "Not found", 405: "Method not allowed", 413: "Payload too large"}
+    response = problem(
+        exc.status_code,
+        titles.get(exc.status_code, "Error"),
+        str(exc.detail) if exc.detail else None,
+        f"http-{exc.status_code}",
+    )
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error", extra={"path": request.url.path})
+    return problem(500, "Internal error", "The error was logged.", "internal-error")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _domain_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _unexpected)
+
+
+class FieldError(BaseModel):
+    field: str = Field(examples=["body.customer.email"])
+    message: str
+    type: str
+
+
+class ProblemDetails(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = Field(examples=[TYPE_BASE + "validation-error"])
+    title: str = Field(examples=["Invalid input"])
+    status: int = Field(examples=[422])
+    detail: str | None = None
+    errors: list[FieldError] | None = None
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """`responses=` entries for OpenAPI: each status documented as a problem document."""
+    descriptions = {
+        401: "No or unknown API key",
+        403: "The key's roles do not allow this",
+        404: "Not found",
+        409: "Conflict with the current state",
+        412: "If-Match does not match the current version",
+        413: "Body too large",
+        415: "Unsupported media type",
+        422: "Invalid input; `errors` names each field",
+        428: "If-Match header required",
+    }
+    return {
+        s: {"description": descriptions.get(s, "Error"), "model": ProblemDetails}
+        for s in statuses
+    }

@@ -1,0 +1,102 @@
+"""The ASGI application: create_app() wires settings, database, middleware, errors and routers."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from app.config import Settings, get_settings
+from app.db import create_engine, create_session_factory
+from app.errors import PROBLEM_JSON, ProblemDetails, install_error_handlers
+from app.logging_setup import configure_logging
+from app.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from app.routers import admin, catalog, claims, health
+
+DESCRIPTION = """
+Takes in customer claims (рекламации) about the company's products from email, phone and the
+web, and works each one to a formal, signed answer.
+
+**Authorize** with an API key (header `X-API-Key`). A first key comes from the command line:
+`claims create-api-key --role specialist --name me`. Each key carries roles
+(`intake`, `specialist`, `head`, `director`, `design`, `service`, `auditor`, `admin`);
+an endpoint refused for your role answers 403 and names the roles it needs.
+
+Errors are RFC 9457 problem details (`application/problem+json`). Workflow actions need
+`If-Match` with the claim's ETag (its `version`).
+"""
+
+TAGS = [
+    {"name": "claims", "description": "Register, find and read claims; add messages and files."},
+    {"name": "catalog", "description": "Product models and the sold-units registry (warranty data)."},
+    {"name": "admin", "description": "API keys and other operator tasks."},
+    {"name": "health", "description": "Liveness and readiness probes."},
+]
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    engine = create_engine(settings)
+    app.state.engine = engine
+    app.state.session_factory = create_session_factory(engine)
+    try:
+        yield
+    finally:
+        await engine.dispose()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    app = FastAPI(
+        title="Claims service",
+        version="1.0.0",
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+        swagger_ui_parameters={"persistAuthorization": True, "displayRequestDuration": True,
+                               "tryItOutEnabled": True},
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware)
+    for module in (claims, catalog, admin, health):
+        app.include_router(module.router)
+    install_problem_openapi(app)
+    return app
+
+
+def install_problem_openapi(app: FastAPI) -> None:
+    """Document every error response as what it really is: application/problem+json."""
+    from fastapi.openapi.utils import get_openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                             routes=app.routes, tags=app.openapi_tags)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components["ProblemDetails"] = ProblemDetails.model_json_schema(
+            ref_template="#/components/schemas/{model}")
+        components.update(ProblemDetails.model_json_schema(
+            ref_template="#/components/schemas/{model}").pop("$defs", {}))
+        components["ProblemDetails"].pop("$defs", None)
+        problem_content = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}}
+        for path_item in schema.get("paths", {}).values():
+            for operation in path_item.values():
+                for status_code, response in operation.get("responses", {}).items():
+                    if status_code.isdigit() and int(status_code) >= 400:
+                        response["content"] = problem_content
+                        if status_code == "422":
+                            response["description"] = "Invalid input; `errors` names each field"
+        for unused in ("HTTPValidationError", "ValidationError"):
+            components.pop(unused, None)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+app = create_app()

@@ -1,0 +1,327 @@
+"""The claim aggregate: claims, their audit events, messages and attachments."""
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import ValidationInfo, field_validator
+from sqlalchemy import Column, Index, String, Text
+from sqlmodel import Field, SQLModel
+
+from app.models.reference import CustomerIn, CustomerRead
+from app.models.types import JSONType, UTCDateTime, utcnow
+from app.workflow import ClaimState
+
+
+class Channel(StrEnum):
+    web = "web"
+    phone = "phone"
+    email = "email"
+    internal = "internal"
+
+
+class MessageDirection(StrEnum):
+    inbound = "inbound"
+    outbound = "outbound"
+    internal = "internal"
+
+
+class MessageChannel(StrEnum):
+    email = "email"
+    phone = "phone"
+    web = "web"
+    post = "post"
+    internal = "internal"
+
+
+class Claim(SQLModel, table=True):
+    __tablename__ = "claims"
+    __table_args__ = (
+        Index("ix_claims_received_at_id", "received_at", "id"),
+        Index("ix_claims_year_seq", "year", "seq", unique=True),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(sa_column=Column(String(20), unique=True, nullable=False))
+    year: int
+    seq: int
+    channel: Channel = Field(sa_type=String(16), index=True)
+    state: ClaimState = Field(default=ClaimState.new, sa_type=String(40), index=True)
+    customer_id: int = Field(foreign_key="customers.id", index=True)
+    unit_id: int | None = Field(default=None, foreign_key="units.id", index=True)
+    product_model_id: int | None = Field(default=None, foreign_key="product_models.id", index=True)
+    reported_model: str | None = Field(default=None, max_length=200)
+    reported_serial: str | None = Field(default=None, max_length=64, index=True)
+    purchase_date: date | None = None
+    title: str | None = Field(default=None, max_length=300)
+    defect_description: str = Field(sa_type=Text)
+    language: str = Field(default="ru", max_length=8)
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    ack_due_date: date
+    ack_deadline_date: date
+    acknowledged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    warranty_status: str | None = Field(default=None, max_length=20)
+    warranty_end_date: date | None = None
+    warranty_reasons: list[str] | None = Field(default=None, sa_type=JSONType)
+    defect_cause: str | None = Field(default=None, max_length=40, index=True)
+    cost_bearer: str | None = Field(default=None, max_length=20)
+    resolution: str | None = Field(default=None, max_length=40)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    call_details: dict[str, Any] | None = Field(default=None, sa_type=JSONType)
+    internal_source: str | None = Field(default=None, max_length=200)
+    external_reference: str | None = Field(default=None, max_length=100)
+    created_by: str = Field(max_length=100)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    version: int = 1
+
+
+class ClaimEvent(SQLModel, table=True):
+    """The audit trail: every change to a claim, who made it and from which state to which."""
+
+    __tablename__ = "claim_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: int = Field(foreign_key="claims.id", index=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    actor: str = Field(max_length=100)
+    action: str = Field(max_length=60)
+    from_state: str | None = Field(default=None, max_length=40)
+    to_state: str | None = Field(default=None, max_length=40)
+    payload: dict[str, Any] | None = Field(default=None, sa_type=JSONType)
+
+
+class Message(SQLModel, table=True):
+    """Every contact with the customer, in either direction, on any channel."""
+
+    __tablename__ = "messages"
+
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: int = Field(foreign_key="claims.id", index=True)
+    direction: MessageDirection = Field(sa_type=String(16))
+    channel: MessageChannel = Field(sa_type=String(16))
+    subject: str | None = Field(default=None, max_length=500)
+    body: str = Field(sa_type=Text)
+    author: str = Field(max_length=200)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    external_message_id: str | None = Field(default=None, max_length=500, index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Attachment(SQLModel, table=True):
+    __tablename__ = "attachments"
+
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: int = Field(foreign_key="claims.id", index=True)
+    message_id: int | None = Field(default=None, foreign_key="messages.id")
+    filename: str = Field(max_length=255)
+    content_type: str = Field(max_length=120)
+    size: int
+    sha256: str = Field(max_length=64)
+    storage_key: str = Field(max_length=300)
+    uploaded_by: str = Field(max_length=100)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+# ---- request and response schemas ------------------------------------------------------------
+
+
+class PhoneCall(SQLModel):
+    """What the call centre or the telephony system knows about the call."""
+
+    operator: str = Field(min_length=1, max_length=100, schema_extra={"examples": ["Anna K."]})
+    call_id: str | None = Field(default=None, max_length=100, schema_extra={"examples": ["c-88231"]})
+    caller_number: str | None = Field(default=None, max_length=40)
+    started_at: datetime | None = None
+    duration_seconds: int | None = Field(default=None, ge=0, le=86400)
+    notes: str | None = Field(default=None, max_length=5000)
+
+
+class ProductIn(SQLModel):
+    model_code: str | None = Field(
+        default=None, max_length=64, description="Catalogue code, if known",
+        schema_extra={"examples": ["PMP-200"]},
+    )
+    model_name: str | None = Field(
+        default=None, max_length=200, description="The model as the customer names it"
+    )
+    serial_number: str | None = Field(
+        default=None, max_length=64, schema_extra={"examples": ["PMP200-2025-001234"]}
+    )
+    purchase_date: date | None = None
+
+
+class ClaimCreate(SQLModel):
+    channel: Channel = Field(description="How the claim reached us")
+    customer: CustomerIn
+    product: ProductIn = Field(default_factory=ProductIn)
+    title: str | None = Field(default=None, max_length=300)
+    defect_description: str = Field(
+        min_length=5, max_length=20000, description="The defect as the customer describes it",
+        schema_extra={"examples": ["The pump stops after 10 minutes and the motor gets hot."]},
+    )
+    received_at: datetime | None = Field(
+        default=None, description="When the claim was received; defaults to now"
+    )
+    language: str | None = Field(
+        default=None, description="Letters' language; defaults to the customer's",
+        schema_extra={"pattern": r"^[a-z]{2}$", "examples": ["lv"]},
+    )
+    phone_call: PhoneCall | None = Field(
+        default=None, description="Required for channel `phone`",
+        schema_extra={"validate_default": True},
+    )
+    internal_source: str | None = Field(
+        default=None, max_length=200, description="Department or branch, for channel `internal`"
+    )
+    external_reference: str | None = Field(default=None, max_length=100)
+
+    # Field validators (not one model validator) so that a 422 names the offending field.
+    @field_validator("customer")
+    @classmethod
+    def _contact_needed(cls, customer: CustomerIn, info: ValidationInfo) -> CustomerIn:
+        if info.data.get("channel") != Channel.internal and not (customer.email or customer.phone):
+            raise ValueError("an email or a phone number is required to answer the customer")
+        return customer
+
+    @field_validator("phone_call")
+    @classmethod
+    def _phone_call_for_phone(cls, call: "PhoneCall | None", info: ValidationInfo) -> "PhoneCall | None":
+        channel = info.data.get("channel")
+        if channel == Channel.phone and call is None:
+            raise ValueError("required for channel phone")
+        if channel not in (None, Channel.phone) and call is not None:
+            raise ValueError("only for channel phone")
+        return call
+
+    @field_validator("received_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("must carry a timezone, e.g. 2026-11-23T10:00:00+02:00")
+        return value
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "channel": "web",
+                    "customer": {"name": "Jānis Bērziņš", "organisation": "SIA Siltums",
+                                 "email": "janis@siltums.lv", "language": "lv"},
+                    "product": {"model_code": "PMP-200", "serial_number": "PMP200-2025-001234"},
+                    "defect_description": "The pump stops after 10 minutes; the motor overheats.",
+                },
+                {
+                    "channel": "phone",
+                    "customer": {"name": "Иван Петров", "phone": "+7 912 000 00 00",
+                                 "language": "ru"},
+                    "product": {"model_name": "насос ПМП-200"},
+                    "defect_description": "Насос не включается после грозы.",
+                    "phone_call": {"operator": "Anna K.", "call_id": "c-88231",
+                                   "duration_seconds": 312},
+                },
+            ]
+        }
+    }
+
+
+class EventRead(SQLModel):
+    at: datetime
+    actor: str
+    action: str
+    from_state: str | None
+    to_state: str | None
+    payload: dict[str, Any] | None
+
+
+class MessageCreate(SQLModel):
+    direction: MessageDirection = MessageDirection.inbound
+    channel: MessageChannel = Field(schema_extra={"examples": ["phone"]})
+    subject: str | None = Field(default=None, max_length=500)
+    body: str = Field(min_length=1, max_length=100000,
+                      schema_extra={"examples": ["Customer called: photos sent by email."]})
+    author: str | None = Field(default=None, max_length=200,
+                               description="Defaults to the caller's key name")
+    at: datetime | None = None
+    external_message_id: str | None = Field(default=None, max_length=500)
+
+
+class MessageRead(SQLModel):
+    id: int
+    direction: MessageDirection
+    channel: MessageChannel
+    subject: str | None
+    body: str
+    author: str
+    at: datetime
+    external_message_id: str | None
+
+
+class AttachmentRead(SQLModel):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_by: str
+    created_at: datetime
+    message_id: int | None
+
+
+class Deadlines(SQLModel):
+    ack_due_date: date = Field(description="Acknowledgement due (3 working days)")
+    ack_deadline_date: date = Field(description="Hard deadline (5 working days)")
+    acknowledged_at: datetime | None
+    overdue: bool = Field(description="Not acknowledged and the due date has passed")
+
+
+class ClaimSummary(SQLModel):
+    number: str = Field(schema_extra={"examples": ["CLM-2026-000123"]})
+    channel: Channel
+    state: ClaimState
+    customer_name: str
+    organisation: str | None
+    model_code: str | None
+    serial_number: str | None
+    title: str | None
+    received_at: datetime
+    ack_due_date: date
+    acknowledged_at: datetime | None
+    version: int
+
+
+class ClaimPage(SQLModel):
+    items: list[ClaimSummary]
+    next_cursor: str | None = Field(description="Pass as `cursor` to get the next page")
+
+
+class ClaimRead(SQLModel):
+    number: str
+    channel: Channel
+    state: ClaimState
+    version: int
+    customer: CustomerRead
+    model_code: str | None
+    model_name: str | None
+    serial_number: str | None
+    purchase_date: date | None
+    title: str | None
+    defect_description: str
+    language: str
+    received_at: datetime
+    deadlines: Deadlines
+    warranty_status: str | None
+    warranty_end_date: date | None
+    warranty_reasons: list[str] | None
+    defect_cause: str | None
+    cost_bearer: str | None
+    resolution: str | None
+    closed_at: datetime | None
+    phone_call: dict[str, Any] | None
+    internal_source: str | None
+    external_reference: str | None
+    created_by: str
+    allowed_actions: list[str] = Field(description="Workflow actions the caller may take now")
+    timeline: list[EventRead]
+    messages: list[MessageRead]
+    attachments: list[AttachmentRead]

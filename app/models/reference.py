@@ -1,0 +1,133 @@
+"""Reference data: customers, product models and the sold-units registry."""
+
+from datetime import date, datetime
+
+from pydantic import EmailStr
+from sqlalchemy import Column, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.models.types import UTCDateTime, utcnow
+
+LANGUAGE_PATTERN = r"^[a-z]{2}$"
+
+
+class Customer(SQLModel, table=True):
+    __tablename__ = "customers"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    organisation: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, max_length=320, index=True)
+    phone: str | None = Field(default=None, max_length=40, index=True)
+    language: str = Field(default="ru", max_length=8)
+    is_key_customer: bool = False
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class CustomerRead(SQLModel):
+    id: int
+    name: str
+    organisation: str | None
+    email: str | None
+    phone: str | None
+    language: str
+    is_key_customer: bool
+
+
+class ProductModelBase(SQLModel):
+    code: str = Field(
+        max_length=64, description="Catalogue code of the model", schema_extra={"examples": ["PMP-200"]}
+    )
+    name: str = Field(max_length=200, schema_extra={"examples": ["Circulation pump PMP-200"]})
+    warranty_months: int = Field(
+        default=24, ge=0, le=240, description="Standard warranty period from sale or commissioning"
+    )
+
+
+class ProductModel(ProductModelBase, table=True):
+    __tablename__ = "product_models"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ProductModelCreate(ProductModelBase):
+    pass
+
+
+class ProductModelUpdate(SQLModel):
+    name: str | None = Field(default=None, max_length=200)
+    warranty_months: int | None = Field(default=None, ge=0, le=240)
+
+
+class ProductModelRead(ProductModelBase):
+    id: int
+
+
+class UnitBase(SQLModel):
+    serial_number: str = Field(
+        min_length=1, max_length=64, schema_extra={"examples": ["PMP200-2025-001234"]}
+    )
+    sale_date: date | None = Field(default=None, description="Date of sale to the customer")
+    commissioning_date: date | None = Field(
+        default=None, description="Commissioning date; the warranty runs from it when set"
+    )
+    owner_name: str | None = Field(default=None, max_length=200)
+    warranty_extension_months: int = Field(
+        default=0, ge=0, le=240, description="Extra months granted by contract"
+    )
+    warranty_void_reason: str | None = Field(
+        default=None, max_length=500, description="Set when the customer broke the operating rules"
+    )
+
+
+class Unit(UnitBase, table=True):
+    __tablename__ = "units"
+    __table_args__ = (UniqueConstraint("serial_number", name="uq_units_serial_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    product_model_id: int = Field(foreign_key="product_models.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class UnitCreate(UnitBase):
+    model_code: str = Field(max_length=64, schema_extra={"examples": ["PMP-200"]})
+
+
+class UnitUpdate(SQLModel):
+    sale_date: date | None = None
+    commissioning_date: date | None = None
+    owner_name: str | None = Field(default=None, max_length=200)
+    warranty_extension_months: int | None = Field(default=None, ge=0, le=240)
+    warranty_void_reason: str | None = Field(default=None, max_length=500)
+
+
+class UnitRead(UnitBase):
+    id: int
+    model_code: str
+
+
+class UnitImportResult(SQLModel):
+    created: int
+    updated: int
+    errors: list[str] = Field(description="One line per rejected row: `row N: reason`")
+
+
+class CustomerIn(SQLModel):
+    """The customer as the caller knows them; matched to an existing customer by email or phone."""
+
+    name: str = Field(min_length=1, max_length=200, schema_extra={"examples": ["Ivan Petrov"]})
+    organisation: str | None = Field(
+        default=None, max_length=200, schema_extra={"examples": ["SIA Siltums"]}
+    )
+    email: EmailStr | None = Field(default=None, schema_extra={"examples": ["ivan@siltums.lv"]})
+    phone: str | None = Field(
+        default=None, max_length=40,
+        schema_extra={"pattern": r"^\+?[0-9 ()\-]{5,40}$", "examples": ["+371 2000 0000"]},
+    )
+    language: str = Field(
+        default="ru", schema_extra={"pattern": LANGUAGE_PATTERN, "examples": ["lv"]},
+        description="ISO 639-1 language for letters (ru, en, lv, …)",
+    )

@@ -1,0 +1,127 @@
+"""Claims: registration, listing, reading, messages and attachments."""
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, File, Header, Query, Response, UploadFile, status
+from fastapi.responses import JSONResponse
+
+from app.deps import AnyPrincipal, ClaimDep, Contributor, Registrar, SessionDep, SettingsDep, etag
+from app.errors import problem_responses
+from app.models.claims import (
+    AttachmentRead,
+    Channel,
+    ClaimCreate,
+    ClaimPage,
+    ClaimRead,
+    MessageCreate,
+    MessageRead,
+)
+from app.services import attachments, claims, listing, messages
+from app.workflow import ClaimState
+
+router = APIRouter(prefix="/api/v1/claims", tags=["claims"])
+
+NUMBER_DOC = "Claim number, e.g. CLM-2026-000123"
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ClaimRead,
+    summary="Register a claim",
+    responses={200: {"description": "Replay of an earlier request with the same Idempotency-Key",
+                     "model": ClaimRead},
+               **problem_responses(401, 403, 409, 413, 422)},
+)
+async def register_claim(
+    principal: Registrar,
+    data: ClaimCreate,
+    session: SessionDep,
+    settings: SettingsDep,
+    idempotency_key: Annotated[
+        str | None,
+        Header(max_length=200, description="Retries with the same key and body return the first result"),
+    ] = None,
+) -> JSONResponse:
+    """Register a claim from the web, phone, email or an internal source."""
+    result = await claims.register_claim(
+        session, data=data, principal=principal, settings=settings,
+        idempotency_key=idempotency_key,
+    )
+    code = 200 if result.replayed else result.status_code
+    return JSONResponse(
+        result.body, status_code=code,
+        headers={"ETag": etag(result.body["version"]), "Location": f"/api/v1/claims/{result.body['number']}"},
+    )
+
+
+@router.get("", response_model=ClaimPage, summary="List claims",
+            responses=problem_responses(401, 403, 422))
+async def list_claims(
+    principal: AnyPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+    status_: Annotated[list[ClaimState] | None, Query(alias="status")] = None,
+    channel: Annotated[list[Channel] | None, Query()] = None,
+    customer: Annotated[str | None, Query(max_length=200,
+                                          description="Name or organisation part, or exact email")] = None,
+    model: Annotated[str | None, Query(max_length=64, description="Product model code")] = None,
+    serial: Annotated[str | None, Query(max_length=64)] = None,
+    overdue: Annotated[bool | None, Query(description="Acknowledgement past due")] = None,
+    created_from: Annotated[datetime | None, Query(description="Received at or after")] = None,
+    created_to: Annotated[datetime | None, Query(description="Received before")] = None,
+    q: Annotated[str | None, Query(max_length=200, description="Free text")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> ClaimPage:
+    """Newest first; follow `next_cursor` for the next page."""
+    filters = listing.ClaimFilter(
+        status=status_, channel=channel, customer=customer, model=model, serial=serial,
+        overdue=overdue, created_from=_aware(created_from), created_to=_aware(created_to), q=q,
+    )
+    return await listing.list_claims(
+        session, filters=filters, limit=limit, cursor=cursor, today=claims.today(settings)
+    )
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    return moment.replace(tzinfo=UTC) if moment and moment.tzinfo is None else moment
+
+
+@router.get("/{number}", response_model=ClaimRead, summary="Read a claim",
+            responses=problem_responses(401, 403, 404))
+async def read_claim(
+    number: str, principal: AnyPrincipal, session: SessionDep, settings: SettingsDep,
+    response: Response,
+) -> ClaimRead:
+    """The claim with its timeline, messages, attachments, deadlines and the actions allowed to you."""
+    claim = await claims.read_claim(session, number=number, principal=principal, settings=settings)
+    response.headers["ETag"] = etag(claim.version)
+    return claim
+
+
+@router.post("/{number}/messages", status_code=201, response_model=MessageRead,
+             summary="Add a message", responses=problem_responses(401, 403, 404, 422))
+async def add_message(
+    principal: Contributor, claim: ClaimDep, data: MessageCreate, session: SessionDep
+) -> MessageRead:
+    """Record a contact with the customer (a call, an email, a letter by post)."""
+    return await messages.add_message(session, claim=claim, data=data, principal=principal)
+
+
+@router.post("/{number}/attachments", status_code=201, response_model=AttachmentRead,
+             summary="Attach a file", responses=problem_responses(401, 403, 404, 413, 415, 422))
+async def add_attachment(
+    principal: Contributor,
+    claim: ClaimDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File(description="Photo, PDF, document; see the size limit")],
+) -> AttachmentRead:
+    """Upload a file (multipart/form-data, field `file`)."""
+    return await attachments.attach_upload(
+        session, claim=claim, source=file.file, filename=file.filename or "file",
+        content_type=file.content_type or "application/octet-stream", principal=principal,
+        settings=settings,
+    )

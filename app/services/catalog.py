@@ -1,0 +1,217 @@
+"""Product models and the sold-units registry (with its CSV import)."""
+
+import csv
+import io
+from pydantic import ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.errors import Conflict, NotFound
+from app.models.claims import Claim
+from app.models.reference import (
+    ProductModel,
+    ProductModelCreate,
+    ProductModelRead,
+    ProductModelUpdate,
+    Unit,
+    UnitCreate,
+    UnitImportResult,
+    UnitRead,
+    UnitUpdate,
+)
+from app.models.types import utcnow
+
+UNIT_CSV_COLUMNS = (
+    "serial_number",
+    "model_code",
+    "sale_date",
+    "commissioning_date",
+    "owner_name",
+    "warranty_extension_months",
+    "warranty_void_reason",
+)
+
+
+async def list_models(session: AsyncSession) -> list[ProductModelRead]:
+    rows = (await session.execute(select(ProductModel).order_by(ProductModel.code))).scalars()
+    return [ProductModelRead.model_validate(m, from_attributes=True) for m in rows]
+
+
+async def _model_by_code(session: AsyncSession, code: str) -> ProductModel:
+    model = (
+        await session.execute(select(ProductModel).where(ProductModel.code == code))
+    ).scalar_one_or_none()
+    if model is None:
+        raise NotFound(f"Product model {code} does not exist.")
+    return model
+
+
+async def get_model(session: AsyncSession, code: str) -> ProductModelRead:
+    return ProductModelRead.model_validate(await _model_by_code(session, code), from_attributes=True)
+
+
+async def create_model(session: AsyncSession, *, data: ProductModelCreate) -> ProductModelRead:
+    model = ProductModel(**data.model_dump())
+    session.add(model)
+    try:
+        await session.commit()
+    except IntegrityError as exc:
+        await session.rollback()
+        raise Conflict(f"Product model {data.code} already exists.") from exc
+    return ProductModelRead.model_validate(model, from_attributes=True)
+
+
+async def update_model(
+    session: AsyncSession, *, code: str, data: ProductModelUpdate
+) -> ProductModelRead:
+    model = await _model_by_code(session, code)
+    for key, value in data.model_dump(exclude_unset=True).items():
+        if value is not None:
+            setattr(model, key, value)
+    await session.commit()
+    return ProductModelRead.model_validate(model, from_attributes=True)
+
+
+async def delete_model(session: AsyncSession, *, code: str) -> None:
+    model = await _model_by_code(session, code)
+    in_use = (
+        await session.execute(
+            select(func.count()).select_from(Unit).where(Unit.product_model_id == model.id)
+        )
+    ).scalar_one() + (
+        await session.execute(
+            select(func.count()).select_from(Claim).where(Claim.product_model_id == model.id)
+        )
+    ).scalar_one()
+    if in_use:
+        raise Conflict(f"Product model {code} is used by units or claims and cannot be deleted.")
+    await session.delete(model)
+    await session.commit()
+
+
+def _unit_read(unit: Unit, model_code: str) -> UnitRead:
+    return UnitRead(**unit.model_dump(exclude={"product_model_id", "created_at", "updated_at"}),
+                    model_code=model_code)
+
+
+async def get_unit(session: AsyncSession, serial: str) -> UnitRead:
+    row = (
+        await session.execute(
+            select(Unit, ProductModel.code)
+            .join(ProductModel, Unit.product_model_id == ProductModel.id)
+            .where(Unit.serial_number == serial)
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"Unit {serial} is not in the registry.")
+    return _unit_read(row[0], row[1])
+
+
+async def list_units(
+    session: AsyncSession, *, model_code: str | None, limit: int, offset: int
+) -> list[UnitRead]:
+    stmt = select(Unit, ProductModel.code).join(
+        ProductModel, Unit.product_model_id == ProductModel.id
+    )
+    if model_code:
+        stmt = stmt.where(ProductModel.code == model_code)
+    rows = await session.execute(stmt.order_by(Unit.serial_number).limit(limit).offset(offset))
+    return [_unit_read(unit, code) for unit, code in rows.all()]
+
+
+async def create_unit(session: AsyncSession, *, data: UnitCreate) -> UnitRead:
+    model = await _model_by_code(session, data.model_code)
+    unit = Unit(**data.model_dump(exclude={"model_code"}), product_model_id=model.id)
+    session.add(unit)
+    try:
+        await session.commit()
+    except IntegrityError as exc:
+        await session.rollback()
+        raise Conflict(f"Unit {data.serial_number} is already registered.") from exc
+    return _unit_read(unit, model.code)
+
+
+async def update_unit(session: AsyncSession, *, serial: str, data: UnitUpdate) -> UnitRead:
+    row = (
+        await session.execute(
+            select(Unit, ProductModel.code)
+            .join(ProductModel, Unit.product_model_id == ProductModel.id)
+            .where(Unit.serial_number == serial)
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"Unit {serial} is not in the registry.")
+    unit, code = row
+    for key, value in data.model_dump(exclude_unset=True).items():
+        if value is None and key == "warranty_extension_months":
+            continue  # null clears the nullable fields; this one has no "unknown"
+        setattr(unit, key, value)
+    unit.updated_at = utcnow()
+    await session.commit()
+    return _unit_read(unit, code)
+
+
+async def import_units_csv(
+    session: AsyncSession, *, content: bytes, dry_run: bool
+) -> UnitImportResult:
+    """Upsert units by serial number. Rows with errors are reported and skipped."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = content.decode("cp1251", errors="replace")
+    try:
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(
+            text[:4096], delimiters=",;\t"
+        )
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    missing = {"serial_number", "model_code"} - set(reader.fieldnames or [])
+    if missing:
+        return UnitImportResult(created=0, updated=0,
+                                errors=[f"header: missing column(s) {', '.join(sorted(missing))}"])
+    models = {m.code: m.id for m in (await session.execute(select(ProductModel))).scalars()}
+    parsed: dict[str, UnitCreate] = {}
+    errors: list[str] = []
+    for line_no, row in enumerate(reader, start=2):
+        cleaned = {k: (v.strip() or None) if isinstance(v, str) else v
+                   for k, v in row.items() if k in UNIT_CSV_COLUMNS}
+        if cleaned.get("warranty_extension_months") is None:
+            cleaned.pop("warranty_extension_months", None)
+        try:
+            unit = UnitCreate.model_validate(cleaned)
+        except ValidationError as exc:
+            fields = "; ".join(
+                f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()
+            )
+            errors.append(f"row {line_no}: {fields}")
+            continue
+        if unit.model_code not in models:
+            errors.append(f"row {line_no}: unknown model_code {unit.model_code}")
+            continue
+        parsed[unit.serial_number] = unit
+    existing = {
+        u.serial_number: u
+        for u in (
+            await session.execute(select(Unit).where(Unit.serial_number.in_(list(parsed))))  # type: ignore[attr-defined]
+        ).scalars()
+    } if parsed else {}
+    created = updated = 0
+    for serial, data in parsed.items():
+        values = data.model_dump(exclude={"model_code"})
+        if serial in existing:
+            unit = existing[serial]
+            for key, value in values.items():
+                setattr(unit, key, value)
+            unit.product_model_id = models[data.model_code]  # type: ignore[assignment]
+            unit.updated_at = utcnow()
+            updated += 1
+        else:
+            session.add(Unit(**values, product_model_id=models[data.model_code]))
+            created += 1
+    if dry_run:
+        await session.rollback()
+    else:
+        await session.commit()
+    return UnitImportResult(created=created, updated=updated, errors=errors)

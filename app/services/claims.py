@@ -1,0 +1,283 @@
+"""Claim registration, reading and listing: the intake and listing hot paths.
+
+Registration costs a fixed handful of statements: (idempotency lookup), unit lookup, customer
+lookup (+ insert), counter upsert, claim insert, event + outbox (+ idempotency) inserts, commit.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.config import Settings
+from app.errors import NotFound
+from app.models.claims import (
+    Attachment,
+    AttachmentRead,
+    Claim,
+    ClaimCreate,
+    ClaimEvent,
+    ClaimRead,
+    Deadlines,
+    EventRead,
+    Message,
+    MessageRead,
+)
+from app.models.reference import Customer, CustomerRead, ProductModel, Unit
+from app.models.types import utcnow
+from app.security import Principal
+from app.services import customers, idempotency
+from app.services.audit import record_event
+from app.services.numbering import format_number, next_value
+from app.services.outbox import enqueue
+from app.workdays import add_working_days
+from app.workflow import ClaimState
+
+
+@dataclass(slots=True)
+class Registration:
+    status_code: int
+    body: dict[str, Any]
+    replayed: bool = False
+
+
+@dataclass(slots=True)
+class ClaimBundle:
+    """A claim with the rows a response needs, loaded in one query."""
+
+    claim: Claim
+    customer: Customer
+    unit: Unit | None
+    model: ProductModel | None
+
+
+def local_date(moment: datetime, settings: Settings) -> date:
+    return moment.astimezone(ZoneInfo(settings.timezone)).date()
+
+
+def today(settings: Settings) -> date:
+    return local_date(datetime.now(UTC), settings)
+
+
+async def register_claim(
+    session: AsyncSession,
+    *,
+    data: ClaimCreate,
+    principal: Principal,
+    settings: Settings,
+    idempotency_key: str | None = None,
+) -> Registration:
+    body_hash = idempotency.request_hash(data.model_dump(mode="json")) if idempotency_key else ""
+    if idempotency_key:
+        record = await idempotency.find(
+            session, principal=principal, key=idempotency_key, body_hash=body_hash
+        )
+        if record is not None:
+            return Registration(record.status_code, record.response, replayed=True)
+
+    unit, model = await _find_product(session, data)
+    customer = await customers.match_or_create(session, data=data.customer)
+    received_at = data.received_at.astimezone(UTC) if data.received_at else utcnow()
+    received_day = local_date(received_at, settings)
+    year = received_at.year
+    seq = await next_value(session, name="claim", year=year)
+    claim = Claim(
+        number=format_number("CLM", year, seq),
+        year=year,
+        seq=seq,
+        channel=data.channel,
+        state=ClaimState.new,
+        unit_id=unit.id if unit else None,
+        product_model_id=model.id if model else None,
+        reported_model=data.product.model_name or data.product.model_code,
+        reported_serial=data.product.serial_number,
+        purchase_date=data.product.purchase_date,
+        title=data.title,
+        defect_description=data.defect_description,
+        language=data.language or data.customer.language,
+        received_at=received_at,
+        ack_due_date=add_working_days(received_day, settings.ack_due_working_days, settings.holidays),
+        ack_deadline_date=add_working_days(
+            received_day, settings.ack_deadline_working_days, settings.holidays
+        ),
+        call_details=data.phone_call.model_dump(mode="json") if data.phone_call else None,
+        internal_source=data.internal_source,
+        external_reference=data.external_reference,
+        created_by=principal.name,
+    )
+    if customer.id is None:
+        await session.flush()
+    claim.customer_id = customer.id  # type: ignore[assignment]
+    session.add(claim)
+    await session.flush()
+    registered = record_event(
+        session, claim=claim, actor=principal.name, action="register", from_state=None,
+        to_state=claim.state, payload={"channel": claim.channel},
+    )
+    enqueue(
+        session, event_type="claim.registered", claim_id=claim.id,
+        data={"number": claim.number, "channel": claim.channel, "state": claim.state},
+    )
+    body = build_claim_read(
+        ClaimBundle(claim, customer, unit, model), events=[registered], messages=[],
+        attachments=[], allowed=[],
+    ).model_dump(mode="json")
+    if idempotency_key:
+        idempotency.remember(
+            session, principal=principal, key=idempotency_key, body_hash=body_hash,
+            status_code=201, response=body,
+        )
+    try:
+        await session.commit()
+    except IntegrityError:
+        # A concurrent request with the same Idempotency-Key committed first: replay it.
+        await session.rollback()
+        if not idempotency_key:
+            raise
+        record = await idempotency.find(
+            session, principal=principal, key=idempotency_key, body_hash=body_hash
+        )
+        if record is None:
+            raise
+        return Registration(record.status_code, record.response, replayed=True)
+    return Registration(201, body)
+
+
+async def _find_product(
+    session: AsyncSession, data: ClaimCreate
+) -> tuple[Unit | None, ProductModel | None]:
+    """The registered unit (with its model) by serial number, else the model by its code."""
+    if data.product.serial_number:
+        row = (
+            await session.execute(
+                select(Unit, ProductModel)
+                .join(ProductModel, Unit.product_model_id == ProductModel.id)
+                .where(Unit.serial_number == data.product.serial_number)
+            )
+        ).first()
+        if row is not None:
+            return row[0], row[1]
+    if data.product.model_code:
+        model = (
+            await session.execute(
+                select(ProductModel).where(ProductModel.code == data.product.model_code)
+            )
+        ).scalar_one_or_none()
+        return None, model
+    return None, None
+
+
+async def load_bundle(session: AsyncSession, number: str, *, for_update: bool = False) -> ClaimBundle:
+    stmt = (
+        select(Claim, Customer, Unit, ProductModel)
+        .join(Customer, Claim.customer_id == Customer.id)
+        .outerjoin(Unit, Claim.unit_id == Unit.id)
+        .outerjoin(ProductModel, Claim.product_model_id == ProductModel.id)
+        .where(Claim.number == number)
+    )
+    if for_update:
+        stmt = stmt.with_for_update(of=Claim)  # type: ignore[arg-type]
+    row = (await session.execute(stmt)).first()
+    if row is None:
+        raise NotFound(f"Claim {number} does not exist.")
+    return ClaimBundle(*row)
+
+
+async def get_claim(session: AsyncSession, number: str) -> Claim:
+    claim = (
+        await session.execute(select(Claim).where(Claim.number == number))
+    ).scalar_one_or_none()
+    if claim is None:
+        raise NotFound(f"Claim {number} does not exist.")
+    return claim
+
+
+async def read_claim(
+    session: AsyncSession, *, number: str, principal: Principal, settings: Settings
+) -> ClaimRead:
+    bundle = await load_bundle(session, number)
+    claim_id = bundle.claim.id
+    events = (
+        await session.execute(
+            select(ClaimEvent).where(ClaimEvent.claim_id == claim_id).order_by(ClaimEvent.id)
+        )
+    ).scalars().all()
+    messages = (
+        await session.execute(
+            select(Message).where(Message.claim_id == claim_id).order_by(Message.at, Message.id)
+        )
+    ).scalars().all()
+    attachments = (
+        await session.execute(
+            select(Attachment).where(Attachment.claim_id == claim_id).order_by(Attachment.id)
+        )
+    ).scalars().all()
+    return build_claim_read(
+        bundle, events=events, messages=messages, attachments=attachments,
+        allowed=allowed_actions_for(bundle.claim, principal), today_=today(settings),
+    )
+
+
+def allowed_actions_for(claim: Claim, principal: Principal) -> list[str]:
+    """The workflow actions the caller may take now (filled in by the workflow)."""
+    return []
+
+
+def is_overdue(claim: Claim, today_: date) -> bool:
+    return (
+        claim.acknowledged_at is None
+        and claim.state != ClaimState.closed
+        and claim.ack_due_date < today_
+    )
+
+
+def build_claim_read(
+    bundle: ClaimBundle,
+    *,
+    events: Any,
+    messages: Any,
+    attachments: Any,
+    allowed: list[str],
+    today_: date | None = None,
+) -> ClaimRead:
+    claim, model = bundle.claim, bundle.model
+    return ClaimRead(
+        number=claim.number,
+        channel=claim.channel,
+        state=claim.state,
+        version=claim.version,
+        customer=CustomerRead.model_validate(bundle.customer, from_attributes=True),
+        model_code=model.code if model else None,
+        model_name=model.name if model else claim.reported_model,
+        serial_number=bundle.unit.serial_number if bundle.unit else claim.reported_serial,
+        purchase_date=claim.purchase_date,
+        title=claim.title,
+        defect_description=claim.defect_description,
+        language=claim.language,
+        received_at=claim.received_at,
+        deadlines=Deadlines(
+            ack_due_date=claim.ack_due_date,
+            ack_deadline_date=claim.ack_deadline_date,
+            acknowledged_at=claim.acknowledged_at,
+            overdue=is_overdue(claim, today_) if today_ else False,
+        ),
+        warranty_status=claim.warranty_status,
+        warranty_end_date=claim.warranty_end_date,
+        warranty_reasons=claim.warranty_reasons,
+        defect_cause=claim.defect_cause,
+        cost_bearer=claim.cost_bearer,
+        resolution=claim.resolution,
+        closed_at=claim.closed_at,
+        phone_call=claim.call_details,
+        internal_source=claim.internal_source,
+        external_reference=claim.external_reference,
+        created_by=claim.created_by,
+        allowed_actions=allowed,
+        timeline=[EventRead.model_validate(e, from_attributes=True) for e in events],
+        messages=[MessageRead.model_validate(m, from_attributes=True) for m in messages],
+        attachments=[AttachmentRead.model_validate(a, from_attributes=True) for a in attachments],
+    )

@@ -1,0 +1,19 @@
+"""The outbox: what must leave the service, written in the caller's transaction."""
+
+import uuid
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.models.system import OutboxEvent
+
+
+def enqueue(
+    session: AsyncSession, *, event_type: str, data: dict[str, Any], claim_id: int | None = None
+) -> OutboxEvent:
+    """Add an outbox row; the worker delivers it after the transaction commits."""
+    row = OutboxEvent(
+        event_id=str(uuid.uuid4()), type=event_type, claim_id=claim_id, payload=data
+    )
+    session.add(row)
+    return row

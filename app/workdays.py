@@ -1,0 +1,32 @@
+"""Working-day arithmetic: weekends and a configurable list of holidays."""
+
+from collections.abc import Collection
+from datetime import date, timedelta
+
+
+def is_working_day(day: date, holidays: Collection[date] = ()) -> bool:
+    return day.weekday() < 5 and day not in holidays
+
+
+def add_working_days(start: date, n: int, holidays: Collection[date] = ()) -> date:
+    """The date `n` working days after `start` (the day of receipt itself does not count)."""
+    if n < 0:
+        raise ValueError("n must not be negative")
+    day = start
+    remaining = n
+    while remaining:
+        day += timedelta(days=1)
+        if is_working_day(day, holidays):
+            remaining -= 1
+    return day
+
+
+def working_days_between(start: date, end: date, holidays: Collection[date] = ()) -> int:
+    """Working days after `start` up to and including `end` (0 when end <= start)."""
+    count = 0
+    day = start
+    while day < end:
+        day += timedelta(days=1)
+        if is_working_day(day, holidays):
+            count += 1
+    return count
