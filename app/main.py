@@ -11,7 +11,7 @@ from app.db import create_engine, create_session_factory
 from app.errors import PROBLEM_JSON, ProblemDetails, install_error_handlers
 from app.logging_setup import configure_logging
 from app.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
-from app.routers import admin, catalog, claims, health
+from app.routers import admin, catalog, claims, health, webhooks
 
 DESCRIPTION = """
 Takes in customer claims (рекламации) about the company's products from email, phone and the
@@ -30,6 +30,7 @@ TAGS = [
     {"name": "claims", "description": "Register, find and read claims; add messages and files."},
     {"name": "catalog", "description": "Product models and the sold-units registry (warranty data)."},
     {"name": "admin", "description": "API keys and other operator tasks."},
+    {"name": "events", "description": "Webhook subscriptions, deliveries and dead outbox events."},
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
 
@@ -40,9 +41,16 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     engine = create_engine(settings)
     app.state.engine = engine
     app.state.session_factory = create_session_factory(engine)
+    stop_worker = None
+    if settings.worker_in_process:
+        from app.events.runner import start_in_process
+
+        stop_worker = start_in_process(app.state.session_factory, settings)
     try:
         yield
     finally:
+        if stop_worker is not None:
+            await stop_worker()
         await engine.dispose()
 
 
@@ -62,7 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
-    for module in (claims, catalog, admin, health):
+    for module in (claims, catalog, admin, webhooks, health):
         app.include_router(module.router)
     install_problem_openapi(app)
     return app

@@ -22,6 +22,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 
+from app.workdays import is_working_day
+
 DAY = timedelta(days=1)
 ZERO = timedelta(0)
 
@@ -32,10 +34,6 @@ class SlaStatus(StrEnum):
     overdue = "overdue"
     paused = "paused"
     met = "met"
-
-
-def is_working_day(day: date, holidays: Container[date] = ()) -> bool:
-    return day.weekday() < 5 and day not in holidays
 
 
 def next_working_day(day: date, holidays: Container[date] = ()) -> date:
@@ -218,20 +216,22 @@ def acknowledgement_status(
     *,
     today: date,
     due_date: date,
-    deadline_date: date,
     acknowledged: bool,
+    holidays: Container[date] = (),
+    due_soon_days: int = 1,
 ) -> SlaStatus:
-    """The acknowledgement SLA: target ``due_date`` (3 working days), limit ``deadline_date`` (5).
+    """The acknowledgement SLA, judged against the 3-working-day due date.
 
-    Met once acknowledged; overdue after the last day of the hard limit; due
-    soon from the target day on (the target is reached or missed, the limit
-    is near); on track before.
+    Met once acknowledged; overdue from the day after the due date (as the
+    claims listing counts it; the 5-day limit is a second, harder breach that
+    the sweep records separately); due soon when the due date is at most
+    ``due_soon_days`` working days away.
     """
     if acknowledged:
         return SlaStatus.met
-    if today > deadline_date:
+    if today > due_date:
         return SlaStatus.overdue
-    if today >= due_date:
+    if working_days_between(today, due_date, holidays) <= due_soon_days:
         return SlaStatus.due_soon
     return SlaStatus.on_track
 

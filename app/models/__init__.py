@@ -1,10 +1,16 @@
 """All tables, imported here so that SQLModel.metadata (and Alembic) sees every one."""
 
 from app.models.claims import Attachment, Claim, ClaimEvent, Message
+from app.models.events import ClaimSla, Delivery, DeliveryAttempt, SlaBreach, WebhookSubscription
 from app.models.reference import Customer, ProductModel, Unit
 from app.models.system import ApiKey, Counter, IdempotencyRecord, OutboxEvent
 
 __all__ = [
+    "ClaimSla",
+    "Delivery",
+    "DeliveryAttempt",
+    "SlaBreach",
+    "WebhookSubscription",
     "ApiKey",
     "Attachment",
     "Claim",

@@ -45,9 +45,12 @@ class Recorded:
 
 
 class Receiver:
-    def __init__(self, *, default_status: int = 200, stall_seconds: float = 3.0) -> None:
+    def __init__(
+        self, *, default_status: int = 200, stall_seconds: float = 3.0, delay_seconds: float = 0.0
+    ) -> None:
         self.default_status = default_status
         self.stall_seconds = stall_seconds
+        self.delay_seconds = delay_seconds  # every answer waits this long (to widen races)
         self.requests: list[Recorded] = []
         self._script: deque[Action] = deque()
         self._lock = threading.Condition()
@@ -99,6 +102,11 @@ class Receiver:
         with self._lock:
             return [r for r in self.requests if r.status == status]
 
+    def for_event(self, event_id: str) -> list[Recorded]:
+        """Requests that carried this event id (webhooks and email gateway calls alike)."""
+        with self._lock:
+            return [r for r in self.requests if r.header("X-Claims-Event-Id") == event_id]
+
     # internals -----------------------------------------------------------
     def _next_action(self) -> Action:
         with self._lock:
@@ -134,6 +142,8 @@ class Receiver:
                     rec.extra["stalled"] = True
                     time.sleep(receiver.stall_seconds)
                     action = 504
+                if receiver.delay_seconds:
+                    time.sleep(receiver.delay_seconds)
                 status = 200 if action == "ok" else int(action)
                 payload = b'{"ok":true}' if status < 400 else b'{"ok":false}'
                 try:

@@ -11,6 +11,7 @@ import pytest
 
 from app import sla
 from app.sla import ResolutionClock, SlaStatus
+from app.workdays import add_working_days
 from tests.support.clock import FakeClock
 
 DAY = timedelta(days=1)
@@ -164,24 +165,42 @@ def test_classify_instant_due_soon_counts_working_time_only() -> None:
 @pytest.mark.parametrize(
     ("today", "acknowledged", "expected"),
     [
-        (date(2026, 11, 25), False, SlaStatus.on_track),
-        (date(2026, 11, 26), False, SlaStatus.due_soon),  # the 3-day target
-        (date(2026, 11, 30), False, SlaStatus.due_soon),  # the 5-day limit itself
-        (date(2026, 12, 1), False, SlaStatus.overdue),
+        (date(2026, 11, 23), False, SlaStatus.on_track),  # received Monday, due Thursday
+        (date(2026, 11, 25), False, SlaStatus.due_soon),  # one working day left
+        (date(2026, 11, 26), False, SlaStatus.due_soon),  # the due date itself
+        (date(2026, 11, 27), False, SlaStatus.overdue),
         (date(2026, 12, 1), True, SlaStatus.met),
     ],
 )
 def test_acknowledgement_status(today: date, acknowledged: bool, expected: SlaStatus) -> None:
     received = date(2026, 11, 23)
-    assert sla.working_days_between(received, date(2026, 11, 26)) == 3
-    assert sla.working_days_between(received, date(2026, 11, 30)) == 5
-    status = sla.acknowledgement_status(
-        today=today,
-        due_date=date(2026, 11, 26),
-        deadline_date=date(2026, 11, 30),
-        acknowledged=acknowledged,
-    )
+    due = add_working_days(received, 3)
+    assert due == date(2026, 11, 26)
+    status = sla.acknowledgement_status(today=today, due_date=due, acknowledged=acknowledged)
     assert status is expected
+
+
+def test_acknowledgement_due_soon_skips_a_holiday() -> None:
+    # Due Monday 28 Dec; on Wednesday 23rd the 24th/25th holidays and the weekend intervene.
+    status = sla.acknowledgement_status(
+        today=date(2026, 12, 23), due_date=date(2026, 12, 28), acknowledged=False,
+        holidays=HOLIDAYS,
+    )
+    assert status is SlaStatus.due_soon
+    far = sla.acknowledgement_status(
+        today=date(2026, 12, 23), due_date=date(2026, 12, 28), acknowledged=False
+    )
+    assert far is SlaStatus.on_track
+
+
+def test_sla_agrees_with_the_foundation_working_days() -> None:
+    start = date(2026, 12, 18)
+    for n in range(1, 15):
+        end = add_working_days(start, n, HOLIDAYS)
+        assert sla.working_days_between(start, end, HOLIDAYS) == n
+        moment = datetime.combine(start, datetime.min.time(), tzinfo=UTC).replace(hour=12)
+        later = sla.add_working_time(moment, n * DAY, HOLIDAYS)
+        assert later.date() == end
 
 
 # --- reminders ------------------------------------------------------------------------------

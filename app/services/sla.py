@@ -1,0 +1,312 @@
+"""The SLA clock on the database: the workflow hook, the worker's sweep, reminders.
+
+`on_state_change` is what the workflow calls (in its own transaction, no commit)
+when a claim changes state: the resolution clock pauses while the claim waits
+for the customer and resumes when they answer. The sweep (run by the worker)
+reconciles claims whose state changed without the hook, classifies every open
+claim, records each missed deadline once (`sla_breaches` has a unique key),
+emits `claim.overdue` and escalates to the head of department, and sends the
+reminders for claims waiting for the customer's confirmation or withdrawal.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import exists, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app import sla
+from app.config import Settings
+from app.models.claims import Claim, Message, MessageChannel, MessageDirection
+from app.models.events import ClaimSla, SlaBreach
+from app.models.reference import Customer
+from app.services.audit import record_event
+from app.services.outbox import enqueue
+from app.workflow import ClaimState
+
+SYSTEM_ACTOR = "system:sla"
+PAUSE_STATES = frozenset(
+    {
+        ClaimState.awaiting_customer_info,
+        ClaimState.awaiting_payment_guarantee,
+        ClaimState.awaiting_customer_confirmation,
+    }
+)
+REMINDER_STATES = frozenset(
+    {ClaimState.awaiting_customer_confirmation, ClaimState.awaiting_withdrawal}
+)
+_SWEEP_LOCK = 7_406_001  # PostgreSQL advisory lock: one sweep at a time across workers
+
+
+@dataclass(frozen=True)
+class SlaParams:
+    holidays: frozenset[date]
+    tz: ZoneInfo
+    target: timedelta
+    due_soon: timedelta
+    reminder_after: timedelta
+    reminder_max: int
+    escalation_email: str | None
+    email_from: str
+    message_id_domain: str
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SlaParams:
+        return cls(
+            holidays=frozenset(settings.holidays),
+            tz=ZoneInfo(settings.timezone),
+            target=timedelta(days=settings.resolution_target_working_days),
+            due_soon=timedelta(days=settings.sla_due_soon_working_days),
+            reminder_after=timedelta(days=settings.reminder_after_days),
+            reminder_max=settings.reminder_max,
+            escalation_email=settings.sla_escalation_email,
+            email_from=settings.email_from,
+            message_id_domain=settings.email_message_id_domain,
+        )
+
+
+@dataclass
+class SweepResult:
+    checked: int = 0
+    breaches: int = 0
+    reminders: int = 0
+    skipped: bool = False
+
+
+# ---- the clock stored on a row -----------------------------------------------------------
+
+
+def _clock(row: ClaimSla) -> sla.ResolutionClock:
+    remaining = row.resolution_remaining_seconds
+    return sla.ResolutionClock(
+        started_at=row.resolution_started_at,
+        due_at=row.resolution_due_at,
+        paused_at=row.resolution_paused_at,
+        remaining=timedelta(seconds=remaining) if remaining is not None else None,
+        paused_total=timedelta(seconds=row.resolution_paused_seconds),
+    )
+
+
+def _store(row: ClaimSla, clock: sla.ResolutionClock) -> None:
+    row.resolution_due_at = clock.due_at
+    row.resolution_paused_at = clock.paused_at
+    row.resolution_remaining_seconds = (
+        int(clock.remaining.total_seconds()) if clock.remaining is not None else None
+    )
+    row.resolution_paused_seconds = int(clock.paused_total.total_seconds())
+
+
+def new_row(claim: Claim, params: SlaParams) -> ClaimSla:
+    assert claim.id is not None
+    clock = sla.ResolutionClock.start(claim.received_at, params.target, params.holidays, tz=params.tz)
+    row = ClaimSla(
+        claim_id=claim.id, state=ClaimState.new, resolution_started_at=clock.started_at,
+        resolution_due_at=clock.due_at,
+    )
+    return row
+
+
+def apply_state(row: ClaimSla, state: str, now: datetime, params: SlaParams) -> None:
+    """Move the clock for a claim that is now in ``state``."""
+    if state == row.state:
+        return
+    clock = _clock(row)
+    if state in PAUSE_STATES:
+        clock = clock.pause(now, params.holidays, tz=params.tz)
+    elif state != ClaimState.closed:
+        clock = clock.resume(now, params.holidays, tz=params.tz)
+    _store(row, clock)
+    if state in REMINDER_STATES:
+        row.waiting_since, row.reminders_sent, row.last_reminder_at = now, 0, None
+    else:
+        row.waiting_since = None
+    row.state = state
+    row.updated_at = now
+
+
+async def on_state_change(
+    session: AsyncSession,
+    *,
+    claim: Claim,
+    to_state: str,
+    settings: Settings,
+    now: datetime,
+) -> ClaimSla:
+    """The workflow's hook: call it in the transaction that changes the claim's state."""
+    assert claim.id is not None
+    params = SlaParams.from_settings(settings)
+    row = await session.get(ClaimSla, claim.id)
+    if row is None:
+        row = new_row(claim, params)
+        session.add(row)
+    apply_state(row, to_state, now, params)
+    return row
+
+
+def overdue_clause() -> ColumnElement[bool]:
+    """For the claims listing: the SLA sweep flagged this claim overdue."""
+    return exists().where(ClaimSla.claim_id == Claim.id, ClaimSla.overdue == True)  # noqa: E712
+
+
+# ---- the sweep ---------------------------------------------------------------------------
+
+
+async def sweep(session: AsyncSession, *, settings: Settings, now: datetime) -> SweepResult:
+    """Flag, escalate and remind; one transaction; a second concurrent sweep skips."""
+    params = SlaParams.from_settings(settings)
+    result = SweepResult()
+    if session.bind.dialect.name == "postgresql":
+        got = (await session.execute(text(f"SELECT pg_try_advisory_xact_lock({_SWEEP_LOCK})"))).scalar()
+        if not got:
+            await session.rollback()
+            return SweepResult(skipped=True)
+    rows = (
+        await session.execute(
+            select(Claim, ClaimSla, Customer)
+            .join(Customer, Claim.customer_id == Customer.id)
+            .outerjoin(ClaimSla, ClaimSla.claim_id == Claim.id)
+            .where((Claim.state != ClaimState.closed) | (ClaimSla.overdue == True))  # noqa: E712
+        )
+    ).all()
+    today = now.astimezone(params.tz).date()
+    for claim, row, customer in rows:
+        if row is None:
+            row = new_row(claim, params)
+            session.add(row)
+        if row.state != claim.state:
+            # The workflow did not call the hook: the claim's last update is the transition.
+            apply_state(row, claim.state, max(claim.updated_at, row.updated_at), params)
+        result.checked += 1
+        result.breaches += await _classify(session, claim, row, today, now, params)
+        if await _remind(session, claim, row, customer, now, params):
+            result.reminders += 1
+        row.checked_at = now
+    await session.commit()
+    return result
+
+
+async def _classify(
+    session: AsyncSession, claim: Claim, row: ClaimSla, today: date, now: datetime,
+    params: SlaParams,
+) -> int:
+    closed = claim.state == ClaimState.closed
+    ack = sla.acknowledgement_status(
+        today=today, due_date=claim.ack_due_date, holidays=params.holidays,
+        acknowledged=closed or claim.acknowledged_at is not None,
+    )
+    resolution = (
+        sla.SlaStatus.met if closed
+        else _clock(row).status(now, params.due_soon, params.holidays, tz=params.tz)
+    )
+    row.ack_status, row.resolution_status = ack, resolution
+    row.overdue = sla.SlaStatus.overdue in (ack, resolution)
+    missed: list[tuple[str, str]] = []
+    if ack == sla.SlaStatus.overdue:
+        missed.append(("acknowledgement", claim.ack_due_date.isoformat()))
+        if claim.ack_deadline_date < today:
+            missed.append(("acknowledgement_limit", claim.ack_deadline_date.isoformat()))
+    if resolution == sla.SlaStatus.overdue:
+        missed.append(("resolution", row.resolution_due_at.isoformat()))
+    count = 0
+    for kind, deadline in missed:
+        if await _breach_once(session, claim, kind, deadline, now, params):
+            count += 1
+    return count
+
+
+async def _breach_once(
+    session: AsyncSession, claim: Claim, kind: str, deadline: str, now: datetime,
+    params: SlaParams,
+) -> bool:
+    assert claim.id is not None
+    known = (
+        await session.execute(
+            select(SlaBreach.id).where(
+                SlaBreach.claim_id == claim.id, SlaBreach.kind == kind,
+                SlaBreach.deadline == deadline,
+            )
+        )
+    ).first()
+    if known is not None:
+        return False
+    try:
+        async with session.begin_nested():
+            session.add(SlaBreach(claim_id=claim.id, kind=kind, deadline=deadline, created_at=now))
+    except IntegrityError:
+        return False
+    data = {"number": claim.number, "state": claim.state, "deadline_kind": kind,
+            "deadline": deadline, "escalated_to": "head"}
+    enqueue(session, event_type="claim.overdue", claim_id=claim.id, data=data)
+    record_event(session, claim=claim, actor=SYSTEM_ACTOR, action="sla_escalated",
+                 from_state=claim.state, to_state=claim.state, payload=data)
+    if params.escalation_email:
+        enqueue(session, event_type="email.outbound", claim_id=claim.id, data={
+            "to": [params.escalation_email], "from": params.email_from,
+            "subject": f"Overdue: claim {claim.number} ({kind.replace('_', ' ')})",
+            "text": f"Claim {claim.number} missed its {kind.replace('_', ' ')} deadline "
+                    f"{deadline}. It is in state {claim.state}.",
+            "claim_number": claim.number, "purpose": "escalation",
+        })
+    return True
+
+
+REMINDER_TEXT = {
+    "en": ("Reminder: claim {number}",
+           "Dear customer, we are still waiting for your answer on claim {number}: please "
+           "confirm that the problem is solved or send us your written withdrawal of the claim."),
+    "ru": ("Напоминание: рекламация {number}",
+           "Уважаемый клиент, мы ждём вашего ответа по рекламации {number}: подтвердите, "
+           "пожалуйста, что проблема решена, или пришлите письменное снятие претензий."),
+    "lv": ("Atgādinājums: reklamācija {number}",
+           "Cienījamais klient, mēs joprojām gaidām jūsu atbildi par reklamāciju {number}: "
+           "lūdzu, apstipriniet, ka problēma ir novērsta, vai atsūtiet rakstisku pretenziju "
+           "atsaukumu."),
+    "bg": ("Напомняне: рекламация {number}",
+           "Уважаеми клиенти, все още очакваме отговора ви по рекламация {number}: моля, "
+           "потвърдете, че проблемът е решен, или изпратете писмен отказ от претенциите."),
+}
+
+
+async def _remind(
+    session: AsyncSession, claim: Claim, row: ClaimSla, customer: Customer, now: datetime,
+    params: SlaParams,
+) -> bool:
+    if claim.state not in REMINDER_STATES or row.waiting_since is None:
+        return False
+    if not sla.reminder_due(
+        now=now, waiting_since=row.waiting_since, last_reminder_at=row.last_reminder_at,
+        reminders_sent=row.reminders_sent, after=params.reminder_after,
+        max_reminders=params.reminder_max,
+    ):
+        return False
+    assert claim.id is not None
+    row.reminders_sent += 1
+    row.last_reminder_at = now
+    subject, body = REMINDER_TEXT.get(claim.language, REMINDER_TEXT["en"])
+    subject, body = subject.format(number=claim.number), body.format(number=claim.number)
+    payload: dict[str, Any] = {"number": claim.number, "state": claim.state,
+                               "reminder": row.reminders_sent, "of": params.reminder_max}
+    if customer.email:
+        message_id = f"<{uuid.uuid4()}@{params.message_id_domain}>"
+        session.add(Message(
+            claim_id=claim.id, direction=MessageDirection.outbound, channel=MessageChannel.email,
+            subject=subject, body=body, author=SYSTEM_ACTOR, at=now, external_message_id=message_id,
+        ))
+        enqueue(session, event_type="email.outbound", claim_id=claim.id, data={
+            "to": [customer.email], "from": params.email_from, "subject": subject, "text": body,
+            "message_id": message_id, "claim_number": claim.number, "purpose": "reminder",
+        })
+        payload["message_id"] = message_id
+    else:
+        payload["channel"] = "phone"  # no email address: the specialist must call
+    record_event(session, claim=claim, actor=SYSTEM_ACTOR, action="reminder_sent",
+                 from_state=claim.state, to_state=claim.state, payload=payload)
+    enqueue(session, event_type="claim.reminder_sent", claim_id=claim.id, data=payload)
+    return True
