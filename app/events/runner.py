@@ -17,7 +17,9 @@ from app.services import sla as sla_service
 log = logging.getLogger("app.events.runner")
 
 
-def sla_sweeper(factory: SessionFactory, settings: Settings) -> Callable[[datetime], Awaitable[Any]]:
+def sla_sweeper(
+    factory: SessionFactory, settings: Settings
+) -> Callable[[datetime], Awaitable[Any]]:
     async def sweep(now: datetime) -> sla_service.SweepResult:
         async with factory() as session:
             return await sla_service.sweep(session, settings=settings, now=now)
@@ -43,7 +45,8 @@ async def run_worker(settings: Settings, *, once: bool = False) -> int:
         async with make_worker(factory, settings) as worker:
             log.info("worker started", extra={"worker": worker.name})
             if once:
-                await sla_sweeper(factory, settings)(worker.clock())
+                if settings.sla_sweep_seconds > 0:
+                    await sla_sweeper(factory, settings)(worker.clock())
                 return await worker.drain()
             await worker.run(stop)
             return 0

@@ -15,6 +15,7 @@ lets its lease run out; the row becomes due again and nothing is lost
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 from collections.abc import Callable
@@ -116,7 +117,9 @@ class Worker:
         self._http: httpx.AsyncClient | None = None
 
     async def __aenter__(self) -> Worker:
-        timeout = httpx.Timeout(self.config.webhook_timeout, connect=min(5.0, self.config.webhook_timeout))
+        timeout = httpx.Timeout(
+            self.config.webhook_timeout, connect=min(5.0, self.config.webhook_timeout)
+        )
         self._http = httpx.AsyncClient(timeout=timeout, follow_redirects=False)
         return self
 
@@ -152,10 +155,8 @@ class Worker:
             except Exception:  # the loop must survive a database hiccup
                 log.exception("worker iteration failed")
             if handled == 0:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=self.config.poll_seconds)
-                except TimeoutError:
-                    pass
 
     async def run_once(self) -> int:
         """Claim one batch of due rows and deliver them; return how many were claimed."""
@@ -170,7 +171,9 @@ class Worker:
                     await self.process(row)
                 except Exception:
                     # The lease runs out and the row is retried: nothing is lost.
-                    log.exception("delivering outbox event failed", extra={"event_id": row.event_id})
+                    log.exception(
+                        "delivering outbox event failed", extra={"event_id": row.event_id}
+                    )
 
         await asyncio.gather(*(guarded(row) for row in claimed))
         return len(claimed)
@@ -191,22 +194,32 @@ class Worker:
         now = self.clock()
         async with self.factory() as session:
             rows = (
-                await session.execute(
-                    select(OutboxEvent)
-                    .where(OutboxEvent.status == "pending", OutboxEvent.available_at <= now)
-                    .order_by(OutboxEvent.available_at, OutboxEvent.id)  # type: ignore[arg-type]
-                    .limit(self.config.batch_size)
-                    .with_for_update(skip_locked=True)
+                (
+                    await session.execute(
+                        select(OutboxEvent)
+                        .where(OutboxEvent.status == "pending", OutboxEvent.available_at <= now)
+                        .order_by(OutboxEvent.available_at, OutboxEvent.id)  # type: ignore[arg-type]
+                        .limit(self.config.batch_size)
+                        .with_for_update(skip_locked=True)
+                    )
                 )
-            ).scalars().all()
+                .scalars()
+                .all()
+            )
             claimed = []
             for row in rows:
                 row.attempts += 1
                 row.available_at = now + self.config.lease
                 assert row.id is not None
                 claimed.append(
-                    Claimed(row.id, row.event_id, row.type, dict(row.payload), row.created_at,
-                            row.attempts)
+                    Claimed(
+                        row.id,
+                        row.event_id,
+                        row.type,
+                        dict(row.payload),
+                        row.created_at,
+                        row.attempts,
+                    )
                 )
             await session.commit()
         return claimed
@@ -222,8 +235,10 @@ class Worker:
         """Create the deliveries on the first round; return those still pending."""
         async with self.factory() as session:
             existing = (
-                await session.execute(select(Delivery).where(Delivery.outbox_id == row.id))
-            ).scalars().all()
+                (await session.execute(select(Delivery).where(Delivery.outbox_id == row.id)))
+                .scalars()
+                .all()
+            )
             if not existing:
                 for delivery in await self._fan_out(session, row):
                     session.add(delivery)
@@ -262,19 +277,31 @@ class Worker:
             )
             return [
                 Delivery(
-                    outbox_id=row.id, event_id=row.event_id, event_type=row.type, target="email",
-                    url=self.config.email_gateway_url or "", message_id=str(message_id)[:500],
+                    outbox_id=row.id,
+                    event_id=row.event_id,
+                    event_type=row.type,
+                    target="email",
+                    url=self.config.email_gateway_url or "",
+                    message_id=str(message_id)[:500],
                 )
             ]
         subs = (
-            await session.execute(
-                select(WebhookSubscription).where(WebhookSubscription.active == True)  # noqa: E712
+            (
+                await session.execute(
+                    select(WebhookSubscription).where(WebhookSubscription.active == True)  # noqa: E712
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
         return [
             Delivery(
-                outbox_id=row.id, event_id=row.event_id, event_type=row.type,
-                target=f"webhook:{sub.id}", subscription_id=sub.id, url=sub.url,
+                outbox_id=row.id,
+                event_id=row.event_id,
+                event_type=row.type,
+                target=f"webhook:{sub.id}",
+                subscription_id=sub.id,
+                url=sub.url,
             )
             for sub in subs
             if "*" in sub.event_types or row.type in sub.event_types
@@ -319,8 +346,11 @@ class Worker:
                 delivery.last_error = result.error
                 session.add(
                     DeliveryAttempt(
-                        delivery_id=target.delivery_id, number=delivery.attempts, at=now,
-                        ok=result.ok, status_code=result.status_code,
+                        delivery_id=target.delivery_id,
+                        number=delivery.attempts,
+                        at=now,
+                        ok=result.ok,
+                        status_code=result.status_code,
                         duration_ms=result.duration_ms,
                         error=(result.error or None) and result.error[:2000],
                         response_excerpt=result.response_excerpt,
@@ -332,9 +362,7 @@ class Worker:
             await session.flush()
             outbox = (
                 await session.execute(
-                    select(OutboxEvent)
-                    .where(OutboxEvent.id == row.id)
-                    .with_for_update()
+                    select(OutboxEvent).where(OutboxEvent.id == row.id).with_for_update()
                 )
             ).scalar_one()
             if outbox.status != "pending" or outbox.attempts != row.token:
@@ -342,12 +370,16 @@ class Worker:
                 await session.commit()
                 return
             pending = (
-                await session.execute(
-                    select(Delivery.id).where(
-                        Delivery.outbox_id == row.id, Delivery.status == "pending"
+                (
+                    await session.execute(
+                        select(Delivery.id).where(
+                            Delivery.outbox_id == row.id, Delivery.status == "pending"
+                        )
                     )
                 )
-            ).scalars().all()
+                .scalars()
+                .all()
+            )
             errors = [f"{t.url or t.kind}: {r.error}" for t, r in outcomes if not r.ok]
             outbox.last_error = "; ".join(errors)[:2000] or None
             if not pending:

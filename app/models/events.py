@@ -125,8 +125,11 @@ def _check_event_types(value: list[str]) -> list[str]:
     allowed = set(KNOWN_EVENT_TYPES) | {"*"}
     unknown = [t for t in value if t not in allowed]
     if unknown:
-        raise ValueError(f"unknown event types: {', '.join(unknown)}; known: "
-                         + ", ".join(KNOWN_EVENT_TYPES) + ' or "*"')
+        raise ValueError(
+            f"unknown event types: {', '.join(unknown)}; known: "
+            + ", ".join(KNOWN_EVENT_TYPES)
+            + ' or "*"'
+        )
     return sorted(set(value))
 
 
@@ -137,12 +140,15 @@ class WebhookCreate(SQLModel):
         schema_extra={"examples": ["https://erp.example.lv/hooks/claims"]},
     )
     event_types: list[str] = Field(
-        min_length=1, max_length=20,
+        min_length=1,
+        max_length=20,
         description='Event types wanted, or ["*"] for all',
         schema_extra={"examples": [["claim.registered", "claim.overdue"]]},
     )
     secret: str | None = Field(
-        default=None, min_length=16, max_length=200,
+        default=None,
+        min_length=16,
+        max_length=200,
         description="HMAC-SHA256 key; generated when omitted and shown once in the response",
     )
     active: bool = True

@@ -23,29 +23,48 @@ Limit = Annotated[int, Query(ge=1, le=500)]
 DeliveryStatus = Literal["pending", "delivered", "dead"]
 
 
-@router.post("/webhooks", status_code=201, response_model=WebhookCreated,
-             summary="Subscribe a company system to events", responses=problem_responses(401, 403, 422))
-async def create_webhook(principal: Admin, data: WebhookCreate, session: SessionDep) -> WebhookCreated:
+@router.post(
+    "/webhooks",
+    status_code=201,
+    response_model=WebhookCreated,
+    summary="Subscribe a company system to events",
+    responses=problem_responses(401, 403, 422),
+)
+async def create_webhook(
+    principal: Admin, data: WebhookCreate, session: SessionDep
+) -> WebhookCreated:
     """The secret is in the response once; events are POSTed signed with it (docs/events.md)."""
     return await webhooks.create_subscription(session, data=data)
 
 
-@router.get("/webhooks", response_model=list[WebhookRead], summary="List webhook subscriptions",
-            responses=problem_responses(401, 403))
+@router.get(
+    "/webhooks",
+    response_model=list[WebhookRead],
+    summary="List webhook subscriptions",
+    responses=problem_responses(401, 403),
+)
 async def list_webhooks(principal: Admin, session: SessionDep) -> list[WebhookRead]:
     """All subscriptions, active or not; never their secrets."""
     return await webhooks.list_subscriptions(session)
 
 
-@router.get("/webhooks/{subscription_id}", response_model=WebhookRead,
-            summary="Read a webhook subscription", responses=problem_responses(401, 403, 404, 422))
+@router.get(
+    "/webhooks/{subscription_id}",
+    response_model=WebhookRead,
+    summary="Read a webhook subscription",
+    responses=problem_responses(401, 403, 404, 422),
+)
 async def get_webhook(subscription_id: Id, principal: Admin, session: SessionDep) -> WebhookRead:
     """One subscription."""
     return await webhooks.get_subscription(session, subscription_id=subscription_id)
 
 
-@router.patch("/webhooks/{subscription_id}", response_model=WebhookRead,
-              summary="Change a webhook subscription", responses=problem_responses(401, 403, 404, 422))
+@router.patch(
+    "/webhooks/{subscription_id}",
+    response_model=WebhookRead,
+    summary="Change a webhook subscription",
+    responses=problem_responses(401, 403, 404, 422),
+)
 async def update_webhook(
     subscription_id: Id, data: WebhookUpdate, principal: Admin, session: SessionDep
 ) -> WebhookRead:
@@ -53,18 +72,29 @@ async def update_webhook(
     return await webhooks.update_subscription(session, subscription_id=subscription_id, data=data)
 
 
-@router.delete("/webhooks/{subscription_id}", status_code=status.HTTP_204_NO_CONTENT,
-               summary="Delete a webhook subscription", responses=problem_responses(401, 403, 404, 422))
+@router.delete(
+    "/webhooks/{subscription_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete a webhook subscription",
+    responses=problem_responses(401, 403, 404, 422),
+)
 async def delete_webhook(subscription_id: Id, principal: Admin, session: SessionDep) -> None:
     """Pending deliveries to it stop; past deliveries stay listed."""
     await webhooks.delete_subscription(session, subscription_id=subscription_id)
 
 
-@router.get("/webhooks/{subscription_id}/deliveries", response_model=list[DeliveryRead],
-            summary="Deliveries to one subscription", responses=problem_responses(401, 403, 404, 422))
+@router.get(
+    "/webhooks/{subscription_id}/deliveries",
+    response_model=list[DeliveryRead],
+    summary="Deliveries to one subscription",
+    responses=problem_responses(401, 403, 404, 422),
+)
 async def webhook_deliveries(
-    subscription_id: Id, principal: Admin, session: SessionDep,
-    status_: Annotated[DeliveryStatus | None, Query(alias="status")] = None, limit: Limit = 100,
+    subscription_id: Id,
+    principal: Admin,
+    session: SessionDep,
+    status_: Annotated[DeliveryStatus | None, Query(alias="status")] = None,
+    limit: Limit = 100,
 ) -> list[DeliveryRead]:
     """Newest first, each with its attempts (status code, error, duration)."""
     await webhooks.get_subscription(session, subscription_id=subscription_id)
@@ -73,10 +103,15 @@ async def webhook_deliveries(
     )
 
 
-@router.get("/deliveries", response_model=list[DeliveryRead], summary="List deliveries",
-            responses=problem_responses(401, 403, 422))
+@router.get(
+    "/deliveries",
+    response_model=list[DeliveryRead],
+    summary="List deliveries",
+    responses=problem_responses(401, 403, 422),
+)
 async def list_deliveries(
-    principal: Admin, session: SessionDep,
+    principal: Admin,
+    session: SessionDep,
     status_: Annotated[DeliveryStatus | None, Query(alias="status")] = None,
     event_id: Annotated[str | None, Query(max_length=36)] = None,
     limit: Limit = 100,
@@ -87,25 +122,43 @@ async def list_deliveries(
     )
 
 
-@router.post("/deliveries/{delivery_id}/redeliver", status_code=202, response_model=DeliveryRead,
-             summary="Deliver one delivery again", responses=problem_responses(401, 403, 404, 409, 422))
-async def redeliver_delivery(delivery_id: Id, principal: Admin, session: SessionDep) -> DeliveryRead:
-    """A dead (or delivered) delivery is queued again; the worker sends it with the same event id."""
+@router.post(
+    "/deliveries/{delivery_id}/redeliver",
+    status_code=202,
+    response_model=DeliveryRead,
+    summary="Deliver one delivery again",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def redeliver_delivery(
+    delivery_id: Id, principal: Admin, session: SessionDep
+) -> DeliveryRead:
+    """A dead (or delivered) delivery is queued again; it is sent with the same event id."""
     return await webhooks.redeliver_delivery(session, delivery_id=delivery_id)
 
 
-@router.get("/outbox", response_model=list[OutboxEventRead], summary="List outbox events",
-            responses=problem_responses(401, 403, 422))
+@router.get(
+    "/outbox",
+    response_model=list[OutboxEventRead],
+    summary="List outbox events",
+    responses=problem_responses(401, 403, 422),
+)
 async def list_outbox(
-    principal: Admin, session: SessionDep,
-    status_: Annotated[DeliveryStatus, Query(alias="status")] = "dead", limit: Limit = 100,
+    principal: Admin,
+    session: SessionDep,
+    status_: Annotated[DeliveryStatus, Query(alias="status")] = "dead",
+    limit: Limit = 100,
 ) -> list[OutboxEventRead]:
     """By default the dead ones: events that ran out of attempts."""
     return await webhooks.list_outbox(session, status=status_, limit=limit)
 
 
-@router.post("/outbox/{event_id}/redeliver", status_code=202, response_model=OutboxEventRead,
-             summary="Deliver an outbox event again", responses=problem_responses(401, 403, 404, 409, 422))
+@router.post(
+    "/outbox/{event_id}/redeliver",
+    status_code=202,
+    response_model=OutboxEventRead,
+    summary="Deliver an outbox event again",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
 async def redeliver_event(
     event_id: Annotated[str, Path(max_length=36)], principal: Admin, session: SessionDep
 ) -> OutboxEventRead:

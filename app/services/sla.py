@@ -105,9 +105,13 @@ def _store(row: ClaimSla, clock: sla.ResolutionClock) -> None:
 
 def new_row(claim: Claim, params: SlaParams) -> ClaimSla:
     assert claim.id is not None
-    clock = sla.ResolutionClock.start(claim.received_at, params.target, params.holidays, tz=params.tz)
+    clock = sla.ResolutionClock.start(
+        claim.received_at, params.target, params.holidays, tz=params.tz
+    )
     row = ClaimSla(
-        claim_id=claim.id, state=ClaimState.new, resolution_started_at=clock.started_at,
+        claim_id=claim.id,
+        state=ClaimState.new,
+        resolution_started_at=clock.started_at,
         resolution_due_at=clock.due_at,
     )
     return row
@@ -163,7 +167,9 @@ async def sweep(session: AsyncSession, *, settings: Settings, now: datetime) -> 
     params = SlaParams.from_settings(settings)
     result = SweepResult()
     if session.bind.dialect.name == "postgresql":
-        got = (await session.execute(text(f"SELECT pg_try_advisory_xact_lock({_SWEEP_LOCK})"))).scalar()
+        got = (
+            await session.execute(text(f"SELECT pg_try_advisory_xact_lock({_SWEEP_LOCK})"))
+        ).scalar()
         if not got:
             await session.rollback()
             return SweepResult(skipped=True)
@@ -193,16 +199,23 @@ async def sweep(session: AsyncSession, *, settings: Settings, now: datetime) -> 
 
 
 async def _classify(
-    session: AsyncSession, claim: Claim, row: ClaimSla, today: date, now: datetime,
+    session: AsyncSession,
+    claim: Claim,
+    row: ClaimSla,
+    today: date,
+    now: datetime,
     params: SlaParams,
 ) -> int:
     closed = claim.state == ClaimState.closed
     ack = sla.acknowledgement_status(
-        today=today, due_date=claim.ack_due_date, holidays=params.holidays,
+        today=today,
+        due_date=claim.ack_due_date,
+        holidays=params.holidays,
         acknowledged=closed or claim.acknowledged_at is not None,
     )
     resolution = (
-        sla.SlaStatus.met if closed
+        sla.SlaStatus.met
+        if closed
         else _clock(row).status(now, params.due_soon, params.holidays, tz=params.tz)
     )
     row.ack_status, row.resolution_status = ack, resolution
@@ -218,18 +231,37 @@ async def _classify(
     for kind, deadline in missed:
         if await _breach_once(session, claim, kind, deadline, now, params):
             count += 1
+    soon: list[tuple[str, str]] = []
+    if ack == sla.SlaStatus.due_soon:
+        soon.append(("acknowledgement", claim.ack_due_date.isoformat()))
+    if resolution == sla.SlaStatus.due_soon:
+        soon.append(("resolution", row.resolution_due_at.isoformat()))
+    for kind, deadline in soon:
+        if await _record_once(session, claim.id, f"{kind}.due_soon", deadline, now):
+            enqueue(
+                session,
+                event_type="claim.due_soon",
+                claim_id=claim.id,
+                data={
+                    "number": claim.number,
+                    "state": claim.state,
+                    "deadline_kind": kind,
+                    "deadline": deadline,
+                },
+            )
     return count
 
 
-async def _breach_once(
-    session: AsyncSession, claim: Claim, kind: str, deadline: str, now: datetime,
-    params: SlaParams,
+async def _record_once(
+    session: AsyncSession, claim_id: int | None, kind: str, deadline: str, now: datetime
 ) -> bool:
-    assert claim.id is not None
+    """Insert the (claim, kind, deadline) marker; False if it was already there."""
+    assert claim_id is not None
     known = (
         await session.execute(
             select(SlaBreach.id).where(
-                SlaBreach.claim_id == claim.id, SlaBreach.kind == kind,
+                SlaBreach.claim_id == claim_id,
+                SlaBreach.kind == kind,
                 SlaBreach.deadline == deadline,
             )
         )
@@ -238,51 +270,98 @@ async def _breach_once(
         return False
     try:
         async with session.begin_nested():
-            session.add(SlaBreach(claim_id=claim.id, kind=kind, deadline=deadline, created_at=now))
+            session.add(SlaBreach(claim_id=claim_id, kind=kind, deadline=deadline, created_at=now))
     except IntegrityError:
         return False
-    data = {"number": claim.number, "state": claim.state, "deadline_kind": kind,
-            "deadline": deadline, "escalated_to": "head"}
+    return True
+
+
+async def _breach_once(
+    session: AsyncSession,
+    claim: Claim,
+    kind: str,
+    deadline: str,
+    now: datetime,
+    params: SlaParams,
+) -> bool:
+    if not await _record_once(session, claim.id, kind, deadline, now):
+        return False
+    data = {
+        "number": claim.number,
+        "state": claim.state,
+        "deadline_kind": kind,
+        "deadline": deadline,
+        "escalated_to": "head",
+    }
     enqueue(session, event_type="claim.overdue", claim_id=claim.id, data=data)
-    record_event(session, claim=claim, actor=SYSTEM_ACTOR, action="sla_escalated",
-                 from_state=claim.state, to_state=claim.state, payload=data)
+    record_event(
+        session,
+        claim=claim,
+        actor=SYSTEM_ACTOR,
+        action="sla_escalated",
+        from_state=claim.state,
+        to_state=claim.state,
+        payload=data,
+    )
     if params.escalation_email:
-        enqueue(session, event_type="email.outbound", claim_id=claim.id, data={
-            "to": [params.escalation_email], "from": params.email_from,
-            "subject": f"Overdue: claim {claim.number} ({kind.replace('_', ' ')})",
-            "text": f"Claim {claim.number} missed its {kind.replace('_', ' ')} deadline "
-                    f"{deadline}. It is in state {claim.state}.",
-            "claim_number": claim.number, "purpose": "escalation",
-        })
+        enqueue(
+            session,
+            event_type="email.outbound",
+            claim_id=claim.id,
+            data={
+                "to": [params.escalation_email],
+                "from": params.email_from,
+                "subject": f"Overdue: claim {claim.number} ({kind.replace('_', ' ')})",
+                "text": f"Claim {claim.number} missed its {kind.replace('_', ' ')} deadline "
+                f"{deadline}. It is in state {claim.state}.",
+                "claim_number": claim.number,
+                "purpose": "escalation",
+            },
+        )
     return True
 
 
 REMINDER_TEXT = {
-    "en": ("Reminder: claim {number}",
-           "Dear customer, we are still waiting for your answer on claim {number}: please "
-           "confirm that the problem is solved or send us your written withdrawal of the claim."),
-    "ru": ("Напоминание: рекламация {number}",
-           "Уважаемый клиент, мы ждём вашего ответа по рекламации {number}: подтвердите, "
-           "пожалуйста, что проблема решена, или пришлите письменное снятие претензий."),
-    "lv": ("Atgādinājums: reklamācija {number}",
-           "Cienījamais klient, mēs joprojām gaidām jūsu atbildi par reklamāciju {number}: "
-           "lūdzu, apstipriniet, ka problēma ir novērsta, vai atsūtiet rakstisku pretenziju "
-           "atsaukumu."),
-    "bg": ("Напомняне: рекламация {number}",
-           "Уважаеми клиенти, все още очакваме отговора ви по рекламация {number}: моля, "
-           "потвърдете, че проблемът е решен, или изпратете писмен отказ от претенциите."),
+    "en": (
+        "Reminder: claim {number}",
+        "Dear customer, we are still waiting for your answer on claim {number}: please "
+        "confirm that the problem is solved or send us your written withdrawal of the claim.",
+    ),
+    "ru": (
+        "Напоминание: рекламация {number}",
+        "Уважаемый клиент, мы ждём вашего ответа по рекламации {number}: подтвердите, "
+        "пожалуйста, что проблема решена, или пришлите письменное снятие претензий.",
+    ),
+    "lv": (
+        "Atgādinājums: reklamācija {number}",
+        "Cienījamais klient, mēs joprojām gaidām jūsu atbildi par reklamāciju {number}: "
+        "lūdzu, apstipriniet, ka problēma ir novērsta, vai atsūtiet rakstisku pretenziju "
+        "atsaukumu.",
+    ),
+    "bg": (
+        "Напомняне: рекламация {number}",
+        "Уважаеми клиенти, все още очакваме отговора ви по рекламация {number}: моля, "
+        "потвърдете, че проблемът е решен, или изпратете писмен отказ от претенциите.",
+    ),
 }
 
 
 async def _remind(
-    session: AsyncSession, claim: Claim, row: ClaimSla, customer: Customer, now: datetime,
+    session: AsyncSession,
+    claim: Claim,
+    row: ClaimSla,
+    customer: Customer,
+    now: datetime,
     params: SlaParams,
 ) -> bool:
     if claim.state not in REMINDER_STATES or row.waiting_since is None:
         return False
     if not sla.reminder_due(
-        now=now, waiting_since=row.waiting_since, last_reminder_at=row.last_reminder_at,
-        reminders_sent=row.reminders_sent, after=params.reminder_after,
+        now=now,
+        waiting_since=row.waiting_since,
+        last_reminder_at=row.last_reminder_at,
+        reminders_sent=row.reminders_sent,
+        after=params.reminder_after,
         max_reminders=params.reminder_max,
     ):
         return False
@@ -291,22 +370,51 @@ async def _remind(
     row.last_reminder_at = now
     subject, body = REMINDER_TEXT.get(claim.language, REMINDER_TEXT["en"])
     subject, body = subject.format(number=claim.number), body.format(number=claim.number)
-    payload: dict[str, Any] = {"number": claim.number, "state": claim.state,
-                               "reminder": row.reminders_sent, "of": params.reminder_max}
+    payload: dict[str, Any] = {
+        "number": claim.number,
+        "state": claim.state,
+        "reminder": row.reminders_sent,
+        "of": params.reminder_max,
+    }
     if customer.email:
         message_id = f"<{uuid.uuid4()}@{params.message_id_domain}>"
-        session.add(Message(
-            claim_id=claim.id, direction=MessageDirection.outbound, channel=MessageChannel.email,
-            subject=subject, body=body, author=SYSTEM_ACTOR, at=now, external_message_id=message_id,
-        ))
-        enqueue(session, event_type="email.outbound", claim_id=claim.id, data={
-            "to": [customer.email], "from": params.email_from, "subject": subject, "text": body,
-            "message_id": message_id, "claim_number": claim.number, "purpose": "reminder",
-        })
+        session.add(
+            Message(
+                claim_id=claim.id,
+                direction=MessageDirection.outbound,
+                channel=MessageChannel.email,
+                subject=subject,
+                body=body,
+                author=SYSTEM_ACTOR,
+                at=now,
+                external_message_id=message_id,
+            )
+        )
+        enqueue(
+            session,
+            event_type="email.outbound",
+            claim_id=claim.id,
+            data={
+                "to": [customer.email],
+                "from": params.email_from,
+                "subject": subject,
+                "text": body,
+                "message_id": message_id,
+                "claim_number": claim.number,
+                "purpose": "reminder",
+            },
+        )
         payload["message_id"] = message_id
     else:
         payload["channel"] = "phone"  # no email address: the specialist must call
-    record_event(session, claim=claim, actor=SYSTEM_ACTOR, action="reminder_sent",
-                 from_state=claim.state, to_state=claim.state, payload=payload)
+    record_event(
+        session,
+        claim=claim,
+        actor=SYSTEM_ACTOR,
+        action="reminder_sent",
+        from_state=claim.state,
+        to_state=claim.state,
+        payload=payload,
+    )
     enqueue(session, event_type="claim.reminder_sent", claim_id=claim.id, data=payload)
     return True

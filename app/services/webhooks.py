@@ -32,7 +32,10 @@ def _read(row: WebhookSubscription) -> WebhookRead:
 async def create_subscription(session: AsyncSession, *, data: WebhookCreate) -> WebhookCreated:
     secret = data.secret or "whsec_" + secrets.token_urlsafe(32)
     row = WebhookSubscription(
-        name=data.name, url=str(data.url), event_types=data.event_types, secret=secret,
+        name=data.name,
+        url=str(data.url),
+        event_types=data.event_types,
+        secret=secret,
         active=data.active,
     )
     session.add(row)
@@ -127,9 +130,7 @@ def _event_read(row: OutboxEvent) -> OutboxEventRead:
     return OutboxEventRead.model_validate(row, from_attributes=True)
 
 
-async def list_outbox(
-    session: AsyncSession, *, status: str, limit: int
-) -> list[OutboxEventRead]:
+async def list_outbox(session: AsyncSession, *, status: str, limit: int) -> list[OutboxEventRead]:
     rows = (
         await session.execute(
             select(OutboxEvent)

@@ -13,7 +13,6 @@ from alembic import op
 
 import app.models.types
 
-
 revision: str = "events"
 down_revision: str | None = "0001_initial"
 branch_labels: str | Sequence[str] | None = None

@@ -31,8 +31,10 @@ async def env(events_env: EventsEnv) -> AsyncIterator[EventsEnv]:  # noqa: F811
 async def outbox_row(env: EventsEnv, *, claim_number: str, event_type: str) -> OutboxEvent:
     async with env.factory() as s:
         rows = (
-            await s.execute(select(OutboxEvent).where(OutboxEvent.type == event_type))
-        ).scalars().all()
+            (await s.execute(select(OutboxEvent).where(OutboxEvent.type == event_type)))
+            .scalars()
+            .all()
+        )
     return next(r for r in rows if r.payload.get("number") == claim_number)
 
 
@@ -51,7 +53,9 @@ async def deliveries(env: EventsEnv, event_id: str) -> list[dict[str, Any]]:
     return r.json()
 
 
-async def test_registration_is_delivered_signed_and_verifiable(env: EventsEnv, rx: Receiver) -> None:
+async def test_registration_is_delivered_signed_and_verifiable(
+    env: EventsEnv, rx: Receiver
+) -> None:
     sub = await env.subscribe(rx.url("/hooks/claims"), ["claim.registered"])
     claim = await env.new_claim()
     row = await outbox_row(env, claim_number=claim["number"], event_type="claim.registered")
@@ -175,9 +179,15 @@ async def test_outbound_email_goes_to_the_gateway_with_credentials_and_message_i
     env: EventsEnv, rx: Receiver
 ) -> None:
     async with env.factory() as s:
-        row = enqueue(s, event_type="email.outbound", data={
-            "to": ["customer@example.lv"], "subject": "Your claim", "text": "Registered.",
-        })
+        row = enqueue(
+            s,
+            event_type="email.outbound",
+            data={
+                "to": ["customer@example.lv"],
+                "subject": "Your claim",
+                "text": "Registered.",
+            },
+        )
         await s.commit()
     rx.script(502)
 
@@ -219,7 +229,8 @@ async def test_deactivated_subscription_stops_receiving(env: EventsEnv, rx: Rece
     async with env.worker() as worker:
         await worker.run_once()  # one failed attempt; the delivery is now pending
         r = await env.client.patch(
-            f"/api/v1/admin/webhooks/{sub['id']}", json={"active": False},
+            f"/api/v1/admin/webhooks/{sub['id']}",
+            json={"active": False},
             headers=env.auth(Role.admin),
         )
         assert r.status_code == 200 and r.json()["active"] is False

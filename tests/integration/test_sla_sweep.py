@@ -37,8 +37,15 @@ async def load(env: EventsEnv, number: str) -> tuple[Claim, ClaimSla | None]:
         return claim, await s.get(ClaimSla, claim.id)
 
 
-async def move(env: EventsEnv, number: str, state: ClaimState, at: datetime, *, hook: bool = True,
-               acknowledged: datetime | None = None) -> None:
+async def move(
+    env: EventsEnv,
+    number: str,
+    state: ClaimState,
+    at: datetime,
+    *,
+    hook: bool = True,
+    acknowledged: datetime | None = None,
+) -> None:
     """What the workflow does in its transaction: change the state and call the hook."""
     async with env.factory() as s:
         claim = (await s.execute(select(Claim).where(Claim.number == number))).scalar_one()
@@ -79,7 +86,8 @@ async def timeline(env: EventsEnv, number: str) -> list[dict[str, Any]]:
 
 async def overdue_numbers(env: EventsEnv, overdue: bool) -> set[str]:
     r = await env.client.get(
-        "/api/v1/claims", params={"overdue": str(overdue).lower(), "limit": 200},
+        "/api/v1/claims",
+        params={"overdue": str(overdue).lower(), "limit": 200},
         headers=env.auth(Role.specialist),
     )
     assert r.status_code == 200, r.text
@@ -139,6 +147,9 @@ async def test_resolution_clock_pauses_resumes_and_goes_overdue(env: EventsEnv) 
     assert row is not None and row.resolution_status == "due_soon" and not row.overdue
     assert claim.id is not None
     assert await outbox_for(env, claim.id, "claim.overdue") == []
+    await sweep(env, datetime(2030, 1, 23, 11, tzinfo=UTC))
+    [soon] = await outbox_for(env, claim.id, "claim.due_soon")  # once, though swept twice
+    assert soon.payload["deadline_kind"] == "resolution"
 
     await sweep(env, datetime(2030, 1, 24, 9, tzinfo=UTC))
     _, row = await load(env, number)
@@ -185,14 +196,17 @@ async def test_reminders_for_withdrawal_are_spaced_bounded_and_thread(env: Event
     notices = await outbox_for(env, claim.id, "claim.reminder_sent")
     assert [n.payload["reminder"] for n in notices] == [1, 2]
 
-    mails = [m for m in await outbox_for(env, claim.id, "email.outbound")
-             if m.payload.get("purpose") == "reminder"]
+    mails = [
+        m
+        for m in await outbox_for(env, claim.id, "email.outbound")
+        if m.payload.get("purpose") == "reminder"
+    ]
     assert len(mails) == 2 and mails[0].payload["to"] == [email]
     assert number in mails[0].payload["subject"]
     async with env.factory() as s:
         sent = (
-            await s.execute(select(Message).where(Message.claim_id == claim.id))
-        ).scalars().all()
+            (await s.execute(select(Message).where(Message.claim_id == claim.id))).scalars().all()
+        )
     # The outbound message is recorded with the Message-ID the gateway will use: replies thread.
     assert {m.external_message_id for m in sent} == {m.payload["message_id"] for m in mails}
     actions = [e["action"] for e in await timeline(env, number)]
@@ -212,7 +226,9 @@ async def test_reminder_without_email_asks_for_a_call(env: EventsEnv) -> None:
         received_at=(waiting - DAY).isoformat(),
     )
     number = created["number"]
-    await move(env, number, ClaimState.awaiting_customer_confirmation, waiting, acknowledged=waiting)
+    await move(
+        env, number, ClaimState.awaiting_customer_confirmation, waiting, acknowledged=waiting
+    )
     await sweep(env, waiting + 8 * DAY)
     events = [e for e in await timeline(env, number) if e["action"] == "reminder_sent"]
     assert len(events) == 1 and events[0]["payload"]["channel"] == "phone"

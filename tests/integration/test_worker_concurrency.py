@@ -34,8 +34,10 @@ async def test_two_workers_share_the_outbox_without_overlap(env: EventsEnv, rx: 
     numbers = {(await env.new_claim())["number"] for _ in range(30)}
     async with env.factory() as s:
         rows = (
-            await s.execute(select(OutboxEvent).where(OutboxEvent.type == "claim.registered"))
-        ).scalars().all()
+            (await s.execute(select(OutboxEvent).where(OutboxEvent.type == "claim.registered")))
+            .scalars()
+            .all()
+        )
     ours = {r.event_id for r in rows if r.payload["number"] in numbers}
     assert len(ours) == 30
 
@@ -54,8 +56,12 @@ async def test_two_workers_share_the_outbox_without_overlap(env: EventsEnv, rx: 
     assert {event_id: calls[event_id] for event_id in ours} == {event_id: 1 for event_id in ours}
     async with env.factory() as s:
         stored = (
-            await s.execute(select(OutboxEvent).where(OutboxEvent.event_id.in_(ours)))  # type: ignore[attr-defined]
-        ).scalars().all()
+            (
+                await s.execute(select(OutboxEvent).where(OutboxEvent.event_id.in_(ours)))  # type: ignore[attr-defined]
+            )
+            .scalars()
+            .all()
+        )
     assert {(r.status, r.attempts) for r in stored} == {("delivered", 1)}
 
 
@@ -64,12 +70,16 @@ async def test_a_row_locked_by_one_worker_is_skipped_by_another(env: EventsEnv) 
     async with env.factory() as holder:
         # Worker A is between its SELECT ... FOR UPDATE and its commit.
         locked = (
-            await holder.execute(
-                select(OutboxEvent)
-                .where(OutboxEvent.status == "pending")
-                .with_for_update(skip_locked=True)
+            (
+                await holder.execute(
+                    select(OutboxEvent)
+                    .where(OutboxEvent.status == "pending")
+                    .with_for_update(skip_locked=True)
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
         ours = [r for r in locked if r.payload.get("number") == claim["number"]]
         assert len(ours) == 1
 

@@ -45,13 +45,16 @@ def start_worker(database_url: str) -> subprocess.Popen[bytes]:
         "CLAIMS_LOG_LEVEL": "WARNING",
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "worker"], cwd=ROOT, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [sys.executable, "-m", "app.cli", "worker"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
 
 
-async def wait_until(predicate, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
+async def wait_until(predicate, within: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         if await predicate():
             return
@@ -62,8 +65,12 @@ async def wait_until(predicate, timeout: float = 20.0) -> None:  # type: ignore[
 async def statuses(env: EventsEnv, event_ids: list[str]) -> dict[str, tuple[str, int]]:
     async with env.factory() as s:
         rows = (
-            await s.execute(select(OutboxEvent).where(OutboxEvent.event_id.in_(event_ids)))  # type: ignore[attr-defined]
-        ).scalars().all()
+            (
+                await s.execute(select(OutboxEvent).where(OutboxEvent.event_id.in_(event_ids)))  # type: ignore[attr-defined]
+            )
+            .scalars()
+            .all()
+        )
     return {r.event_id: (r.status, r.attempts) for r in rows}
 
 
@@ -72,8 +79,10 @@ async def test_killed_worker_loses_nothing(env: EventsEnv, rx: Receiver) -> None
     numbers = [(await env.new_claim())["number"] for _ in range(3)]
     async with env.factory() as s:
         rows = (
-            await s.execute(select(OutboxEvent).where(OutboxEvent.type == "claim.registered"))
-        ).scalars().all()
+            (await s.execute(select(OutboxEvent).where(OutboxEvent.type == "claim.registered")))
+            .scalars()
+            .all()
+        )
     event_ids = [r.event_id for r in rows if r.payload["number"] in numbers]
     assert len(event_ids) == 3
     rx.script("stall")  # the first request to arrive hangs: the worker is mid-delivery
@@ -97,10 +106,11 @@ async def test_killed_worker_loses_nothing(env: EventsEnv, rx: Receiver) -> None
 
     second = start_worker(env.url)
     try:
+
         async def all_delivered() -> bool:
             return all(st == "delivered" for st, _ in (await statuses(env, event_ids)).values())
 
-        await wait_until(all_delivered, timeout=30)
+        await wait_until(all_delivered, within=30)
         second.send_signal(signal.SIGTERM)  # a graceful stop
         assert second.wait(timeout=20) == 0, second.stderr.read() if second.stderr else ""
     finally:

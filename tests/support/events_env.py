@@ -51,8 +51,13 @@ class EventsEnv:
     def worker(self, **overrides: Any) -> Worker:
         """A worker with fast, jitter-free retries unless told otherwise."""
         config = dict(
-            batch_size=50, poll_seconds=0.1, sla_sweep_seconds=0, webhook_timeout=0.5,
-            backoff=Backoff(base_seconds=0, jitter=0, max_attempts=overrides.pop("max_attempts", 5)),
+            batch_size=50,
+            poll_seconds=0.1,
+            sla_sweep_seconds=0,
+            webhook_timeout=0.5,
+            backoff=Backoff(
+                base_seconds=0, jitter=0, max_attempts=overrides.pop("max_attempts", 5)
+            ),
             message_id_domain="claims.test",
         )
         config.update(overrides)
@@ -68,8 +73,12 @@ class EventsEnv:
     async def subscribe(self, url: str, event_types: list[str], **extra: Any) -> dict[str, Any]:
         response = await self.client.post(
             "/api/v1/admin/webhooks",
-            json={"name": f"test-{uuid.uuid4().hex[:6]}", "url": url, "event_types": event_types,
-                  **extra},
+            json={
+                "name": f"test-{uuid.uuid4().hex[:6]}",
+                "url": url,
+                "event_types": event_types,
+                **extra,
+            },
             headers=self.auth(Role.admin),
         )
         assert response.status_code == 201, response.text
@@ -130,6 +139,10 @@ async def events_env(
         transport = httpx.ASGITransport(app=application)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             yield EventsEnv(
-                url=events_database_url, settings=settings, app=application, client=client,
-                factory=application.state.session_factory, keys=keys,
+                url=events_database_url,
+                settings=settings,
+                app=application,
+                client=client,
+                factory=application.state.session_factory,
+                keys=keys,
             )

@@ -183,7 +183,9 @@ def test_acknowledgement_status(today: date, acknowledged: bool, expected: SlaSt
 def test_acknowledgement_due_soon_skips_a_holiday() -> None:
     # Due Monday 28 Dec; on Wednesday 23rd the 24th/25th holidays and the weekend intervene.
     status = sla.acknowledgement_status(
-        today=date(2026, 12, 23), due_date=date(2026, 12, 28), acknowledged=False,
+        today=date(2026, 12, 23),
+        due_date=date(2026, 12, 28),
+        acknowledged=False,
         holidays=HOLIDAYS,
     )
     assert status is SlaStatus.due_soon
