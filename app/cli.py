@@ -2,7 +2,6 @@
 
 import argparse
 import asyncio
-import sys
 from pathlib import Path
 
 from app.config import get_settings
@@ -57,8 +56,13 @@ def main(argv: list[str] | None = None) -> int:
     worker = sub.add_parser("worker", help="deliver the outbox and run the SLA clock")
     worker.add_argument("--once", action="store_true", help="deliver what is due, then exit")
     key = sub.add_parser("create-api-key", help="create an API key and print it (last line)")
-    key.add_argument("--role", action="append", required=True, choices=[r.value for r in Role],
-                     help="repeat for several roles")
+    key.add_argument(
+        "--role",
+        action="append",
+        required=True,
+        choices=[r.value for r in Role],
+        help="repeat for several roles",
+    )
     key.add_argument("--name", required=True)
     sub.add_parser("seed-demo", help="add demo product models and units")
     args = parser.parse_args(argv)
@@ -71,8 +75,14 @@ def main(argv: list[str] | None = None) -> int:
 
         if not args.no_migrate:
             migrate()
-        uvicorn.run("app.main:app", host=args.host, port=args.port, workers=args.workers,
-                    proxy_headers=True, access_log=False)
+        uvicorn.run(
+            "app.main:app",
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            proxy_headers=True,
+            access_log=False,
+        )
     elif args.command == "create-api-key":
         key_value = create_api_key(args.name, args.role)
         print(f"API key for {args.name} ({', '.join(args.role)}); it is shown only once:")

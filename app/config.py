@@ -15,7 +15,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CLAIMS_", env_file=".env", extra="ignore")
 
     environment: str = Field(
-        "development", description="development | test | production; production refuses weak secrets"
+        "development",
+        description="development | test | production; production refuses weak secrets",
     )
     database_url: str = DEFAULT_DATABASE_URL
     database_pool_size: int = 10
@@ -56,8 +57,9 @@ class Settings(BaseSettings):
 
     # Events out (docs/events.md): the outbox worker, webhooks, the email gateway, SLA, reminders.
     run_worker_in_process: bool | None = Field(
-        None, description="Run the outbox worker inside the server; default: on for SQLite "
-        "outside tests, off otherwise (run `claims worker`)"
+        None,
+        description="Run the outbox worker inside the server; default: on for SQLite "
+        "outside tests, off otherwise (run `claims worker`)",
     )
     worker_poll_seconds: float = 2.0
     worker_batch_size: int = 20

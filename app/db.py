@@ -3,8 +3,8 @@
 from collections.abc import AsyncIterator
 
 from sqlalchemy import event
-from sqlalchemy.pool import NullPool
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import NullPool
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
@@ -17,7 +17,8 @@ def create_engine(settings: Settings, *, pooled: bool = True) -> AsyncEngine:
     belongs to the loop that opened it)."""
     if settings.is_sqlite:
         engine = create_async_engine(
-            settings.database_url, connect_args={"timeout": 30},
+            settings.database_url,
+            connect_args={"timeout": 30},
             **({} if pooled else {"poolclass": NullPool}),
         )
         _make_sqlite_transactional(engine)

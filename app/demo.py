@@ -33,9 +33,17 @@ async def seed_demo(session: AsyncSession) -> str:
     added = 0
     for serial, code, sold, commissioned, extension, void in UNITS:
         if serial not in serials:
-            session.add(Unit(serial_number=serial, product_model_id=models[code], sale_date=sold,
-                             commissioning_date=commissioned, warranty_extension_months=extension,
-                             warranty_void_reason=void, owner_name="Demo customer"))
+            session.add(
+                Unit(
+                    serial_number=serial,
+                    product_model_id=models[code],
+                    sale_date=sold,
+                    commissioning_date=commissioned,
+                    warranty_extension_months=extension,
+                    warranty_void_reason=void,
+                    owner_name="Demo customer",
+                )
+            )
             added += 1
     await session.commit()
     return f"demo data ready: {len(MODELS)} models, {added} new units"

@@ -29,6 +29,8 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
 def app_settings(request: Request) -> Settings:
     # The app's own settings (create_app may be given non-default ones, as the tests do).
     settings: Settings = request.app.state.settings

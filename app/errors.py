@@ -7,6 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("app.errors")
@@ -89,16 +90,22 @@ async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResp
         for err in exc.errors()
     ]
     fields = ", ".join(e["field"] for e in errors)
-    return problem(422, "Invalid input", f"Check these fields: {fields}", "validation-error",
-                   errors=errors)
+    return problem(
+        422, "Invalid input", f"Check these fields: {fields}", "validation-error", errors=errors
+    )
 
 
 async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
     if exc.status_code == 400:
         # Only the framework raises 400 here: a body that is not JSON, not UTF-8 or broken
         # multipart. To the caller that is a validation error of the body.
-        return problem(422, "Invalid input", "The body could not be parsed.", "validation-error",
-                       errors=[{"field": "body", "message": str(exc.detail), "type": "parse"}])
+        return problem(
+            422,
+            "Invalid input",
+            "The body could not be parsed.",
+            "validation-error",
+            errors=[{"field": "body", "message": str(exc.detail), "type": "parse"}],
+        )
     titles = {404: "Not found", 405: "Method not allowed", 413: "Payload too large"}
     response = problem(
         exc.status_code,
@@ -111,6 +118,21 @@ async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
     return response
 
 
+async def _data_error(request: Request, exc: DataError) -> JSONResponse:
+    # The last line of defence for values the schemas let through but the database refuses
+    # (a number out of a column's range, a character PostgreSQL cannot store).
+    log.warning(
+        "database refused a value", extra={"path": request.url.path, "error": str(exc.orig)}
+    )
+    return problem(
+        422,
+        "Invalid input",
+        "A value is outside what the service can store.",
+        "validation-error",
+        errors=[],
+    )
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", extra={"path": request.url.path})
     return problem(500, "Internal error", "The error was logged.", "internal-error")
@@ -120,6 +142,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(DataError, _data_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected)
 
 
@@ -153,6 +176,5 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         428: "If-Match header required",
     }
     return {
-        s: {"description": descriptions.get(s, "Error"), "model": ProblemDetails}
-        for s in statuses
+        s: {"description": descriptions.get(s, "Error"), "model": ProblemDetails} for s in statuses
     }

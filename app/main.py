@@ -10,7 +10,7 @@ from app.config import Settings, get_settings
 from app.db import create_engine, create_session_factory
 from app.errors import PROBLEM_JSON, ProblemDetails, install_error_handlers
 from app.logging_setup import configure_logging
-from app.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from app.middleware import InputGuardMiddleware, RequestContextMiddleware
 from app.routers import admin, catalog, claims, health, webhooks
 
 DESCRIPTION = """
@@ -28,7 +28,10 @@ Errors are RFC 9457 problem details (`application/problem+json`). Workflow actio
 
 TAGS = [
     {"name": "claims", "description": "Register, find and read claims; add messages and files."},
-    {"name": "catalog", "description": "Product models and the sold-units registry (warranty data)."},
+    {
+        "name": "catalog",
+        "description": "Product models and the sold-units registry (warranty data).",
+    },
     {"name": "admin", "description": "API keys and other operator tasks."},
     {"name": "events", "description": "Webhook subscriptions, deliveries and dead outbox events."},
     {"name": "health", "description": "Liveness and readiness probes."},
@@ -63,12 +66,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         openapi_tags=TAGS,
         lifespan=lifespan,
-        swagger_ui_parameters={"persistAuthorization": True, "displayRequestDuration": True,
-                               "tryItOutEnabled": True},
+        swagger_ui_parameters={
+            "persistAuthorization": True,
+            "displayRequestDuration": True,
+            "tryItOutEnabled": True,
+        },
     )
     app.state.settings = settings
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(InputGuardMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
     for module in (claims, catalog, admin, webhooks, health):
         app.include_router(module.router)
@@ -83,15 +89,26 @@ def install_problem_openapi(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
             return app.openapi_schema
-        schema = get_openapi(title=app.title, version=app.version, description=app.description,
-                             routes=app.routes, tags=app.openapi_tags)
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+            tags=app.openapi_tags,
+        )
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         components["ProblemDetails"] = ProblemDetails.model_json_schema(
-            ref_template="#/components/schemas/{model}")
-        components.update(ProblemDetails.model_json_schema(
-            ref_template="#/components/schemas/{model}").pop("$defs", {}))
+            ref_template="#/components/schemas/{model}"
+        )
+        components.update(
+            ProblemDetails.model_json_schema(ref_template="#/components/schemas/{model}").pop(
+                "$defs", {}
+            )
+        )
         components["ProblemDetails"].pop("$defs", None)
-        problem_content = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}}
+        problem_content = {
+            PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}
+        }
         for path_item in schema.get("paths", {}).values():
             for operation in path_item.values():
                 for status_code, response in operation.get("responses", {}).items():

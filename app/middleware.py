@@ -1,4 +1,4 @@
-"""ASGI middleware: request ids with one structured log line per request, and a body size cap."""
+"""ASGI middleware: request ids with one structured log line per request; an input guard."""
 
 import json
 import logging
@@ -25,7 +25,9 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        request_id = incoming if 0 < len(incoming) <= 100 and incoming.isprintable() else uuid.uuid4().hex
+        request_id = (
+            incoming if 0 < len(incoming) <= 100 and incoming.isprintable() else uuid.uuid4().hex
+        )
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
         status_holder = {"status": 500}
@@ -56,9 +58,9 @@ class BodyTooLarge(Exception):
     pass
 
 
-class BodySizeLimitMiddleware:
-    """Refuses bodies over the limit with 413 before the app reads them: by Content-Length when
-    it is given, else by counting a chunked body as it streams."""
+class InputGuardMiddleware:
+    """Refuses what the app should never see: a NUL character in the URL (422), and a body over
+    the limit (413) — by Content-Length when given, else by counting a chunked body."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -67,6 +69,11 @@ class BodySizeLimitMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if "\x00" in scope["path"] or b"%00" in scope.get("query_string", b""):
+            await _send_problem(
+                send, 422, "validation-error", "Invalid input", "The URL contains a NUL character."
+            )
             return
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
@@ -100,14 +107,31 @@ class BodySizeLimitMiddleware:
         logging.getLogger("app.limits").warning(
             "body too large", extra={"path": scope["path"], "limit": self.max_bytes}
         )
-        body: dict[str, Any] = {
-            "type": TYPE_BASE + "payload-too-large",
-            "title": "Payload too large",
-            "status": 413,
-            "detail": f"The request body is larger than {self.max_bytes} bytes.",
+        await _send_problem(
+            send,
+            413,
+            "payload-too-large",
+            "Payload too large",
+            f"The request body is larger than {self.max_bytes} bytes.",
+        )
+
+
+async def _send_problem(send: Send, status: int, slug: str, title: str, detail: str) -> None:
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + slug,
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    raw = json.dumps(body).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", PROBLEM_JSON.encode()),
+                (b"content-length", str(len(raw)).encode()),
+            ],
         }
-        raw = json.dumps(body).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", PROBLEM_JSON.encode()),
-                                (b"content-length", str(len(raw)).encode())]})
-        await send({"type": "http.response.body", "body": raw})
+    )
+    await send({"type": "http.response.body", "body": raw})

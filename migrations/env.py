@@ -24,7 +24,9 @@ def database_url() -> str:
 
 def run_migrations_offline() -> None:
     context.configure(
-        url=database_url(), target_metadata=target_metadata, literal_binds=True,
+        url=database_url(),
+        target_metadata=target_metadata,
+        literal_binds=True,
         render_as_batch=True,
     )
     with context.begin_transaction():
@@ -33,7 +35,9 @@ def run_migrations_offline() -> None:
 
 def do_run_migrations(connection: Connection) -> None:
     context.configure(
-        connection=connection, target_metadata=target_metadata, render_as_batch=True,
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=True,
         compare_type=True,
     )
     with context.begin_transaction():

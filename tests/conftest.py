@@ -28,7 +28,9 @@ PG_ENV = "CLAIMS_TEST_DATABASE_URL"
 
 def _admin_dsn(url: str) -> tuple[str, str]:
     parsed = make_url(url)
-    return parsed.set(drivername="postgresql").render_as_string(hide_password=False), parsed.database or "test"
+    return parsed.set(drivername="postgresql").render_as_string(
+        hide_password=False
+    ), parsed.database or "test"
 
 
 async def _pg_admin(url: str, sql: str) -> None:

@@ -8,6 +8,7 @@ from pydantic import ValidationInfo, field_validator
 from sqlalchemy import Column, Index, String, Text
 from sqlmodel import Field, SQLModel
 
+from app.models.base import InputModel
 from app.models.reference import CustomerIn, CustomerRead
 from app.models.types import JSONType, UTCDateTime, utcnow
 from app.workflow import ClaimState
@@ -126,20 +127,24 @@ class Attachment(SQLModel, table=True):
 # ---- request and response schemas ------------------------------------------------------------
 
 
-class PhoneCall(SQLModel):
+class PhoneCall(InputModel):
     """What the call centre or the telephony system knows about the call."""
 
     operator: str = Field(min_length=1, max_length=100, schema_extra={"examples": ["Anna K."]})
-    call_id: str | None = Field(default=None, max_length=100, schema_extra={"examples": ["c-88231"]})
+    call_id: str | None = Field(
+        default=None, max_length=100, schema_extra={"examples": ["c-88231"]}
+    )
     caller_number: str | None = Field(default=None, max_length=40)
     started_at: datetime | None = None
     duration_seconds: int | None = Field(default=None, ge=0, le=86400)
     notes: str | None = Field(default=None, max_length=5000)
 
 
-class ProductIn(SQLModel):
+class ProductIn(InputModel):
     model_code: str | None = Field(
-        default=None, max_length=64, description="Catalogue code, if known",
+        default=None,
+        max_length=64,
+        description="Catalogue code, if known",
         schema_extra={"examples": ["PMP-200"]},
     )
     model_name: str | None = Field(
@@ -151,24 +156,28 @@ class ProductIn(SQLModel):
     purchase_date: date | None = None
 
 
-class ClaimCreate(SQLModel):
+class ClaimCreate(InputModel):
     channel: Channel = Field(description="How the claim reached us")
     customer: CustomerIn
     product: ProductIn = Field(default_factory=ProductIn)
     title: str | None = Field(default=None, max_length=300)
     defect_description: str = Field(
-        min_length=5, max_length=20000, description="The defect as the customer describes it",
+        min_length=5,
+        max_length=20000,
+        description="The defect as the customer describes it",
         schema_extra={"examples": ["The pump stops after 10 minutes and the motor gets hot."]},
     )
     received_at: datetime | None = Field(
         default=None, description="When the claim was received; defaults to now"
     )
     language: str | None = Field(
-        default=None, description="Letters' language; defaults to the customer's",
+        default=None,
+        description="Letters' language; defaults to the customer's",
         schema_extra={"pattern": r"^[a-z]{2}$", "examples": ["lv"]},
     )
     phone_call: PhoneCall | None = Field(
-        default=None, description="Required for channel `phone`",
+        default=None,
+        description="Required for channel `phone`",
         schema_extra={"validate_default": True},
     )
     internal_source: str | None = Field(
@@ -186,7 +195,9 @@ class ClaimCreate(SQLModel):
 
     @field_validator("phone_call")
     @classmethod
-    def _phone_call_for_phone(cls, call: "PhoneCall | None", info: ValidationInfo) -> "PhoneCall | None":
+    def _phone_call_for_phone(
+        cls, call: "PhoneCall | None", info: ValidationInfo
+    ) -> "PhoneCall | None":
         channel = info.data.get("channel")
         if channel == Channel.phone and call is None:
             raise ValueError("required for channel phone")
@@ -206,19 +217,29 @@ class ClaimCreate(SQLModel):
             "examples": [
                 {
                     "channel": "web",
-                    "customer": {"name": "Jānis Bērziņš", "organisation": "SIA Siltums",
-                                 "email": "janis@siltums.lv", "language": "lv"},
+                    "customer": {
+                        "name": "Jānis Bērziņš",
+                        "organisation": "SIA Siltums",
+                        "email": "janis@siltums.lv",
+                        "language": "lv",
+                    },
                     "product": {"model_code": "PMP-200", "serial_number": "PMP200-2025-001234"},
                     "defect_description": "The pump stops after 10 minutes; the motor overheats.",
                 },
                 {
                     "channel": "phone",
-                    "customer": {"name": "Иван Петров", "phone": "+7 912 000 00 00",
-                                 "language": "ru"},
+                    "customer": {
+                        "name": "Иван Петров",
+                        "phone": "+7 912 000 00 00",
+                        "language": "ru",
+                    },
                     "product": {"model_name": "насос ПМП-200"},
                     "defect_description": "Насос не включается после грозы.",
-                    "phone_call": {"operator": "Anna K.", "call_id": "c-88231",
-                                   "duration_seconds": 312},
+                    "phone_call": {
+                        "operator": "Anna K.",
+                        "call_id": "c-88231",
+                        "duration_seconds": 312,
+                    },
                 },
             ]
         }
@@ -234,14 +255,18 @@ class EventRead(SQLModel):
     payload: dict[str, Any] | None
 
 
-class MessageCreate(SQLModel):
+class MessageCreate(InputModel):
     direction: MessageDirection = MessageDirection.inbound
     channel: MessageChannel = Field(schema_extra={"examples": ["phone"]})
     subject: str | None = Field(default=None, max_length=500)
-    body: str = Field(min_length=1, max_length=100000,
-                      schema_extra={"examples": ["Customer called: photos sent by email."]})
-    author: str | None = Field(default=None, max_length=200,
-                               description="Defaults to the caller's key name")
+    body: str = Field(
+        min_length=1,
+        max_length=100000,
+        schema_extra={"examples": ["Customer called: photos sent by email."]},
+    )
+    author: str | None = Field(
+        default=None, max_length=200, description="Defaults to the caller's key name"
+    )
     at: datetime | None = None
     external_message_id: str | None = Field(default=None, max_length=500)
 

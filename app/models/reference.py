@@ -6,6 +6,7 @@ from pydantic import EmailStr
 from sqlalchemy import Column, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from app.models.base import InputModel
 from app.models.types import UTCDateTime, utcnow
 
 LANGUAGE_PATTERN = r"^[a-z]{2}$"
@@ -34,9 +35,11 @@ class CustomerRead(SQLModel):
     is_key_customer: bool
 
 
-class ProductModelBase(SQLModel):
+class ProductModelBase(InputModel):
     code: str = Field(
-        max_length=64, description="Catalogue code of the model", schema_extra={"examples": ["PMP-200"]}
+        max_length=64,
+        description="Catalogue code of the model",
+        schema_extra={"examples": ["PMP-200"]},
     )
     name: str = Field(max_length=200, schema_extra={"examples": ["Circulation pump PMP-200"]})
     warranty_months: int = Field(
@@ -56,7 +59,7 @@ class ProductModelCreate(ProductModelBase):
     pass
 
 
-class ProductModelUpdate(SQLModel):
+class ProductModelUpdate(InputModel):
     name: str | None = Field(default=None, max_length=200)
     warranty_months: int | None = Field(default=None, ge=0, le=240)
 
@@ -65,7 +68,7 @@ class ProductModelRead(ProductModelBase):
     id: int
 
 
-class UnitBase(SQLModel):
+class UnitBase(InputModel):
     serial_number: str = Field(
         min_length=1, max_length=64, schema_extra={"examples": ["PMP200-2025-001234"]}
     )
@@ -96,7 +99,7 @@ class UnitCreate(UnitBase):
     model_code: str = Field(max_length=64, schema_extra={"examples": ["PMP-200"]})
 
 
-class UnitUpdate(SQLModel):
+class UnitUpdate(InputModel):
     sale_date: date | None = None
     commissioning_date: date | None = None
     owner_name: str | None = Field(default=None, max_length=200)
@@ -115,7 +118,7 @@ class UnitImportResult(SQLModel):
     errors: list[str] = Field(description="One line per rejected row: `row N: reason`")
 
 
-class CustomerIn(SQLModel):
+class CustomerIn(InputModel):
     """The customer as the caller knows them; matched to an existing customer by email or phone."""
 
     name: str = Field(min_length=1, max_length=200, schema_extra={"examples": ["Ivan Petrov"]})
@@ -124,10 +127,12 @@ class CustomerIn(SQLModel):
     )
     email: EmailStr | None = Field(default=None, schema_extra={"examples": ["ivan@siltums.lv"]})
     phone: str | None = Field(
-        default=None, max_length=40,
+        default=None,
+        max_length=40,
         schema_extra={"pattern": r"^\+?[0-9 ()\-]{5,40}$", "examples": ["+371 2000 0000"]},
     )
     language: str = Field(
-        default="ru", schema_extra={"pattern": LANGUAGE_PATTERN, "examples": ["lv"]},
+        default="ru",
+        schema_extra={"pattern": LANGUAGE_PATTERN, "examples": ["lv"]},
         description="ISO 639-1 language for letters (ru, en, lv, …)",
     )

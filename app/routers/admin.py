@@ -11,8 +11,13 @@ from app.services import api_keys
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
 
 
-@router.post("/api-keys", status_code=201, response_model=api_keys.ApiKeyCreated,
-             summary="Create an API key", responses=problem_responses(401, 403, 422))
+@router.post(
+    "/api-keys",
+    status_code=201,
+    response_model=api_keys.ApiKeyCreated,
+    summary="Create an API key",
+    responses=problem_responses(401, 403, 422),
+)
 async def create_key(
     principal: Admin, data: api_keys.ApiKeyCreate, session: SessionDep
 ) -> api_keys.ApiKeyCreated:
@@ -20,15 +25,23 @@ async def create_key(
     return await api_keys.create_key(session, name=data.name, roles=data.roles)
 
 
-@router.get("/api-keys", response_model=list[api_keys.ApiKeyRead], summary="List API keys",
-            responses=problem_responses(401, 403))
+@router.get(
+    "/api-keys",
+    response_model=list[api_keys.ApiKeyRead],
+    summary="List API keys",
+    responses=problem_responses(401, 403),
+)
 async def list_keys(principal: Admin, session: SessionDep) -> list[api_keys.ApiKeyRead]:
     """Names, prefixes and roles; never the keys."""
     return await api_keys.list_keys(session)
 
 
-@router.delete("/api-keys/{key_id}", status_code=status.HTTP_204_NO_CONTENT,
-               summary="Revoke an API key", responses=problem_responses(401, 403, 404))
+@router.delete(
+    "/api-keys/{key_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Revoke an API key",
+    responses=problem_responses(401, 403, 404),
+)
 async def revoke_key(
     key_id: Annotated[int, Path(ge=1, le=2**31 - 1)], principal: Admin, session: SessionDep
 ) -> None:

@@ -20,15 +20,24 @@ from app.services import catalog
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
 
 
-@router.get("/product-models", response_model=list[ProductModelRead], summary="List product models",
-            responses=problem_responses(401, 403))
+@router.get(
+    "/product-models",
+    response_model=list[ProductModelRead],
+    summary="List product models",
+    responses=problem_responses(401, 403),
+)
 async def list_models(principal: AnyPrincipal, session: SessionDep) -> list[ProductModelRead]:
     """All product models with their warranty periods."""
     return await catalog.list_models(session)
 
 
-@router.post("/product-models", status_code=201, response_model=ProductModelRead,
-             summary="Add a product model", responses=problem_responses(401, 403, 409, 422))
+@router.post(
+    "/product-models",
+    status_code=201,
+    response_model=ProductModelRead,
+    summary="Add a product model",
+    responses=problem_responses(401, 403, 409, 422),
+)
 async def create_model(
     principal: Admin, data: ProductModelCreate, session: SessionDep
 ) -> ProductModelRead:
@@ -36,15 +45,23 @@ async def create_model(
     return await catalog.create_model(session, data=data)
 
 
-@router.get("/product-models/{code}", response_model=ProductModelRead,
-            summary="Read a product model", responses=problem_responses(401, 403, 404))
+@router.get(
+    "/product-models/{code}",
+    response_model=ProductModelRead,
+    summary="Read a product model",
+    responses=problem_responses(401, 403, 404),
+)
 async def get_model(code: str, principal: AnyPrincipal, session: SessionDep) -> ProductModelRead:
     """One model by its code."""
     return await catalog.get_model(session, code)
 
 
-@router.patch("/product-models/{code}", response_model=ProductModelRead,
-              summary="Change a product model", responses=problem_responses(401, 403, 404, 422))
+@router.patch(
+    "/product-models/{code}",
+    response_model=ProductModelRead,
+    summary="Change a product model",
+    responses=problem_responses(401, 403, 404, 422),
+)
 async def update_model(
     code: str, principal: Admin, data: ProductModelUpdate, session: SessionDep
 ) -> ProductModelRead:
@@ -52,16 +69,23 @@ async def update_model(
     return await catalog.update_model(session, code=code, data=data)
 
 
-@router.delete("/product-models/{code}", status_code=status.HTTP_204_NO_CONTENT,
-               summary="Delete an unused product model",
-               responses=problem_responses(401, 403, 404, 409))
+@router.delete(
+    "/product-models/{code}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete an unused product model",
+    responses=problem_responses(401, 403, 404, 409),
+)
 async def delete_model(code: str, principal: Admin, session: SessionDep) -> None:
     """Only a model no unit or claim refers to (admin)."""
     await catalog.delete_model(session, code=code)
 
 
-@router.get("/units", response_model=list[UnitRead], summary="List registered units",
-            responses=problem_responses(401, 403, 422))
+@router.get(
+    "/units",
+    response_model=list[UnitRead],
+    summary="List registered units",
+    responses=problem_responses(401, 403, 422),
+)
 async def list_units(
     principal: AnyPrincipal,
     session: SessionDep,
@@ -73,22 +97,35 @@ async def list_units(
     return await catalog.list_units(session, model_code=model, limit=limit, offset=offset)
 
 
-@router.post("/units", status_code=201, response_model=UnitRead, summary="Register a sold unit",
-             responses=problem_responses(401, 403, 404, 409, 422))
+@router.post(
+    "/units",
+    status_code=201,
+    response_model=UnitRead,
+    summary="Register a sold unit",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
 async def create_unit(principal: Admin, data: UnitCreate, session: SessionDep) -> UnitRead:
     """Add a unit to the sold-units registry (admin)."""
     return await catalog.create_unit(session, data=data)
 
 
-@router.get("/units/{serial}", response_model=UnitRead, summary="Read a unit",
-            responses=problem_responses(401, 403, 404))
+@router.get(
+    "/units/{serial}",
+    response_model=UnitRead,
+    summary="Read a unit",
+    responses=problem_responses(401, 403, 404),
+)
 async def get_unit(serial: str, principal: AnyPrincipal, session: SessionDep) -> UnitRead:
     """One unit by its serial number."""
     return await catalog.get_unit(session, serial)
 
 
-@router.patch("/units/{serial}", response_model=UnitRead, summary="Change a unit",
-              responses=problem_responses(401, 403, 404, 422))
+@router.patch(
+    "/units/{serial}",
+    response_model=UnitRead,
+    summary="Change a unit",
+    responses=problem_responses(401, 403, 404, 422),
+)
 async def update_unit(
     serial: str, principal: Admin, data: UnitUpdate, session: SessionDep
 ) -> UnitRead:
@@ -96,13 +133,20 @@ async def update_unit(
     return await catalog.update_unit(session, serial=serial, data=data)
 
 
-@router.post("/units/import", response_model=UnitImportResult, summary="Import units from CSV",
-             responses=problem_responses(401, 403, 413, 422))
+@router.post(
+    "/units/import",
+    response_model=UnitImportResult,
+    summary="Import units from CSV",
+    responses=problem_responses(401, 403, 413, 422),
+)
 async def import_units(
     principal: Admin,
     session: SessionDep,
     settings: SettingsDep,
-    file: Annotated[UploadFile, File(description="CSV with a header row: " + ", ".join(catalog.UNIT_CSV_COLUMNS))],
+    file: Annotated[
+        UploadFile,
+        File(description="CSV with a header row: " + ", ".join(catalog.UNIT_CSV_COLUMNS)),
+    ],
     dry_run: Annotated[bool, Query(description="Check without saving")] = False,
 ) -> UnitImportResult:
     """Upsert units by serial number (comma, semicolon or tab separated; UTF-8 or windows-1251).

@@ -3,8 +3,8 @@
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, File, Header, Query, Response, UploadFile, status
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, File, Header, Path, Query, Response, UploadFile, status
+from fastapi.responses import FileResponse, JSONResponse
 
 from app.deps import AnyPrincipal, ClaimDep, Contributor, Registrar, SessionDep, SettingsDep, etag
 from app.errors import problem_responses
@@ -30,9 +30,13 @@ NUMBER_DOC = "Claim number, e.g. CLM-2026-000123"
     status_code=status.HTTP_201_CREATED,
     response_model=ClaimRead,
     summary="Register a claim",
-    responses={200: {"description": "Replay of an earlier request with the same Idempotency-Key",
-                     "model": ClaimRead},
-               **problem_responses(401, 403, 409, 413, 422)},
+    responses={
+        200: {
+            "description": "Replay of an earlier request with the same Idempotency-Key",
+            "model": ClaimRead,
+        },
+        **problem_responses(401, 403, 409, 413, 422),
+    },
 )
 async def register_claim(
     principal: Registrar,
@@ -41,34 +45,47 @@ async def register_claim(
     settings: SettingsDep,
     idempotency_key: Annotated[
         str | None,
-        Header(max_length=200, description="Retries with the same key and body return the first result"),
+        Header(
+            max_length=200, description="Retries with the same key and body return the first result"
+        ),
     ] = None,
 ) -> JSONResponse:
     """Register a claim from the web, phone, email or an internal source."""
     result = await claims.register_claim(
-        session, data=data, principal=principal, settings=settings,
+        session,
+        data=data,
+        principal=principal,
+        settings=settings,
         idempotency_key=idempotency_key,
     )
     code = 200 if result.replayed else result.status_code
     return JSONResponse(
-        result.body, status_code=code,
-        headers={"ETag": etag(result.body["version"]), "Location": f"/api/v1/claims/{result.body['number']}"},
+        result.body,
+        status_code=code,
+        headers={
+            "ETag": etag(result.body["version"]),
+            "Location": f"/api/v1/claims/{result.body['number']}",
+        },
     )
 
 
-@router.get("", response_model=ClaimPage, summary="List claims",
-            responses=problem_responses(401, 403, 422))
+@router.get(
+    "", response_model=ClaimPage, summary="List claims", responses=problem_responses(401, 403, 422)
+)
 async def list_claims(
     principal: AnyPrincipal,
     session: SessionDep,
     settings: SettingsDep,
     status_: Annotated[list[ClaimState] | None, Query(alias="status")] = None,
     channel: Annotated[list[Channel] | None, Query()] = None,
-    customer: Annotated[str | None, Query(max_length=200,
-                                          description="Name or organisation part, or exact email")] = None,
+    customer: Annotated[
+        str | None, Query(max_length=200, description="Name or organisation part, or exact email")
+    ] = None,
     model: Annotated[str | None, Query(max_length=64, description="Product model code")] = None,
     serial: Annotated[str | None, Query(max_length=64)] = None,
-    overdue: Annotated[bool | None, Query(description="Acknowledgement or resolution past due")] = None,
+    overdue: Annotated[
+        bool | None, Query(description="Acknowledgement or resolution past due")
+    ] = None,
     created_from: Annotated[datetime | None, Query(description="Received at or after")] = None,
     created_to: Annotated[datetime | None, Query(description="Received before")] = None,
     q: Annotated[str | None, Query(max_length=200, description="Free text")] = None,
@@ -77,8 +94,15 @@ async def list_claims(
 ) -> ClaimPage:
     """Newest first; follow `next_cursor` for the next page."""
     filters = listing.ClaimFilter(
-        status=status_, channel=channel, customer=customer, model=model, serial=serial,
-        overdue=overdue, created_from=_aware(created_from), created_to=_aware(created_to), q=q,
+        status=status_,
+        channel=channel,
+        customer=customer,
+        model=model,
+        serial=serial,
+        overdue=overdue,
+        created_from=_aware(created_from),
+        created_to=_aware(created_to),
+        q=q,
     )
     return await listing.list_claims(
         session, filters=filters, limit=limit, cursor=cursor, today=claims.today(settings)
@@ -89,10 +113,17 @@ def _aware(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment and moment.tzinfo is None else moment
 
 
-@router.get("/{number}", response_model=ClaimRead, summary="Read a claim",
-            responses=problem_responses(401, 403, 404))
+@router.get(
+    "/{number}",
+    response_model=ClaimRead,
+    summary="Read a claim",
+    responses=problem_responses(401, 403, 404),
+)
 async def read_claim(
-    number: str, principal: AnyPrincipal, session: SessionDep, settings: SettingsDep,
+    number: str,
+    principal: AnyPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
     response: Response,
 ) -> ClaimRead:
     """The claim with its timeline, messages, attachments, deadlines and the actions allowed to you."""
@@ -101,8 +132,13 @@ async def read_claim(
     return claim
 
 
-@router.post("/{number}/messages", status_code=201, response_model=MessageRead,
-             summary="Add a message", responses=problem_responses(401, 403, 404, 422))
+@router.post(
+    "/{number}/messages",
+    status_code=201,
+    response_model=MessageRead,
+    summary="Add a message",
+    responses=problem_responses(401, 403, 404, 422),
+)
 async def add_message(
     principal: Contributor, claim: ClaimDep, data: MessageCreate, session: SessionDep
 ) -> MessageRead:
@@ -110,8 +146,13 @@ async def add_message(
     return await messages.add_message(session, claim=claim, data=data, principal=principal)
 
 
-@router.post("/{number}/attachments", status_code=201, response_model=AttachmentRead,
-             summary="Attach a file", responses=problem_responses(401, 403, 404, 413, 415, 422))
+@router.post(
+    "/{number}/attachments",
+    status_code=201,
+    response_model=AttachmentRead,
+    summary="Attach a file",
+    responses=problem_responses(401, 403, 404, 413, 415, 422),
+)
 async def add_attachment(
     principal: Contributor,
     claim: ClaimDep,
@@ -121,7 +162,36 @@ async def add_attachment(
 ) -> AttachmentRead:
     """Upload a file (multipart/form-data, field `file`)."""
     return await attachments.attach_upload(
-        session, claim=claim, source=file.file, filename=file.filename or "file",
-        content_type=file.content_type or "application/octet-stream", principal=principal,
+        session,
+        claim=claim,
+        source=file.file,
+        filename=file.filename or "file",
+        content_type=file.content_type or "application/octet-stream",
+        principal=principal,
         settings=settings,
+    )
+
+
+@router.get(
+    "/{number}/attachments/{attachment_id}",
+    response_class=FileResponse,
+    summary="Download an attachment",
+    responses={
+        200: {"description": "The file", "content": {"application/octet-stream": {}}},
+        **problem_responses(401, 403, 404, 422),
+    },
+)
+async def download_attachment(
+    principal: AnyPrincipal,
+    claim: ClaimDep,
+    attachment_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    session: SessionDep,
+    settings: SettingsDep,
+) -> FileResponse:
+    """The stored file, with its original name and type."""
+    found = await attachments.get_attachment(session, claim=claim, attachment_id=attachment_id)
+    return FileResponse(
+        attachments.open_stored(settings, found.storage_key),
+        media_type=found.content_type,
+        filename=found.filename,
     )

@@ -13,7 +13,9 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="Readiness", responses={503: {"description": "Database unreachable"}})
+@router.get(
+    "/readyz", summary="Readiness", responses={503: {"description": "Database unreachable"}}
+)
 async def readyz(request: Request) -> JSONResponse:
     """The database answers."""
     try:

@@ -7,13 +7,14 @@ from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import NotFound
+from app.models.base import InputModel
 from app.models.system import ApiKey
 from app.models.types import utcnow
 from app.security import Principal, generate_key, hash_key
 from app.workflow import Role
 
 
-class ApiKeyCreate(BaseModel):
+class ApiKeyCreate(InputModel):
     name: str = Field(min_length=1, max_length=100, examples=["telephony-gateway"])
     roles: list[Role] = Field(min_length=1, examples=[["intake"]])
 
@@ -36,15 +37,17 @@ async def create_key(session: AsyncSession, *, name: str, roles: list[Role]) -> 
     row = ApiKey(name=name, prefix=prefix, key_hash=key_hash, roles=[r.value for r in roles])
     session.add(row)
     await session.commit()
-    return ApiKeyCreated(**ApiKeyRead.model_validate(row, from_attributes=True).model_dump(),
-                         key=key)
+    return ApiKeyCreated(
+        **ApiKeyRead.model_validate(row, from_attributes=True).model_dump(), key=key
+    )
 
 
 async def authenticate(session: AsyncSession, key: str) -> Principal | None:
     row = (
         await session.execute(
             select(ApiKey.id, ApiKey.name, ApiKey.roles).where(
-                ApiKey.key_hash == hash_key(key), ApiKey.revoked_at.is_(None)  # type: ignore[union-attr]
+                ApiKey.key_hash == hash_key(key),
+                ApiKey.revoked_at.is_(None),  # type: ignore[union-attr]
             )
         )
     ).first()

@@ -12,7 +12,7 @@ import anyio
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
-from app.errors import PayloadTooLarge, UnsupportedMediaType
+from app.errors import NotFound, PayloadTooLarge, UnsupportedMediaType
 from app.models.claims import Attachment, AttachmentRead, Claim
 from app.security import Principal
 from app.services.audit import record_event
@@ -98,14 +98,24 @@ def add_attachment_row(
 ) -> Attachment:
     assert claim.id is not None
     attachment = Attachment(
-        claim_id=claim.id, message_id=message_id, filename=filename[:255] or "file",
-        content_type=content_type, size=stored.size, sha256=stored.sha256,
-        storage_key=stored.storage_key, uploaded_by=actor,
+        claim_id=claim.id,
+        message_id=message_id,
+        filename=filename.replace("\x00", "")[:255] or "file",
+        content_type=content_type,
+        size=stored.size,
+        sha256=stored.sha256,
+        storage_key=stored.storage_key,
+        uploaded_by=actor,
     )
     session.add(attachment)
     record_event(
-        session, claim=claim, actor=actor, action="attachment_added", from_state=claim.state,
-        to_state=claim.state, payload={"filename": attachment.filename, "size": stored.size},
+        session,
+        claim=claim,
+        actor=actor,
+        action="attachment_added",
+        from_state=claim.state,
+        to_state=claim.state,
+        payload={"filename": attachment.filename, "size": stored.size},
     )
     return attachment
 
@@ -125,11 +135,22 @@ async def attach_upload(
     base_type = check_content_type(content_type, head, settings)
     stored = await store_stream(source, settings)
     attachment = add_attachment_row(
-        session, claim=claim, stored=stored, filename=filename, content_type=base_type,
+        session,
+        claim=claim,
+        stored=stored,
+        filename=filename,
+        content_type=base_type,
         actor=principal.name,
     )
     await session.commit()
     return AttachmentRead.model_validate(attachment, from_attributes=True)
+
+
+async def get_attachment(session: AsyncSession, *, claim: Claim, attachment_id: int) -> Attachment:
+    found = await session.get(Attachment, attachment_id)
+    if found is None or found.claim_id != claim.id:
+        raise NotFound(f"Claim {claim.number} has no attachment {attachment_id}.")
+    return found
 
 
 def open_stored(settings: Settings, storage_key: str) -> Path:

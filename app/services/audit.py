@@ -20,8 +20,13 @@ def record_event(
 ) -> ClaimEvent:
     assert claim.id is not None
     event = ClaimEvent(
-        claim_id=claim.id, actor=actor, action=action, from_state=from_state,
-        to_state=to_state, payload=payload, at=utcnow(),
+        claim_id=claim.id,
+        actor=actor,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        payload=payload,
+        at=utcnow(),
     )
     session.add(event)
     return event

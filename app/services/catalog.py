@@ -2,6 +2,7 @@
 
 import csv
 import io
+
 from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -48,7 +49,9 @@ async def _model_by_code(session: AsyncSession, code: str) -> ProductModel:
 
 
 async def get_model(session: AsyncSession, code: str) -> ProductModelRead:
-    return ProductModelRead.model_validate(await _model_by_code(session, code), from_attributes=True)
+    return ProductModelRead.model_validate(
+        await _model_by_code(session, code), from_attributes=True
+    )
 
 
 async def create_model(session: AsyncSession, *, data: ProductModelCreate) -> ProductModelRead:
@@ -91,8 +94,10 @@ async def delete_model(session: AsyncSession, *, code: str) -> None:
 
 
 def _unit_read(unit: Unit, model_code: str) -> UnitRead:
-    return UnitRead(**unit.model_dump(exclude={"product_model_id", "created_at", "updated_at"}),
-                    model_code=model_code)
+    return UnitRead(
+        **unit.model_dump(exclude={"product_model_id", "created_at", "updated_at"}),
+        model_code=model_code,
+    )
 
 
 async def get_unit(session: AsyncSession, serial: str) -> UnitRead:
@@ -169,34 +174,40 @@ async def import_units_csv(
     reader = csv.DictReader(io.StringIO(text), dialect=dialect)
     missing = {"serial_number", "model_code"} - set(reader.fieldnames or [])
     if missing:
-        return UnitImportResult(created=0, updated=0,
-                                errors=[f"header: missing column(s) {', '.join(sorted(missing))}"])
+        return UnitImportResult(
+            created=0, updated=0, errors=[f"header: missing column(s) {', '.join(sorted(missing))}"]
+        )
     models = {m.code: m.id for m in (await session.execute(select(ProductModel))).scalars()}
     parsed: dict[str, UnitCreate] = {}
     errors: list[str] = []
     for line_no, row in enumerate(reader, start=2):
-        cleaned = {k: (v.strip() or None) if isinstance(v, str) else v
-                   for k, v in row.items() if k in UNIT_CSV_COLUMNS}
+        cleaned = {
+            k: (v.strip() or None) if isinstance(v, str) else v
+            for k, v in row.items()
+            if k in UNIT_CSV_COLUMNS
+        }
         if cleaned.get("warranty_extension_months") is None:
             cleaned.pop("warranty_extension_months", None)
         try:
             unit = UnitCreate.model_validate(cleaned)
         except ValidationError as exc:
-            fields = "; ".join(
-                f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()
-            )
+            fields = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
             errors.append(f"row {line_no}: {fields}")
             continue
         if unit.model_code not in models:
             errors.append(f"row {line_no}: unknown model_code {unit.model_code}")
             continue
         parsed[unit.serial_number] = unit
-    existing = {
-        u.serial_number: u
-        for u in (
-            await session.execute(select(Unit).where(Unit.serial_number.in_(list(parsed))))  # type: ignore[attr-defined]
-        ).scalars()
-    } if parsed else {}
+    existing = (
+        {
+            u.serial_number: u
+            for u in (
+                await session.execute(select(Unit).where(Unit.serial_number.in_(list(parsed))))  # type: ignore[attr-defined]
+            ).scalars()
+        }
+        if parsed
+        else {}
+    )
     created = updated = 0
     for serial, data in parsed.items():
         values = data.model_dump(exclude={"model_code"})

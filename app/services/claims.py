@@ -100,7 +100,9 @@ async def register_claim(
         defect_description=data.defect_description,
         language=data.language or data.customer.language,
         received_at=received_at,
-        ack_due_date=add_working_days(received_day, settings.ack_due_working_days, settings.holidays),
+        ack_due_date=add_working_days(
+            received_day, settings.ack_due_working_days, settings.holidays
+        ),
         ack_deadline_date=add_working_days(
             received_day, settings.ack_deadline_working_days, settings.holidays
         ),
@@ -115,21 +117,35 @@ async def register_claim(
     session.add(claim)
     await session.flush()
     registered = record_event(
-        session, claim=claim, actor=principal.name, action="register", from_state=None,
-        to_state=claim.state, payload={"channel": claim.channel},
+        session,
+        claim=claim,
+        actor=principal.name,
+        action="register",
+        from_state=None,
+        to_state=claim.state,
+        payload={"channel": claim.channel},
     )
     enqueue(
-        session, event_type="claim.registered", claim_id=claim.id,
+        session,
+        event_type="claim.registered",
+        claim_id=claim.id,
         data={"number": claim.number, "channel": claim.channel, "state": claim.state},
     )
     body = build_claim_read(
-        ClaimBundle(claim, customer, unit, model), events=[registered], messages=[],
-        attachments=[], allowed=[],
+        ClaimBundle(claim, customer, unit, model),
+        events=[registered],
+        messages=[],
+        attachments=[],
+        allowed=[],
     ).model_dump(mode="json")
     if idempotency_key:
         idempotency.remember(
-            session, principal=principal, key=idempotency_key, body_hash=body_hash,
-            status_code=201, response=body,
+            session,
+            principal=principal,
+            key=idempotency_key,
+            body_hash=body_hash,
+            status_code=201,
+            response=body,
         )
     try:
         await session.commit()
@@ -171,7 +187,9 @@ async def _find_product(
     return None, None
 
 
-async def load_bundle(session: AsyncSession, number: str, *, for_update: bool = False) -> ClaimBundle:
+async def load_bundle(
+    session: AsyncSession, number: str, *, for_update: bool = False
+) -> ClaimBundle:
     stmt = (
         select(Claim, Customer, Unit, ProductModel)
         .join(Customer, Claim.customer_id == Customer.id)
@@ -202,23 +220,39 @@ async def read_claim(
     bundle = await load_bundle(session, number)
     claim_id = bundle.claim.id
     events = (
-        await session.execute(
-            select(ClaimEvent).where(ClaimEvent.claim_id == claim_id).order_by(ClaimEvent.id)
+        (
+            await session.execute(
+                select(ClaimEvent).where(ClaimEvent.claim_id == claim_id).order_by(ClaimEvent.id)
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     messages = (
-        await session.execute(
-            select(Message).where(Message.claim_id == claim_id).order_by(Message.at, Message.id)
+        (
+            await session.execute(
+                select(Message).where(Message.claim_id == claim_id).order_by(Message.at, Message.id)
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     attachments = (
-        await session.execute(
-            select(Attachment).where(Attachment.claim_id == claim_id).order_by(Attachment.id)
+        (
+            await session.execute(
+                select(Attachment).where(Attachment.claim_id == claim_id).order_by(Attachment.id)
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     return build_claim_read(
-        bundle, events=events, messages=messages, attachments=attachments,
-        allowed=allowed_actions_for(bundle.claim, principal), today_=today(settings),
+        bundle,
+        events=events,
+        messages=messages,
+        attachments=attachments,
+        allowed=allowed_actions_for(bundle.claim, principal),
+        today_=today(settings),
     )
 
 

@@ -28,9 +28,7 @@ async def find(
         )
     ).scalar_one_or_none()
     if record is not None and record.request_hash != body_hash:
-        raise Conflict(
-            "This Idempotency-Key was already used with a different request body."
-        )
+        raise Conflict("This Idempotency-Key was already used with a different request body.")
     return record
 
 
@@ -45,7 +43,10 @@ def remember(
 ) -> None:
     session.add(
         IdempotencyRecord(
-            api_key_id=principal.key_id, key=key, request_hash=body_hash,
-            status_code=status_code, response=response,
+            api_key_id=principal.key_id,
+            key=key,
+            request_hash=body_hash,
+            status_code=status_code,
+            response=response,
         )
     )

@@ -59,9 +59,19 @@ async def list_claims(
 ) -> ClaimPage:
     stmt = (
         select(
-            Claim.id, Claim.number, Claim.channel, Claim.state, Claim.title, Claim.received_at,
-            Claim.ack_due_date, Claim.acknowledged_at, Claim.version, Claim.reported_serial,
-            Customer.name, Customer.organisation, ProductModel.code,
+            Claim.id,
+            Claim.number,
+            Claim.channel,
+            Claim.state,
+            Claim.title,
+            Claim.received_at,
+            Claim.ack_due_date,
+            Claim.acknowledged_at,
+            Claim.version,
+            Claim.reported_serial,
+            Customer.name,
+            Customer.organisation,
+            ProductModel.code,
         )
         .join(Customer, Claim.customer_id == Customer.id)
         .outerjoin(ProductModel, Claim.product_model_id == ProductModel.id)
@@ -118,10 +128,18 @@ async def list_claims(
     rows = (await session.execute(stmt)).all()
     items = [
         ClaimSummary(
-            number=r.number, channel=r.channel, state=r.state, customer_name=r.name,
-            organisation=r.organisation, model_code=r.code, serial_number=r.reported_serial,
-            title=r.title, received_at=r.received_at, ack_due_date=r.ack_due_date,
-            acknowledged_at=r.acknowledged_at, version=r.version,
+            number=r.number,
+            channel=r.channel,
+            state=r.state,
+            customer_name=r.name,
+            organisation=r.organisation,
+            model_code=r.code,
+            serial_number=r.reported_serial,
+            title=r.title,
+            received_at=r.received_at,
+            ack_due_date=r.ack_due_date,
+            acknowledged_at=r.acknowledged_at,
+            version=r.version,
         )
         for r in rows[:limit]
     ]

@@ -27,12 +27,19 @@ def add_message_rows(
     )
     session.add(message)
     record_event(
-        session, claim=claim, actor=actor, action="message_added", from_state=claim.state,
-        to_state=claim.state, payload={"direction": data.direction, "channel": data.channel},
+        session,
+        claim=claim,
+        actor=actor,
+        action="message_added",
+        from_state=claim.state,
+        to_state=claim.state,
+        payload={"direction": data.direction, "channel": data.channel},
     )
     if data.direction == MessageDirection.inbound:
         enqueue(
-            session, event_type="claim.message_received", claim_id=claim.id,
+            session,
+            event_type="claim.message_received",
+            claim_id=claim.id,
             data={"number": claim.number, "channel": data.channel},
         )
     return message

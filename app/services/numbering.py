@@ -17,9 +17,7 @@ async def next_value(session: AsyncSession, *, name: str, year: int) -> int:
     stmt = (
         insert(table)
         .values(name=name, year=year, value=1)
-        .on_conflict_do_update(
-            index_elements=["name", "year"], set_={"value": table.c.value + 1}
-        )
+        .on_conflict_do_update(index_elements=["name", "year"], set_={"value": table.c.value + 1})
         .returning(table.c.value)
     )
     return (await session.execute(stmt)).scalar_one()

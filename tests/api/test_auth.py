@@ -56,14 +56,18 @@ async def test_registrars_may_register(client, auth, role) -> None:
 @pytest.mark.parametrize("role", [Role.auditor, Role.admin])
 async def test_readers_may_not_add_messages(client, auth, new_claim, role) -> None:
     number = (await new_claim())["number"]
-    response = await client.post(f"{CLAIMS}/{number}/messages", headers=auth(role),
-                                 json={"channel": "phone", "body": "x"})
+    response = await client.post(
+        f"{CLAIMS}/{number}/messages", headers=auth(role), json={"channel": "phone", "body": "x"}
+    )
     assert response.status_code == 403
 
 
 async def test_admin_creates_lists_and_revokes_keys(client, auth, db) -> None:
-    created = await client.post("/api/v1/admin/api-keys", headers=auth(Role.admin),
-                                json={"name": "crm", "roles": ["intake", "auditor"]})
+    created = await client.post(
+        "/api/v1/admin/api-keys",
+        headers=auth(Role.admin),
+        json={"name": "crm", "roles": ["intake", "auditor"]},
+    )
     assert created.status_code == 201
     body = created.json()
     key = body["key"]
@@ -80,8 +84,11 @@ async def test_admin_creates_lists_and_revokes_keys(client, auth, db) -> None:
 
 
 async def test_admin_key_with_unknown_role_is_422(client, auth) -> None:
-    response = await client.post("/api/v1/admin/api-keys", headers=auth(Role.admin),
-                                  json={"name": "x", "roles": ["superuser"]})
+    response = await client.post(
+        "/api/v1/admin/api-keys",
+        headers=auth(Role.admin),
+        json={"name": "x", "roles": ["superuser"]},
+    )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"].startswith("body.roles")
 

@@ -59,8 +59,10 @@ async def test_phone_claim_without_call_details_names_the_field(client, auth) ->
         ({"channel": "fax"}, "body.channel"),
         ({"customer": {"name": "A", "email": "not-an-email"}}, "body.customer.email"),
         ({"customer": {"name": "A"}}, "body.customer"),
-        ({"customer": {"name": "A", "email": "a@b.lv", "language": "latvian"}},
-         "body.customer.language"),
+        (
+            {"customer": {"name": "A", "email": "a@b.lv", "language": "latvian"}},
+            "body.customer.language",
+        ),
         ({"received_at": "2026-11-23T10:00:00"}, "body.received_at"),
     ],
 )
@@ -72,7 +74,9 @@ async def test_validation_errors_name_the_field(client, auth, change, field) -> 
 
 async def test_malformed_json_is_422_not_500(client, auth) -> None:
     response = await client.post(
-        CLAIMS, content=b"{not json", headers=auth(Role.intake, **{"Content-Type": "application/json"})
+        CLAIMS,
+        content=b"{not json",
+        headers=auth(Role.intake, **{"Content-Type": "application/json"}),
     )
     assert response.status_code == 422
     assert response.json()["type"].endswith("validation-error")
@@ -80,10 +84,14 @@ async def test_malformed_json_is_422_not_500(client, auth) -> None:
 
 async def test_same_customer_email_is_matched_not_duplicated(client, auth) -> None:
     email = f"{unique()}@example.com"
-    first = await client.post(CLAIMS, json=claim_payload(customer={"name": "A", "email": email}),
-                              headers=auth(Role.intake))
+    first = await client.post(
+        CLAIMS,
+        json=claim_payload(customer={"name": "A", "email": email}),
+        headers=auth(Role.intake),
+    )
     second = await client.post(
-        CLAIMS, json=claim_payload(customer={"name": "A again", "email": email.upper()}),
+        CLAIMS,
+        json=claim_payload(customer={"name": "A again", "email": email.upper()}),
         headers=auth(Role.intake),
     )
     assert first.json()["customer"]["id"] == second.json()["customer"]["id"]
@@ -100,8 +108,9 @@ async def test_idempotency_key_replays_and_detects_reuse(client, auth) -> None:
     assert again.json()["number"] == first.json()["number"]
     other = await client.post(CLAIMS, json=claim_payload(), headers=headers)
     assert other.status_code == 409
-    listed = await client.get(CLAIMS, params={"customer": payload["customer"]["email"]},
-                              headers=auth(Role.specialist))
+    listed = await client.get(
+        CLAIMS, params={"customer": payload["customer"]["email"]}, headers=auth(Role.specialist)
+    )
     assert len(listed.json()["items"]) == 1
 
 
@@ -109,8 +118,9 @@ async def test_concurrent_retries_with_one_idempotency_key_make_one_claim(client
     key = unique("idem")
     payload = claim_payload()
     headers = auth(Role.intake, **{"Idempotency-Key": key})
-    responses = await asyncio.gather(*[client.post(CLAIMS, json=payload, headers=headers)
-                                       for _ in range(5)])
+    responses = await asyncio.gather(
+        *[client.post(CLAIMS, json=payload, headers=headers) for _ in range(5)]
+    )
     assert {r.status_code for r in responses} <= {200, 201}
     assert len({r.json()["number"] for r in responses}) == 1
 
@@ -118,32 +128,57 @@ async def test_concurrent_retries_with_one_idempotency_key_make_one_claim(client
 async def test_read_claim_with_timeline_messages_and_attachments(client, auth, new_claim) -> None:
     claim = await new_claim()
     number = claim["number"]
-    msg = await client.post(f"{CLAIMS}/{number}/messages", headers=auth(Role.intake),
-                            json={"channel": "phone", "body": "Customer called again."})
+    msg = await client.post(
+        f"{CLAIMS}/{number}/messages",
+        headers=auth(Role.intake),
+        json={"channel": "phone", "body": "Customer called again."},
+    )
     assert msg.status_code == 201, msg.text
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-    up = await client.post(f"{CLAIMS}/{number}/attachments", headers=auth(Role.intake),
-                           files={"file": ("photo.png", png, "image/png")})
+    up = await client.post(
+        f"{CLAIMS}/{number}/attachments",
+        headers=auth(Role.intake),
+        files={"file": ("photo.png", png, "image/png")},
+    )
     assert up.status_code == 201, up.text
     assert up.json()["size"] == len(png)
     response = await client.get(f"{CLAIMS}/{number}", headers=auth(Role.auditor))
     assert response.status_code == 200
     body = response.json()
     assert response.headers["ETag"] == '"1"'
-    assert [e["action"] for e in body["timeline"]] == ["register", "message_added",
-                                                       "attachment_added"]
+    assert [e["action"] for e in body["timeline"]] == [
+        "register",
+        "message_added",
+        "attachment_added",
+    ]
     assert body["messages"][0]["body"] == "Customer called again."
     assert body["attachments"][0]["filename"] == "photo.png"
+    file_url = f"{CLAIMS}/{number}/attachments/{body['attachments'][0]['id']}"
+    downloaded = await client.get(file_url, headers=auth(Role.auditor))
+    assert downloaded.content == png
+    assert downloaded.headers["content-type"] == "image/png"
+    other = await new_claim()
+    wrong_claim = await client.get(
+        f"{CLAIMS}/{other['number']}/attachments/{body['attachments'][0]['id']}",
+        headers=auth(Role.auditor),
+    )
+    assert wrong_claim.status_code == 404
     assert isinstance(body["allowed_actions"], list)
 
 
 async def test_attachment_type_and_content_are_checked(client, auth, new_claim) -> None:
     number = (await new_claim())["number"]
-    exe = await client.post(f"{CLAIMS}/{number}/attachments", headers=auth(Role.intake),
-                            files={"file": ("x.exe", b"MZ\x90\x00", "application/x-msdownload")})
+    exe = await client.post(
+        f"{CLAIMS}/{number}/attachments",
+        headers=auth(Role.intake),
+        files={"file": ("x.exe", b"MZ\x90\x00", "application/x-msdownload")},
+    )
     assert exe.status_code == 415
-    fake = await client.post(f"{CLAIMS}/{number}/attachments", headers=auth(Role.intake),
-                             files={"file": ("x.png", b"not a png at all", "image/png")})
+    fake = await client.post(
+        f"{CLAIMS}/{number}/attachments",
+        headers=auth(Role.intake),
+        files={"file": ("x.png", b"not a png at all", "image/png")},
+    )
     assert fake.status_code == 415
 
 
@@ -151,16 +186,22 @@ async def test_attachment_over_the_limit_is_413(client, auth, new_claim, app) ->
     number = (await new_claim())["number"]
     limit = app.state.settings.max_attachment_bytes
     big = b"%PDF-" + b"0" * limit
-    response = await client.post(f"{CLAIMS}/{number}/attachments", headers=auth(Role.intake),
-                                 files={"file": ("big.pdf", big, "application/pdf")})
+    response = await client.post(
+        f"{CLAIMS}/{number}/attachments",
+        headers=auth(Role.intake),
+        files={"file": ("big.pdf", big, "application/pdf")},
+    )
     assert response.status_code == 413
     assert response.json()["status"] == 413
 
 
 async def test_body_over_the_request_limit_is_413(client, auth, app) -> None:
     too_big = app.state.settings.max_body_bytes + 1
-    response = await client.post(CLAIMS, content=b"{" + b" " * too_big + b"}",
-                                 headers=auth(Role.intake, **{"Content-Type": "application/json"}))
+    response = await client.post(
+        CLAIMS,
+        content=b"{" + b" " * too_big + b"}",
+        headers=auth(Role.intake, **{"Content-Type": "application/json"}),
+    )
     assert response.status_code == 413
     assert response.headers["content-type"] == "application/problem+json"
 
@@ -169,8 +210,11 @@ async def test_unknown_claim_is_404_problem(client, auth) -> None:
     response = await client.get(f"{CLAIMS}/CLM-1999-999999", headers=auth(Role.specialist))
     assert response.status_code == 404
     assert response.json()["title"] == "Not found"
-    message = await client.post(f"{CLAIMS}/CLM-1999-999999/messages", headers=auth(Role.intake),
-                                json={"channel": "phone", "body": "x"})
+    message = await client.post(
+        f"{CLAIMS}/CLM-1999-999999/messages",
+        headers=auth(Role.intake),
+        json={"channel": "phone", "body": "x"},
+    )
     assert message.status_code == 404
 
 
@@ -178,10 +222,11 @@ async def test_list_filters_and_cursor_pagination(client, auth, new_claim) -> No
     organisation = unique("org")
     numbers = []
     for i in range(5):
-        claim = await new_claim(customer={"name": f"{organisation} person {i}",
-                                          "email": f"{unique()}@x.lv"},
-                                channel="phone" if i % 2 else "web",
-                                **({"phone_call": {"operator": "op"}} if i % 2 else {}))
+        claim = await new_claim(
+            customer={"name": f"{organisation} person {i}", "email": f"{unique()}@x.lv"},
+            channel="phone" if i % 2 else "web",
+            **({"phone_call": {"operator": "op"}} if i % 2 else {}),
+        )
         numbers.append(claim["number"])
     seen: list[str] = []
     cursor = None
@@ -195,43 +240,54 @@ async def test_list_filters_and_cursor_pagination(client, auth, new_claim) -> No
         if not cursor:
             break
     assert seen == list(reversed(numbers))
-    phone = await client.get(CLAIMS, params={"customer": organisation, "channel": "phone"},
-                             headers=auth(Role.specialist))
+    phone = await client.get(
+        CLAIMS, params={"customer": organisation, "channel": "phone"}, headers=auth(Role.specialist)
+    )
     assert {i["number"] for i in phone.json()["items"]} == {numbers[1], numbers[3]}
-    text = await client.get(CLAIMS, params={"q": f"{organisation} person 4"},
-                            headers=auth(Role.specialist))
+    text = await client.get(
+        CLAIMS, params={"q": f"{organisation} person 4"}, headers=auth(Role.specialist)
+    )
     assert [i["number"] for i in text.json()["items"]] == [numbers[4]]
 
 
 async def test_list_by_serial_status_and_created_range(client, auth, new_claim) -> None:
     serial = unique("SN")
-    claim = await new_claim(product={"serial_number": serial},
-                            received_at="2026-01-15T09:00:00+00:00")
+    claim = await new_claim(
+        product={"serial_number": serial}, received_at="2026-01-15T09:00:00+00:00"
+    )
     by_serial = await client.get(CLAIMS, params={"serial": serial}, headers=auth(Role.head))
     assert [i["number"] for i in by_serial.json()["items"]] == [claim["number"]]
     in_range = await client.get(
         CLAIMS,
-        params={"serial": serial, "created_from": "2026-01-15T00:00:00Z",
-                "created_to": "2026-01-16T00:00:00Z", "status": "new"},
+        params={
+            "serial": serial,
+            "created_from": "2026-01-15T00:00:00Z",
+            "created_to": "2026-01-16T00:00:00Z",
+            "status": "new",
+        },
         headers=auth(Role.head),
     )
     assert len(in_range.json()["items"]) == 1
     out_of_range = await client.get(
-        CLAIMS, params={"serial": serial, "created_from": "2026-01-16T00:00:00Z"},
+        CLAIMS,
+        params={"serial": serial, "created_from": "2026-01-16T00:00:00Z"},
         headers=auth(Role.head),
     )
     assert out_of_range.json()["items"] == []
-    closed = await client.get(CLAIMS, params={"serial": serial, "status": "closed"},
-                              headers=auth(Role.head))
+    closed = await client.get(
+        CLAIMS, params={"serial": serial, "status": "closed"}, headers=auth(Role.head)
+    )
     assert closed.json()["items"] == []
 
 
 async def test_overdue_filter_uses_the_acknowledgement_due_date(client, auth, new_claim) -> None:
     serial = unique("SN")
-    old = await new_claim(product={"serial_number": serial},
-                          received_at="2025-01-06T09:00:00+00:00")
-    response = await client.get(CLAIMS, params={"serial": serial, "overdue": "true"},
-                                headers=auth(Role.head))
+    old = await new_claim(
+        product={"serial_number": serial}, received_at="2025-01-06T09:00:00+00:00"
+    )
+    response = await client.get(
+        CLAIMS, params={"serial": serial, "overdue": "true"}, headers=auth(Role.head)
+    )
     assert [i["number"] for i in response.json()["items"]] == [old["number"]]
     detail = await client.get(f"{CLAIMS}/{old['number']}", headers=auth(Role.head))
     assert detail.json()["deadlines"]["overdue"] is True
@@ -259,7 +315,19 @@ async def test_registration_uses_a_small_fixed_number_of_statements(
 
 async def test_listing_costs_at_most_two_statements(client, auth, count_statements) -> None:
     with count_statements() as counter:
-        response = await client.get(CLAIMS, params={"status": "new", "limit": 50},
-                                    headers=auth(Role.specialist))
+        response = await client.get(
+            CLAIMS, params={"status": "new", "limit": 50}, headers=auth(Role.specialist)
+        )
     assert response.status_code == 200
     assert counter.count <= 2, counter.statements
+
+
+async def test_nul_characters_are_refused_not_stored(client, auth) -> None:
+    body = claim_payload(customer={"name": "A\x00B", "email": "a@b.lv"})
+    response = await client.post(CLAIMS, json=body, headers=auth(Role.intake))
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "body.customer.name"
+    query = await client.get(CLAIMS, params={"q": "a\x00"}, headers=auth(Role.head))
+    assert query.status_code == 422
+    path = await client.get(f"{CLAIMS}/CLM%00", headers=auth(Role.head))
+    assert path.status_code == 422

@@ -5,11 +5,13 @@ no response may be a 5xx, and every response must match the documented schema, s
 and content types.
 """
 
+import os
 from typing import Any
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings as hypothesis_settings
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
@@ -17,10 +19,9 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from app.db import create_engine, create_session_factory
 from app.config import Settings
+from app.db import create_engine, create_session_factory
 from app.main import create_app
-
 
 # The schema is loaded at import time (it needs no database); the app gets its real settings
 # and connections in the fixture below, before any request is made.
@@ -40,15 +41,23 @@ def wired_app(settings: Any) -> Any:
 
 @schema.parametrize()
 @hypothesis_settings(
-    max_examples=25, deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
-                           HealthCheck.function_scoped_fixture],
+    max_examples=int(os.environ.get("CLAIMS_FUZZ_EXAMPLES", "25")),
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+        HealthCheck.function_scoped_fixture,
+    ],
 )
 def test_api_never_fails_and_matches_its_schema(
     case: Any, keys: dict[Any, str], wired_app: Any
 ) -> None:
     case.call_and_validate(
         headers={"X-API-Key": keys["all"]},
-        checks=[not_a_server_error, response_schema_conformance, status_code_conformance,
-                content_type_conformance],
+        checks=[
+            not_a_server_error,
+            response_schema_conformance,
+            status_code_conformance,
+            content_type_conformance,
+        ],
     )

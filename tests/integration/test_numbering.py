@@ -15,8 +15,9 @@ async def test_fifty_concurrent_registrations_get_fifty_gap_free_numbers(app, au
 
     async def register() -> httpx.Response:
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
-            return await c.post("/api/v1/claims", json=claim_payload(**year_payload),
-                                headers=auth(Role.intake))
+            return await c.post(
+                "/api/v1/claims", json=claim_payload(**year_payload), headers=auth(Role.intake)
+            )
 
     responses = await asyncio.gather(*[register() for _ in range(50)])
     assert [r.status_code for r in responses] == [201] * 50
@@ -28,8 +29,13 @@ async def test_a_failed_registration_leaves_no_gap(client, auth) -> None:
     payload = claim_payload(received_at="2032-01-10T10:00:00+00:00")
     first = await client.post("/api/v1/claims", json=payload, headers=auth(Role.intake))
     bad = dict(payload, defect_description="")  # refused before any number is taken
-    assert (await client.post("/api/v1/claims", json=bad, headers=auth(Role.intake))).status_code == 422
-    second = await client.post("/api/v1/claims", json=claim_payload(
-        received_at="2032-02-10T10:00:00+00:00"), headers=auth(Role.intake))
+    assert (
+        await client.post("/api/v1/claims", json=bad, headers=auth(Role.intake))
+    ).status_code == 422
+    second = await client.post(
+        "/api/v1/claims",
+        json=claim_payload(received_at="2032-02-10T10:00:00+00:00"),
+        headers=auth(Role.intake),
+    )
     assert first.json()["number"] == "CLM-2032-000001"
     assert second.json()["number"] == "CLM-2032-000002"
