@@ -1,6 +1,6 @@
 """Events out: webhook subscriptions, deliveries and their attempts, the per-claim SLA clock."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import AnyHttpUrl, field_validator
@@ -238,3 +238,24 @@ class OutboxEventRead(SQLModel):
     delivered_at: datetime | None
     last_error: str | None
     payload: dict[str, Any]
+
+
+class SlaRead(SQLModel):
+    """A claim's SLA clock as of now."""
+
+    acknowledgement: str = Field(
+        description="on_track | due_soon | overdue | met", schema_extra={"examples": ["due_soon"]}
+    )
+    ack_due_date: date
+    ack_deadline_date: date
+    resolution: str = Field(
+        description="on_track | due_soon | overdue | paused | met",
+        schema_extra={"examples": ["paused"]},
+    )
+    resolution_started_at: datetime
+    resolution_due_at: datetime | None = Field(description="None while the clock is paused")
+    paused_since: datetime | None
+    paused_seconds: int = Field(description="Time spent waiting for the customer, in seconds")
+    overdue: bool
+    reminders_sent: int
+    last_reminder_at: datetime | None

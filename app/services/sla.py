@@ -25,7 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app import sla
 from app.config import Settings
 from app.models.claims import Claim, Message, MessageChannel, MessageDirection
-from app.models.events import ClaimSla, SlaBreach
+from app.models.events import ClaimSla, SlaBreach, SlaRead
 from app.models.reference import Customer
 from app.services.audit import record_event
 from app.services.outbox import enqueue
@@ -157,6 +157,44 @@ async def on_state_change(
 def overdue_clause() -> ColumnElement[bool]:
     """For the claims listing: the SLA sweep flagged this claim overdue."""
     return exists().where(ClaimSla.claim_id == Claim.id, ClaimSla.overdue == True)  # noqa: E712
+
+
+async def read_sla(
+    session: AsyncSession, *, claim: Claim, settings: Settings, now: datetime
+) -> SlaRead:
+    """The clock as of ``now`` (computed from the claim if the worker has not seen it yet)."""
+    params = SlaParams.from_settings(settings)
+    row = await session.get(ClaimSla, claim.id)
+    if row is None:
+        row = new_row(claim, params)
+    if row.state != claim.state:
+        apply_state(row, claim.state, max(claim.updated_at, row.updated_at), params)
+    clock = _clock(row)
+    closed = claim.state == ClaimState.closed
+    ack = sla.acknowledgement_status(
+        today=now.astimezone(params.tz).date(),
+        due_date=claim.ack_due_date,
+        holidays=params.holidays,
+        acknowledged=closed or claim.acknowledged_at is not None,
+    )
+    resolution = (
+        sla.SlaStatus.met
+        if closed
+        else clock.status(now, params.due_soon, params.holidays, tz=params.tz)
+    )
+    return SlaRead(
+        acknowledgement=ack,
+        ack_due_date=claim.ack_due_date,
+        ack_deadline_date=claim.ack_deadline_date,
+        resolution=resolution,
+        resolution_started_at=clock.started_at,
+        resolution_due_at=None if clock.is_paused else clock.due_at,
+        paused_since=clock.paused_at,
+        paused_seconds=int(clock.paused_so_far(now).total_seconds()),
+        overdue=sla.SlaStatus.overdue in (ack, resolution),
+        reminders_sent=row.reminders_sent,
+        last_reminder_at=row.last_reminder_at,
+    )
 
 
 # ---- the sweep ---------------------------------------------------------------------------

@@ -141,3 +141,20 @@ async def test_overdue_filter_is_documented(client: httpx.AsyncClient) -> None:
     overdue = next(p for p in params if p["name"] == "overdue")
     assert "resolution" in overdue["description"]
     assert "/api/v1/admin/webhooks" in schema["paths"]
+
+
+async def test_sla_view_of_a_new_claim(
+    client: httpx.AsyncClient, auth: Any, new_claim: Any
+) -> None:
+    claim = await new_claim()
+    r = await client.get(f"/api/v1/claims/{claim['number']}/sla", headers=auth(Role.auditor))
+    assert r.status_code == 200, r.text
+    view = r.json()
+    assert view["acknowledgement"] in ("on_track", "due_soon")
+    assert view["resolution"] in ("on_track", "due_soon")
+    assert view["paused_seconds"] == 0 and view["resolution_due_at"] is not None
+    assert view["ack_due_date"] == claim["deadlines"]["ack_due_date"]
+    assert not view["overdue"]
+    missing = await client.get("/api/v1/claims/CLM-1999-000001/sla", headers=auth(Role.auditor))
+    assert missing.status_code == 404
+    assert (await client.get(f"/api/v1/claims/{claim['number']}/sla")).status_code == 401

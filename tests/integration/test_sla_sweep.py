@@ -134,6 +134,9 @@ async def test_resolution_clock_pauses_resumes_and_goes_overdue(env: EventsEnv) 
     _, row = await load(env, number)
     assert row is not None and row.resolution_status == "paused"
     assert row.resolution_remaining_seconds == int((8 * DAY).total_seconds())
+    r = await env.client.get(f"/api/v1/claims/{number}/sla", headers=env.auth(Role.specialist))
+    assert r.json()["resolution"] == "paused" and r.json()["resolution_due_at"] is None
+    assert r.json()["paused_since"] == "2030-01-09T09:00:00Z"
 
     clock.set(datetime(2030, 1, 14, 9, tzinfo=UTC))  # the customer answers the next Monday
     await move(env, number, ClaimState.design_review, clock.now)
@@ -141,6 +144,12 @@ async def test_resolution_clock_pauses_resumes_and_goes_overdue(env: EventsEnv) 
     assert row is not None and row.resolution_paused_at is None
     assert row.resolution_paused_seconds == int((5 * DAY).total_seconds())
     assert row.resolution_due_at == datetime(2030, 1, 24, 9, tzinfo=UTC)  # 8 working days on
+    r = await env.client.get(f"/api/v1/claims/{number}/sla", headers=env.auth(Role.specialist))
+    assert r.status_code == 200, r.text
+    view = r.json()
+    assert view["paused_seconds"] == 5 * 86400 and view["paused_since"] is None
+    assert view["resolution_due_at"] == "2030-01-24T09:00:00Z"
+    assert view["acknowledgement"] == "met"
 
     await sweep(env, datetime(2030, 1, 23, 10, tzinfo=UTC))
     claim, row = await load(env, number)
