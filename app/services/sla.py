@@ -11,10 +11,8 @@ reminders for claims waiting for the customer's confirmation or withdrawal.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, select, text
@@ -24,23 +22,21 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import sla
 from app.config import Settings
-from app.models.claims import Claim, Message, MessageChannel, MessageDirection
+from app.models.claims import Claim
 from app.models.events import ClaimSla, SlaBreach, SlaRead
 from app.models.reference import Customer
+from app.services import reminders
 from app.services.audit import record_event
 from app.services.outbox import enqueue
+from app.services.reminders import REMINDER_STATES, SYSTEM_ACTOR
 from app.workflow import ClaimState
 
-SYSTEM_ACTOR = "system:sla"
 PAUSE_STATES = frozenset(
     {
         ClaimState.awaiting_customer_info,
         ClaimState.awaiting_payment_guarantee,
         ClaimState.awaiting_customer_confirmation,
     }
-)
-REMINDER_STATES = frozenset(
-    {ClaimState.awaiting_customer_confirmation, ClaimState.awaiting_withdrawal}
 )
 _SWEEP_LOCK = 7_406_001  # PostgreSQL advisory lock: one sweep at a time across workers
 
@@ -229,7 +225,17 @@ async def sweep(session: AsyncSession, *, settings: Settings, now: datetime) -> 
             apply_state(row, claim.state, max(claim.updated_at, row.updated_at), params)
         result.checked += 1
         result.breaches += await _classify(session, claim, row, today, now, params)
-        if await _remind(session, claim, row, customer, now, params):
+        if await reminders.remind_if_due(
+            session,
+            claim=claim,
+            clock=row,
+            customer=customer,
+            now=now,
+            after=params.reminder_after,
+            max_reminders=params.reminder_max,
+            email_from=params.email_from,
+            message_id_domain=params.message_id_domain,
+        ):
             result.reminders += 1
         row.checked_at = now
     await session.commit()
@@ -356,103 +362,4 @@ async def _breach_once(
                 "purpose": "escalation",
             },
         )
-    return True
-
-
-REMINDER_TEXT = {
-    "en": (
-        "Reminder: claim {number}",
-        "Dear customer, we are still waiting for your answer on claim {number}: please "
-        "confirm that the problem is solved or send us your written withdrawal of the claim.",
-    ),
-    "ru": (
-        "Напоминание: рекламация {number}",
-        "Уважаемый клиент, мы ждём вашего ответа по рекламации {number}: подтвердите, "
-        "пожалуйста, что проблема решена, или пришлите письменное снятие претензий.",
-    ),
-    "lv": (
-        "Atgādinājums: reklamācija {number}",
-        "Cienījamais klient, mēs joprojām gaidām jūsu atbildi par reklamāciju {number}: "
-        "lūdzu, apstipriniet, ka problēma ir novērsta, vai atsūtiet rakstisku pretenziju "
-        "atsaukumu.",
-    ),
-    "bg": (
-        "Напомняне: рекламация {number}",
-        "Уважаеми клиенти, все още очакваме отговора ви по рекламация {number}: моля, "
-        "потвърдете, че проблемът е решен, или изпратете писмен отказ от претенциите.",
-    ),
-}
-
-
-async def _remind(
-    session: AsyncSession,
-    claim: Claim,
-    row: ClaimSla,
-    customer: Customer,
-    now: datetime,
-    params: SlaParams,
-) -> bool:
-    if claim.state not in REMINDER_STATES or row.waiting_since is None:
-        return False
-    if not sla.reminder_due(
-        now=now,
-        waiting_since=row.waiting_since,
-        last_reminder_at=row.last_reminder_at,
-        reminders_sent=row.reminders_sent,
-        after=params.reminder_after,
-        max_reminders=params.reminder_max,
-    ):
-        return False
-    assert claim.id is not None
-    row.reminders_sent += 1
-    row.last_reminder_at = now
-    subject, body = REMINDER_TEXT.get(claim.language, REMINDER_TEXT["en"])
-    subject, body = subject.format(number=claim.number), body.format(number=claim.number)
-    payload: dict[str, Any] = {
-        "number": claim.number,
-        "state": claim.state,
-        "reminder": row.reminders_sent,
-        "of": params.reminder_max,
-    }
-    if customer.email:
-        message_id = f"<{uuid.uuid4()}@{params.message_id_domain}>"
-        session.add(
-            Message(
-                claim_id=claim.id,
-                direction=MessageDirection.outbound,
-                channel=MessageChannel.email,
-                subject=subject,
-                body=body,
-                author=SYSTEM_ACTOR,
-                at=now,
-                external_message_id=message_id,
-            )
-        )
-        enqueue(
-            session,
-            event_type="email.outbound",
-            claim_id=claim.id,
-            data={
-                "to": [customer.email],
-                "from": params.email_from,
-                "subject": subject,
-                "text": body,
-                "message_id": message_id,
-                "claim_number": claim.number,
-                "purpose": "reminder",
-            },
-        )
-        payload["message_id"] = message_id
-    else:
-        payload["channel"] = "phone"  # no email address: the specialist must call
-    record_event(
-        session,
-        claim=claim,
-        actor=SYSTEM_ACTOR,
-        action="reminder_sent",
-        from_state=claim.state,
-        to_state=claim.state,
-        payload=payload,
-    )
-    enqueue(session, event_type="claim.reminder_sent", claim_id=claim.id, data=payload)
     return True
