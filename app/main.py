@@ -11,7 +11,7 @@ from app.db import create_engine, create_session_factory
 from app.errors import PROBLEM_JSON, ProblemDetails, install_error_handlers
 from app.logging_setup import configure_logging
 from app.middleware import InputGuardMiddleware, RequestContextMiddleware
-from app.routers import admin, catalog, claims, health, sla, webhooks
+from app.routers import admin, catalog, claims, health, sla, webhooks, workflow
 
 DESCRIPTION = """
 Takes in customer claims (рекламации) about the company's products from email, phone and the
@@ -35,6 +35,7 @@ TAGS = [
     {"name": "admin", "description": "API keys and other operator tasks."},
     {"name": "events", "description": "Webhook subscriptions, deliveries and dead outbox events."},
     {"name": "health", "description": "Liveness and readiness probes."},
+    *workflow.TAGS,
 ]
 
 
@@ -76,7 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(InputGuardMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
-    for module in (claims, sla, catalog, admin, webhooks, health):
+    for module in (claims, sla, catalog, admin, health, workflow, webhooks):
         app.include_router(module.router)
     install_problem_openapi(app)
     return app

@@ -4,6 +4,15 @@ from app.models.claims import Attachment, Claim, ClaimEvent, Message
 from app.models.events import ClaimSla, Delivery, DeliveryAttempt, SlaBreach, WebhookSubscription
 from app.models.reference import Customer, ProductModel, Unit
 from app.models.system import ApiKey, Counter, IdempotencyRecord, OutboxEvent
+from app.models.workflow_records import (
+    ClaimProgress,
+    DesignFinding,
+    Dispute,
+    InspectionAct,
+    Referral,
+    Replacement,
+    ServiceJob,
+)
 
 __all__ = [
     "ClaimSla",
@@ -22,4 +31,12 @@ __all__ = [
     "OutboxEvent",
     "ProductModel",
     "Unit",
+    # workflow
+    "ClaimProgress",
+    "DesignFinding",
+    "Dispute",
+    "InspectionAct",
+    "Referral",
+    "Replacement",
+    "ServiceJob",
 ]

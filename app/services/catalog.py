@@ -171,8 +171,13 @@ async def import_units_csv(
         )
     except csv.Error:
         dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-    missing = {"serial_number", "model_code"} - set(reader.fieldnames or [])
+    try:
+        reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
+        fieldnames = reader.fieldnames or []
+        rows = list(reader)
+    except csv.Error as exc:
+        return UnitImportResult(created=0, updated=0, errors=[f"file: not a readable CSV ({exc})"])
+    missing = {"serial_number", "model_code"} - set(fieldnames)
     if missing:
         return UnitImportResult(
             created=0, updated=0, errors=[f"header: missing column(s) {', '.join(sorted(missing))}"]
@@ -180,7 +185,7 @@ async def import_units_csv(
     models = {m.code: m.id for m in (await session.execute(select(ProductModel))).scalars()}
     parsed: dict[str, UnitCreate] = {}
     errors: list[str] = []
-    for line_no, row in enumerate(reader, start=2):
+    for line_no, row in enumerate(rows, start=2):
         cleaned = {
             k: (v.strip() or None) if isinstance(v, str) else v
             for k, v in row.items()

@@ -30,7 +30,7 @@ from app.models.claims import (
 from app.models.reference import Customer, CustomerRead, ProductModel, Unit
 from app.models.types import utcnow
 from app.security import Principal
-from app.services import customers, idempotency
+from app.services import customers, idempotency, warranty
 from app.services.audit import record_event
 from app.services.numbering import format_number, next_value
 from app.services.outbox import enqueue
@@ -111,6 +111,7 @@ async def register_claim(
         external_reference=data.external_reference,
         created_by=principal.name,
     )
+    warranty.assess_at_registration(claim, unit, model, received_on=received_day)  # no SQL
     if customer.id is None:
         await session.flush()
     claim.customer_id = customer.id  # type: ignore[assignment]
@@ -251,14 +252,18 @@ async def read_claim(
         events=events,
         messages=messages,
         attachments=attachments,
-        allowed=allowed_actions_for(bundle.claim, principal),
+        allowed=await allowed_actions_for(session, bundle.claim, principal),
         today_=today(settings),
     )
 
 
-def allowed_actions_for(claim: Claim, principal: Principal) -> list[str]:
-    """The workflow actions the caller may take now (filled in by the workflow)."""
-    return []
+async def allowed_actions_for(
+    session: AsyncSession, claim: Claim, principal: Principal
+) -> list[str]:
+    """The workflow actions the caller may take now."""
+    from app.services.workflow import allowed_for  # imports this module
+
+    return await allowed_for(session, claim, principal)
 
 
 def is_overdue(claim: Claim, today_: date) -> bool:

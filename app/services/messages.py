@@ -7,6 +7,7 @@ from app.models.types import utcnow
 from app.security import Principal
 from app.services.audit import record_event
 from app.services.outbox import enqueue
+from app.services.workflow import lock_if_waiting, resume_on_message
 
 
 def add_message_rows(
@@ -42,12 +43,21 @@ def add_message_rows(
             claim_id=claim.id,
             data={"number": claim.number, "channel": data.channel},
         )
+    # A customer's answer resumes a claim waiting for it (any channel; no extra SQL).
+    resume_on_message(
+        session,
+        claim=claim,
+        inbound=data.direction == MessageDirection.inbound,
+        channel=data.channel,
+        actor=actor,
+    )
     return message
 
 
 async def add_message(
     session: AsyncSession, *, claim: Claim, data: MessageCreate, principal: Principal
 ) -> MessageRead:
+    await lock_if_waiting(session, claim)
     message = add_message_rows(session, claim=claim, data=data, actor=principal.name)
     await session.commit()
     return MessageRead.model_validate(message, from_attributes=True)

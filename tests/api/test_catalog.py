@@ -130,3 +130,15 @@ async def test_csv_without_required_columns(client, auth) -> None:
     )
     assert response.status_code == 200
     assert "missing column" in response.json()["errors"][0]
+
+
+async def test_unreadable_csv_is_reported_not_500(client, auth) -> None:
+    content = b'serial_number,model_code\n"a\rb,c\n'
+    response = await client.post(
+        "/api/v1/units/import",
+        headers=auth(Role.admin),
+        files={"file": ("u.csv", content, "text/csv")},
+    )
+    assert response.status_code == 200
+    assert response.json()["created"] == 0
+    assert response.json()["errors"]

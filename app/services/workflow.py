@@ -1,0 +1,273 @@
+"""Workflow use cases: take an action on a claim in one transaction, list what a caller may do,
+resume a claim when the customer answers.
+
+`app.workflow` decides; this module loads the claim (locked), checks its version, asks the
+workflow, lets the action's step write its records, moves the claim and writes the audit event
+and the `claim.state_changed` outbox row, then commits.
+"""
+
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.config import Settings
+from app.errors import Conflict, DomainError, Forbidden, PreconditionFailed
+from app.models.claims import Claim
+from app.models.reference import ProductModel, Unit
+from app.models.types import utcnow
+from app.models.workflow_records import ClaimProgress, Referral, ReferralStatus
+from app.models.workflow_schemas import ActionBody, ActionResult
+from app.security import Principal
+from app.services.audit import record_event
+from app.services.claims import load_bundle, local_date, today
+from app.services.outbox import enqueue
+from app.warranty import WarrantyStatus
+from app.workflow import (
+    ACTION_ROLES,
+    Action,
+    ClaimFacts,
+    ClaimState,
+    CostBearer,
+    DefectCause,
+    GuardFailed,
+    RemedyKind,
+    RoleNotAllowed,
+    Transition,
+    TransitionNotAllowed,
+    WorkflowError,
+    allowed_actions,
+    apply,
+    resume_on_customer_message,
+)
+
+STATE_CHANGED = "claim.state_changed"
+
+
+class ActionNotAllowed(Conflict):
+    type_slug, title = "action-not-allowed", "Action not allowed in this state"
+
+
+class ActionGuardFailed(Conflict):
+    type_slug, title = "action-precondition-failed", "Action not possible yet"
+
+
+class ActionForbidden(Forbidden):
+    type_slug, title = "action-forbidden", "Action not allowed for your role"
+
+
+def to_domain_error(exc: WorkflowError) -> DomainError:
+    if isinstance(exc, TransitionNotAllowed):
+        return ActionNotAllowed(exc.message, state=exc.state, allowed_actions=list(exc.allowed))
+    if isinstance(exc, RoleNotAllowed):
+        return ActionForbidden(exc.message, required_roles=sorted(exc.allowed_roles))
+    assert isinstance(exc, GuardFailed)
+    return ActionGuardFailed(exc.message, state=exc.state, reasons=exc.reasons)
+
+
+def facts_for(claim: Claim, progress: ClaimProgress | None) -> ClaimFacts:
+    """The workflow's view of a claim: its columns plus its progress row."""
+    p = progress or ClaimProgress(claim_id=claim.id or 0)
+    cause = DefectCause(claim.defect_cause) if claim.defect_cause else None
+    return ClaimFacts(
+        warranty_status=WarrantyStatus(claim.warranty_status) if claim.warranty_status else None,
+        paid_repair_offered=p.paid_repair_offered,
+        payment_guarantee_received=p.payment_guarantee_received,
+        # A claim waits for information with the cause `needs_info` exactly when the question
+        # came up in design review, so the answer resumes the review (see `request_info`).
+        referral_open=cause is DefectCause.needs_info,
+        design_cause=cause,
+        has_recommendations=p.has_recommendations,
+        remedy_kind=RemedyKind(p.remedy_kind) if p.remedy_kind else None,
+        field_visit_scheduled=p.field_visit_scheduled,
+        has_inspection_act=p.has_inspection_act,
+        cost_bearer=CostBearer(claim.cost_bearer) if claim.cost_bearer else None,
+        repair_done=p.repair_done,
+        unit_returned=p.unit_returned,
+        replacement_recorded=p.replacement_recorded,
+        replacement_shipped=p.replacement_shipped,
+        substitute_out=p.substitute_out,
+    )
+
+
+async def allowed_for(session: AsyncSession, claim: Claim, principal: Principal) -> list[str]:
+    """The actions `principal` may take on `claim` now (one primary-key lookup)."""
+    progress = await session.get(ClaimProgress, claim.id)
+    facts = facts_for(claim, progress)
+    return [a.value for a in allowed_actions(ClaimState(claim.state), principal.roles, facts)]
+
+
+@dataclass
+class StepContext:
+    """What an action's step may read and change; the step never commits."""
+
+    session: AsyncSession
+    claim: Claim
+    unit: Unit | None
+    model: ProductModel | None
+    progress: ClaimProgress
+    principal: Principal
+    transition: Transition
+    today: date
+    received_on: date
+
+
+async def take_action(
+    session: AsyncSession,
+    *,
+    number: str,
+    action: Action,
+    body: ActionBody,
+    expected_version: int,
+    principal: Principal,
+    settings: Settings,
+) -> ActionResult:
+    from app.services.workflow_steps import STEPS
+
+    if not principal.has_any(ACTION_ROLES[action]):  # refuse before locking anything
+        raise to_domain_error(RoleNotAllowed(action, principal.roles, ACTION_ROLES[action]))
+    bundle = await load_bundle(session, number, for_update=True)
+    claim = bundle.claim
+    if claim.version != expected_version:
+        raise PreconditionFailed(
+            f"Claim {number} is at version {claim.version}, not {expected_version}: "
+            "read it again and retry if the action still makes sense.",
+            current_version=claim.version,
+        )
+    progress = await session.get(ClaimProgress, claim.id)
+    if progress is None:
+        progress = ClaimProgress(claim_id=claim.id)  # type: ignore[arg-type]
+        session.add(progress)
+    facts = replace(facts_for(claim, progress), **body.request_facts())
+    try:
+        transition = apply(ClaimState(claim.state), action, principal.roles, facts)
+    except WorkflowError as exc:
+        raise to_domain_error(exc) from None
+
+    ctx = StepContext(
+        session,
+        claim,
+        bundle.unit,
+        bundle.model,
+        progress,
+        principal,
+        transition,
+        today=today(settings),
+        received_on=local_date(claim.received_at, settings),
+    )
+    record_id = await STEPS[action](ctx, body)
+    await _move(session, claim, progress, transition)
+    payload: dict[str, Any] = {"body": body.model_dump(mode="json", exclude_none=True)}
+    if transition.letter:
+        payload["letter"] = transition.letter.value
+    if record_id is not None:
+        payload["record_id"] = record_id
+    _record(session, claim=claim, transition=transition, actor=principal.name, payload=payload)
+    await session.commit()
+    return ActionResult(
+        number=claim.number,
+        action=action,
+        from_state=transition.from_state,
+        state=transition.to_state,
+        version=claim.version,
+        letter=transition.letter,
+        resolution=transition.resolution,
+        allowed_actions=allowed_actions(
+            transition.to_state, principal.roles, facts_for(claim, progress)
+        ),
+        record_id=record_id,
+    )
+
+
+async def _move(
+    session: AsyncSession, claim: Claim, progress: ClaimProgress, transition: Transition
+) -> None:
+    now = utcnow()
+    claim.state = transition.to_state
+    claim.version += 1
+    claim.updated_at = progress.updated_at = now
+    if transition.closes:
+        claim.resolution = transition.resolution.value if transition.resolution else None
+        claim.closed_at = now
+        await session.execute(
+            update(Referral)
+            .where(Referral.claim_id == claim.id, Referral.status == ReferralStatus.open)  # type: ignore[arg-type]
+            .values(status=ReferralStatus.cancelled)
+        )
+    elif transition.reopens:
+        claim.resolution = None
+        claim.closed_at = None
+        claim.cost_bearer = None
+        progress.reset()
+
+
+def _record(
+    session: AsyncSession,
+    *,
+    claim: Claim,
+    transition: Transition,
+    actor: str,
+    payload: dict[str, Any],
+) -> None:
+    record_event(
+        session,
+        claim=claim,
+        actor=actor,
+        action=transition.action.value,
+        from_state=transition.from_state.value,
+        to_state=transition.to_state.value,
+        payload=payload,
+    )
+    enqueue(
+        session,
+        event_type=STATE_CHANGED,
+        claim_id=claim.id,
+        data={
+            "number": claim.number,
+            "action": transition.action.value,
+            "from_state": transition.from_state.value,
+            "to_state": transition.to_state.value,
+            "version": claim.version,
+            "letter": transition.letter.value if transition.letter else None,
+            "resolution": transition.resolution.value if transition.resolution else None,
+            "actor": actor,
+        },
+    )
+
+
+async def lock_if_waiting(session: AsyncSession, claim: Claim) -> None:
+    """Before adding a message: lock and re-read a claim that waits for the customer, so that
+    the resume cannot overwrite a workflow action committed meanwhile (PostgreSQL; SQLite's
+    BEGIN IMMEDIATE already serialises writers). Costs nothing for other claims."""
+    if claim.state == ClaimState.awaiting_customer_info:
+        await session.refresh(claim, with_for_update=True)
+
+
+def resume_on_message(
+    session: AsyncSession, *, claim: Claim, inbound: bool, channel: str, actor: str
+) -> Transition | None:
+    """A customer's message (any channel) resumes a claim waiting for their information.
+
+    Synchronous and query-free so that every path that adds a message can call it inside its
+    own transaction: the claim row is all it needs. Call `lock_if_waiting` first.
+    """
+    if not inbound or claim.state != ClaimState.awaiting_customer_info:
+        return None
+    transition = resume_on_customer_message(
+        ClaimState(claim.state), ClaimFacts(referral_open=claim.defect_cause == "needs_info")
+    )
+    if transition is None:
+        return None
+    claim.state = transition.to_state
+    claim.version += 1
+    claim.updated_at = utcnow()
+    _record(
+        session,
+        claim=claim,
+        transition=transition,
+        actor=actor,
+        payload={"trigger": "customer_message", "channel": channel},
+    )
+    return transition
