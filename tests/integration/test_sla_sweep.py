@@ -252,3 +252,50 @@ async def test_a_second_concurrent_sweep_skips_on_postgres(env: EventsEnv) -> No
         assert result.skipped
         await holder.rollback()
     assert not (await sweep(env, datetime.now(UTC))).skipped
+
+
+async def test_real_workflow_actions_pause_and_resume_the_clock(env: EventsEnv) -> None:
+    claim = await env.new_claim()
+    number = claim["number"]
+    specialist = env.auth(Role.specialist)
+    r = await env.client.post(
+        f"/api/v1/claims/{number}/request-info",
+        json={"questions": "Please send photos of the terminal box."},
+        headers={**specialist, "If-Match": f'"{claim["version"]}"'},
+    )
+    assert r.status_code == 200, r.text
+    db_claim, row = await load(env, number)
+    assert row is not None and row.state == "awaiting_customer_info"  # the hook ran
+    assert row.resolution_paused_at == db_claim.updated_at
+
+    r = await env.client.post(
+        f"/api/v1/claims/{number}/customer-info-received",
+        json={"summary": "Photos arrived by post."},
+        headers={**specialist, "If-Match": f'"{r.json()["version"]}"'},
+    )
+    assert r.status_code == 200, r.text
+    _, row = await load(env, number)
+    assert row is not None and row.resolution_paused_at is None
+    assert row.state == r.json()["state"]
+
+    # Paused again; this time the customer's own message resumes the claim (no hook on that
+    # path): the sweep notices and resumes the clock at the claim's update time.
+    r = await env.client.post(
+        f"/api/v1/claims/{number}/request-info",
+        json={"questions": "And the serial plate, please."},
+        headers={**specialist, "If-Match": f'"{r.json()["version"]}"'},
+    )
+    assert r.status_code == 200, r.text
+    r = await env.client.post(
+        f"/api/v1/claims/{number}/messages",
+        json={"channel": "email", "body": "Here is the plate."},
+        headers=env.auth(Role.intake),
+    )
+    assert r.status_code == 201, r.text
+    db_claim, row = await load(env, number)
+    assert db_claim.state != "awaiting_customer_info"
+    assert row is not None and row.resolution_paused_at is not None  # not yet reconciled
+    await sweep(env, datetime.now(UTC))
+    _, row = await load(env, number)
+    assert row is not None and row.resolution_paused_at is None
+    assert row.state == db_claim.state
