@@ -81,6 +81,13 @@ class Settings(BaseSettings):
     reminder_after_days: float = 7.0
     reminder_max: int = 3
 
+    # Email intake (docs/email-intake.md): webhook secrets (comma-separated during a rotation),
+    # the largest accepted delivery, and the allowed clock difference of signed timestamps.
+    email_hmac_secret: SecretStr | None = None
+    email_mailgun_signing_key: SecretStr | None = None
+    email_max_bytes: int = 20 * 1024 * 1024
+    email_signature_tolerance: int = 300
+
     @field_validator("attachment_content_types", mode="before")
     @classmethod
     def _split_types(cls, value: object) -> object:

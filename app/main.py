@@ -11,7 +11,7 @@ from app.db import create_engine, create_session_factory
 from app.errors import PROBLEM_JSON, ProblemDetails, install_error_handlers
 from app.logging_setup import configure_logging
 from app.middleware import InputGuardMiddleware, RequestContextMiddleware
-from app.routers import admin, catalog, claims, health, sla, webhooks, workflow
+from app.routers import admin, catalog, claims, email_intake, health, sla, webhooks, workflow
 
 DESCRIPTION = """
 Takes in customer claims (рекламации) about the company's products from email, phone and the
@@ -36,6 +36,7 @@ TAGS = [
     {"name": "events", "description": "Webhook subscriptions, deliveries and dead outbox events."},
     {"name": "health", "description": "Liveness and readiness probes."},
     *workflow.TAGS,
+    {"name": "email intake", "description": "The email gateway's webhook; failed emails queue."},
 ]
 
 
@@ -77,7 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(InputGuardMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
-    for module in (claims, sla, catalog, admin, health, workflow, webhooks):
+    for module in (claims, sla, catalog, admin, health, workflow, email_intake, webhooks):
         app.include_router(module.router)
     install_problem_openapi(app)
     return app

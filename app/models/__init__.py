@@ -1,6 +1,7 @@
 """All tables, imported here so that SQLModel.metadata (and Alembic) sees every one."""
 
 from app.models.claims import Attachment, Claim, ClaimEvent, Message
+from app.models.email_intake import InboundEmail
 from app.models.events import ClaimSla, Delivery, DeliveryAttempt, SlaBreach, WebhookSubscription
 from app.models.reference import Customer, ProductModel, Unit
 from app.models.system import ApiKey, Counter, IdempotencyRecord, OutboxEvent
@@ -27,6 +28,7 @@ __all__ = [
     "Counter",
     "Customer",
     "IdempotencyRecord",
+    "InboundEmail",
     "Message",
     "OutboxEvent",
     "ProductModel",

@@ -79,6 +79,38 @@ async def register_claim(
         if record is not None:
             return Registration(record.status_code, record.response, replayed=True)
 
+    _, read = await register_claim_rows(session, data=data, principal=principal, settings=settings)
+    body = read.model_dump(mode="json")
+    if idempotency_key:
+        idempotency.remember(
+            session,
+            principal=principal,
+            key=idempotency_key,
+            body_hash=body_hash,
+            status_code=201,
+            response=body,
+        )
+    try:
+        await session.commit()
+    except IntegrityError:
+        # A concurrent request with the same Idempotency-Key committed first: replay it.
+        await session.rollback()
+        if not idempotency_key:
+            raise
+        record = await idempotency.find(
+            session, principal=principal, key=idempotency_key, body_hash=body_hash
+        )
+        if record is None:
+            raise
+        return Registration(record.status_code, record.response, replayed=True)
+    return Registration(201, body)
+
+
+async def register_claim_rows(
+    session: AsyncSession, *, data: ClaimCreate, principal: Principal, settings: Settings
+) -> tuple[Claim, ClaimRead]:
+    """Add a claim with its audit event and outbox row without committing, so that callers
+    (the email intake) can include it in a larger transaction."""
     unit, model = await _find_product(session, data)
     customer = await customers.match_or_create(session, data=data.customer)
     received_at = data.received_at.astimezone(UTC) if data.received_at else utcnow()
@@ -132,36 +164,14 @@ async def register_claim(
         claim_id=claim.id,
         data={"number": claim.number, "channel": claim.channel, "state": claim.state},
     )
-    body = build_claim_read(
+    read = build_claim_read(
         ClaimBundle(claim, customer, unit, model),
         events=[registered],
         messages=[],
         attachments=[],
         allowed=[],
-    ).model_dump(mode="json")
-    if idempotency_key:
-        idempotency.remember(
-            session,
-            principal=principal,
-            key=idempotency_key,
-            body_hash=body_hash,
-            status_code=201,
-            response=body,
-        )
-    try:
-        await session.commit()
-    except IntegrityError:
-        # A concurrent request with the same Idempotency-Key committed first: replay it.
-        await session.rollback()
-        if not idempotency_key:
-            raise
-        record = await idempotency.find(
-            session, principal=principal, key=idempotency_key, body_hash=body_hash
-        )
-        if record is None:
-            raise
-        return Registration(record.status_code, record.response, replayed=True)
-    return Registration(201, body)
+    )
+    return claim, read
 
 
 async def _find_product(
