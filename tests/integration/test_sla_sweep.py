@@ -1,12 +1,18 @@
 """The SLA clock on the database, driven by a controllable clock (both databases)."""
 
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
 from typing import Any
 
+import httpx
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import select, text, update
 
+from app.mail.signing import sign_body
+from app.main import create_app
 from app.models.claims import Claim, Message
 from app.models.events import ClaimSla
 from app.models.system import OutboxEvent
@@ -299,3 +305,44 @@ async def test_real_workflow_actions_pause_and_resume_the_clock(env: EventsEnv) 
     _, row = await load(env, number)
     assert row is not None and row.resolution_paused_at is None
     assert row.state == db_claim.state
+
+
+async def test_a_reply_to_a_reminder_threads_back_into_the_claim(env: EventsEnv) -> None:
+    """Reminder → gateway (with its Message-ID) → the customer's reply → email intake."""
+    waiting = datetime(2030, 9, 2, 10, tzinfo=UTC)
+    created = await env.new_claim(received_at=(waiting - DAY).isoformat())
+    number, address = created["number"], created["customer"]["email"]
+    await move(env, number, ClaimState.awaiting_withdrawal, waiting, acknowledged=waiting)
+    await sweep(env, waiting + 8 * DAY)
+    with Receiver() as gateway:
+        async with env.worker(email_gateway_url=gateway.url("/send")) as worker:
+            await worker.drain()
+        [sent] = [r.json() for r in gateway.requests if r.json().get("to") == [address]]
+
+    reply = EmailMessage()
+    reply["From"] = address
+    reply["To"] = "claims@factory.example"
+    reply["Subject"] = "Re: reminder"
+    reply["Message-ID"] = f"<reply-{number}@customer.example>"
+    reply["In-Reply-To"] = sent["message_id"]
+    reply["References"] = sent["message_id"]
+    reply.set_content("We withdraw the claim, the pump works.")
+    raw = reply.as_bytes()
+
+    secret = "events-test-intake-secret-0123456789"
+    app = create_app(env.settings.model_copy(update={"email_hmac_secret": SecretStr(secret)}))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            ts = int(time.time())
+            r = await client.post(
+                "/api/v1/intake/email",
+                content=raw,
+                headers={
+                    "Content-Type": "message/rfc822",
+                    "X-Claims-Timestamp": str(ts),
+                    "X-Claims-Signature": sign_body(secret, ts, raw),
+                },
+            )
+    assert r.status_code == 201, r.text
+    assert r.json()["outcome"] == "threaded" and r.json()["claim_number"] == number
