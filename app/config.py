@@ -110,7 +110,9 @@ class Settings(BaseSettings):
     def worker_in_process(self) -> bool:
         if self.run_worker_in_process is not None:
             return self.run_worker_in_process
-        return self.is_sqlite and self.environment != "test"
+        # An in-memory SQLite database is private to one connection: no worker could see it.
+        in_memory = ":memory:" in self.database_url or "mode=memory" in self.database_url
+        return self.is_sqlite and not in_memory and self.environment != "test"
 
     @model_validator(mode="after")
     def _refuse_weak_secrets_in_production(self) -> "Settings":

@@ -139,9 +139,11 @@ class Worker:
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver until ``stop`` is set; run the SLA sweep every ``sla_sweep_seconds``."""
         last_sweep: float | None = None
+        failures = 0
         loop = asyncio.get_running_loop()
         while not stop.is_set():
             handled = 0
+            pause = self.config.poll_seconds
             try:
                 sweep_every = self.config.sla_sweep_seconds
                 if (
@@ -152,11 +154,17 @@ class Worker:
                     last_sweep = loop.time()
                     await self.sla_sweep(self.clock())
                 handled = await self.run_once()
-            except Exception:  # the loop must survive a database hiccup
-                log.exception("worker iteration failed")
+                failures = 0
+            except Exception as exc:  # the loop must survive a database outage
+                failures += 1
+                if failures == 1:
+                    log.exception("worker iteration failed")
+                else:
+                    log.warning("worker iteration failed again (%d): %s", failures, exc)
+                pause = min(60.0, self.config.poll_seconds * 2 ** min(failures, 10))
             if handled == 0:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=self.config.poll_seconds)
+                    await asyncio.wait_for(stop.wait(), timeout=pause)
 
     async def run_once(self) -> int:
         """Claim one batch of due rows and deliver them; return how many were claimed."""

@@ -12,6 +12,8 @@ import httpx
 import pytest
 
 from app.config import Settings
+from app.db import create_engine, create_session_factory
+from app.events.worker import Worker, WorkerConfig
 from app.main import create_app
 from app.workflow import Role
 from tests.conftest import claim_payload
@@ -35,6 +37,7 @@ async def env(events_env: EventsEnv) -> AsyncIterator[EventsEnv]:  # noqa: F811
         ("postgresql+asyncpg://u@h/db", "development", None, False),
         ("postgresql+asyncpg://u@h/db", "development", True, True),
         ("sqlite+aiosqlite:///./claims.db", "development", False, False),
+        ("sqlite+aiosqlite:///:memory:", "development", None, False),
     ],
 )
 def test_in_process_default(
@@ -96,3 +99,17 @@ async def test_cli_worker_once_delivers_and_exits(env: EventsEnv) -> None:
         )
         assert done.returncode == 0, done.stderr
         assert any(q.json()["data"]["number"] == number for q in rx.requests)
+
+
+async def test_worker_loop_survives_a_database_without_tables(tmp_path: Path) -> None:
+    engine = create_engine(Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"))
+    try:
+        stop = asyncio.Event()
+        async with Worker(create_session_factory(engine), WorkerConfig(poll_seconds=0.02)) as w:
+            task = asyncio.create_task(w.run(stop))
+            await asyncio.sleep(0.3)  # several failing rounds, backing off
+            assert not task.done()
+            stop.set()
+            await asyncio.wait_for(task, timeout=5)
+    finally:
+        await engine.dispose()
