@@ -88,6 +88,17 @@ class Settings(BaseSettings):
     email_max_bytes: int = 20 * 1024 * 1024
     email_signature_tolerance: int = 300
 
+    # Public web pages (/claim-form, /claim-status). The secret signs CSRF tokens and keys the
+    # hashed client addresses of the rate limit; all replicas need the same one. Empty: a random
+    # per-process secret outside production (production refuses it, like every weak secret).
+    web_secret: SecretStr = SecretStr("")
+    web_csrf_max_age_seconds: int = 4 * 3600
+    web_rate_window_seconds: int = 3600
+    web_rate_limit_claims: int = 10
+    web_rate_limit_status: int = 30
+    web_max_photos: int = 5
+    web_max_photo_bytes: int = 4 * 1024 * 1024
+
     @field_validator("attachment_content_types", mode="before")
     @classmethod
     def _split_types(cls, value: object) -> object:

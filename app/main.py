@@ -8,10 +8,12 @@ from fastapi import FastAPI
 
 from app.config import Settings, get_settings
 from app.db import create_engine, create_session_factory
+from app.docs_offline import install_offline_docs
 from app.errors import PROBLEM_JSON, ProblemDetails, install_error_handlers
 from app.logging_setup import configure_logging
 from app.middleware import InputGuardMiddleware, RequestContextMiddleware
 from app.routers import admin, catalog, claims, email_intake, health, sla, webhooks, workflow
+from app.routers import web as web_pages
 
 DESCRIPTION = """
 Takes in customer claims (рекламации) about the company's products from email, phone and the
@@ -80,7 +82,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestContextMiddleware)
     for module in (claims, sla, catalog, admin, health, workflow, email_intake, webhooks):
         app.include_router(module.router)
+    app.include_router(web_pages.router)  # the public claim form and status page (HTML)
     install_problem_openapi(app)
+    install_offline_docs(app)  # Swagger UI's files from the package, not a CDN
     return app
 
 

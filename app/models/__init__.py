@@ -5,6 +5,7 @@ from app.models.email_intake import InboundEmail
 from app.models.events import ClaimSla, Delivery, DeliveryAttempt, SlaBreach, WebhookSubscription
 from app.models.reference import Customer, ProductModel, Unit
 from app.models.system import ApiKey, Counter, IdempotencyRecord, OutboxEvent
+from app.models.webform import WebRateLimit
 from app.models.workflow_records import (
     ClaimProgress,
     DesignFinding,
@@ -41,4 +42,6 @@ __all__ = [
     "Referral",
     "Replacement",
     "ServiceJob",
+    # web form
+    "WebRateLimit",
 ]

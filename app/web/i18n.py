@@ -1,0 +1,449 @@
+"""Strings of the public web pages in English, Russian and Latvian, and language negotiation.
+
+A small dictionary rather than gettext: three languages, a few dozen strings, and the
+letters have their own per-language templates. Pure: no I/O, no request objects.
+"""
+
+from collections.abc import Callable
+
+LANGUAGES: tuple[str, ...] = ("en", "ru", "lv")
+DEFAULT_LANGUAGE = "en"
+LANGUAGE_NAMES = {"en": "English", "ru": "Русский", "lv": "Latviešu"}
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "en": {
+        "site_name": "Product claims",
+        "skip_to_content": "Skip to content",
+        "language": "Language",
+        "form_title": "Submit a claim",
+        "form_intro": (
+            "Tell us about a defect of a product you bought from us. We register every claim "
+            "at once and answer in writing within 3 working days."
+        ),
+        "required_hint": "Fields marked * are required.",
+        "section_contact": "Your contact details",
+        "section_product": "The product",
+        "section_defect": "The defect",
+        "customer_name": "Your name",
+        "organisation": "Organisation",
+        "organisation_hint": "If you bought the product for a company.",
+        "email": "Email",
+        "email_hint": "We send the confirmation and our letters here.",
+        "phone": "Phone",
+        "product_model": "Product model",
+        "product_model_choose": "Choose a model…",
+        "serial_number": "Serial number",
+        "serial_number_hint": "Printed on the rating plate of the product.",
+        "purchase_date": "Purchase or commissioning date",
+        "description": "What is wrong?",
+        "description_hint": "What happened, when, and how the product was used or connected.",
+        "photos": "Photos",
+        "photos_hint": "Up to {max_files} files, {max_mb} MB each: JPEG, PNG, WebP or PDF.",
+        "photos_reattach": (
+            "Attached files are not kept after a correction: please attach the photos again."
+        ),
+        "honeypot": "Leave this field empty",
+        "submit": "Submit the claim",
+        "form_has_errors": "Please correct the fields marked below.",
+        "submitted_title": "Your claim is registered",
+        "submitted_number": "Claim number",
+        "submitted_keep": "Please keep this number: quote it whenever you contact us.",
+        "next_steps_title": "What happens next",
+        "next_step_ack": (
+            "Within 3 working days you receive a written acknowledgement at {email}."
+        ),
+        "next_step_specialist": (
+            "A claims specialist of our quality department checks the warranty and may "
+            "contact you for details or photos."
+        ),
+        "next_step_design": (
+            "Our engineers examine the cause of the defect; we write to you with the "
+            "decision and what we will do."
+        ),
+        "check_status_link": "Check the status of a claim",
+        "new_claim_link": "Submit another claim",
+        "status_title": "Status of your claim",
+        "status_intro": "Enter the claim number and the email address you gave us.",
+        "claim_number": "Claim number",
+        "claim_number_hint": "For example CLM-2026-000123.",
+        "status_submit": "Show the status",
+        "status_not_found": (
+            "We found no claim with this number and email address. Check both and try again."
+        ),
+        "status_state": "State",
+        "status_received": "Received",
+        "status_letters": "Letters we sent you",
+        "status_no_letters": "No letters have been issued yet.",
+        "letter_number": "Number",
+        "letter_kind": "Letter",
+        "letter_issued": "Issued",
+        "error_required": "This field is required.",
+        "error_invalid": "This value is not valid.",
+        "error_invalid_email": "Enter a valid email address, for example name@example.com.",
+        "error_invalid_phone": "Enter a valid phone number, for example +371 2000 0000.",
+        "error_invalid_date": "Enter a valid date.",
+        "error_future_date": "The date cannot be in the future.",
+        "error_too_long": "This is too long: at most {max_length} characters.",
+        "error_too_short": "This is too short: at least {min_length} characters.",
+        "error_invalid_choice": "Choose one of the listed options.",
+        "error_too_many_files": "Attach at most {max_files} files.",
+        "error_file_too_large": "{filename} is larger than {max_mb} MB.",
+        "error_file_type": "{filename}: this file type is not accepted.",
+        "error_csrf": (
+            "The form has expired or was not sent from our site. "
+            "Please check your details and submit again."
+        ),
+        "error_rate_limited": (
+            "Too many submissions from your address. Please try again in {minutes} minutes."
+        ),
+        "footer": "Questions? Reply to any letter from us or call our customer service.",
+    },
+    "ru": {
+        "site_name": "Рекламации на продукцию",
+        "skip_to_content": "Перейти к содержимому",
+        "language": "Язык",
+        "form_title": "Подать рекламацию",
+        "form_intro": (
+            "Сообщите нам о дефекте купленного у нас изделия. Мы сразу регистрируем каждую "
+            "рекламацию и письменно отвечаем в течение 3 рабочих дней."
+        ),
+        "required_hint": "Поля, отмеченные *, обязательны.",
+        "section_contact": "Ваши контактные данные",
+        "section_product": "Изделие",
+        "section_defect": "Дефект",
+        "customer_name": "Ваше имя",
+        "organisation": "Организация",
+        "organisation_hint": "Если изделие куплено для организации.",
+        "email": "Электронная почта",
+        "email_hint": "Сюда мы пришлём подтверждение и наши письма.",
+        "phone": "Телефон",
+        "product_model": "Модель изделия",
+        "product_model_choose": "Выберите модель…",
+        "serial_number": "Серийный номер",
+        "serial_number_hint": "Указан на заводской табличке изделия.",
+        "purchase_date": "Дата покупки или ввода в эксплуатацию",
+        "description": "В чём неисправность?",
+        "description_hint": "Что случилось, когда, как изделие использовалось или было подключено.",
+        "photos": "Фотографии",
+        "photos_hint": (
+            "До {max_files} файлов, не более {max_mb} МБ каждый: JPEG, PNG, WebP или PDF."
+        ),
+        "photos_reattach": (
+            "Приложенные файлы не сохраняются при исправлении: приложите фотографии ещё раз."
+        ),
+        "honeypot": "Оставьте это поле пустым",
+        "submit": "Отправить рекламацию",
+        "form_has_errors": "Исправьте, пожалуйста, отмеченные ниже поля.",
+        "submitted_title": "Ваша рекламация зарегистрирована",
+        "submitted_number": "Номер рекламации",
+        "submitted_keep": "Сохраните этот номер и указывайте его при обращении к нам.",
+        "next_steps_title": "Что будет дальше",
+        "next_step_ack": (
+            "В течение 3 рабочих дней вы получите письменное подтверждение на адрес {email}."
+        ),
+        "next_step_specialist": (
+            "Специалист отдела контроля качества проверит гарантию и при необходимости "
+            "запросит у вас подробности или фотографии."
+        ),
+        "next_step_design": (
+            "Наши конструкторы установят причину дефекта; мы сообщим вам решение и "
+            "дальнейшие действия."
+        ),
+        "check_status_link": "Узнать статус рекламации",
+        "new_claim_link": "Подать ещё одну рекламацию",
+        "status_title": "Статус вашей рекламации",
+        "status_intro": "Введите номер рекламации и адрес электронной почты, который вы указали.",
+        "claim_number": "Номер рекламации",
+        "claim_number_hint": "Например, CLM-2026-000123.",
+        "status_submit": "Показать статус",
+        "status_not_found": (
+            "Рекламация с таким номером и адресом почты не найдена. Проверьте оба значения "
+            "и попробуйте ещё раз."
+        ),
+        "status_state": "Состояние",
+        "status_received": "Получена",
+        "status_letters": "Отправленные вам письма",
+        "status_no_letters": "Писем пока не было.",
+        "letter_number": "Номер",
+        "letter_kind": "Письмо",
+        "letter_issued": "Дата",
+        "error_required": "Это поле обязательно.",
+        "error_invalid": "Недопустимое значение.",
+        "error_invalid_email": "Введите корректный адрес, например name@example.com.",
+        "error_invalid_phone": "Введите корректный номер телефона, например +371 2000 0000.",
+        "error_invalid_date": "Введите корректную дату.",
+        "error_future_date": "Дата не может быть в будущем.",
+        "error_too_long": "Слишком длинно: не более {max_length} символов.",
+        "error_too_short": "Слишком коротко: не менее {min_length} символов.",
+        "error_invalid_choice": "Выберите один из вариантов списка.",
+        "error_too_many_files": "Можно приложить не более {max_files} файлов.",
+        "error_file_too_large": "Файл {filename} больше {max_mb} МБ.",
+        "error_file_type": "{filename}: такой тип файла не принимается.",
+        "error_csrf": (
+            "Срок действия формы истёк или она отправлена не с нашего сайта. "
+            "Проверьте данные и отправьте ещё раз."
+        ),
+        "error_rate_limited": (
+            "Слишком много обращений с вашего адреса. Попробуйте снова через {minutes} мин."
+        ),
+        "footer": "Вопросы? Ответьте на любое наше письмо или позвоните в службу поддержки.",
+    },
+    "lv": {
+        "site_name": "Reklamācijas par produkciju",
+        "skip_to_content": "Pāriet uz saturu",
+        "language": "Valoda",
+        "form_title": "Iesniegt reklamāciju",
+        "form_intro": (
+            "Pastāstiet mums par pie mums iegādāta izstrādājuma defektu. Katru reklamāciju "
+            "reģistrējam uzreiz un rakstiski atbildam 3 darba dienu laikā."
+        ),
+        "required_hint": "Ar * atzīmētie lauki ir obligāti.",
+        "section_contact": "Jūsu kontaktinformācija",
+        "section_product": "Izstrādājums",
+        "section_defect": "Defekts",
+        "customer_name": "Jūsu vārds",
+        "organisation": "Organizācija",
+        "organisation_hint": "Ja izstrādājums iegādāts uzņēmumam.",
+        "email": "E-pasts",
+        "email_hint": "Uz šo adresi sūtīsim apstiprinājumu un mūsu vēstules.",
+        "phone": "Tālrunis",
+        "product_model": "Izstrādājuma modelis",
+        "product_model_choose": "Izvēlieties modeli…",
+        "serial_number": "Sērijas numurs",
+        "serial_number_hint": "Norādīts uz izstrādājuma datu plāksnītes.",
+        "purchase_date": "Iegādes vai ekspluatācijas sākuma datums",
+        "description": "Kas nedarbojas?",
+        "description_hint": "Kas notika, kad, un kā izstrādājums tika lietots vai pieslēgts.",
+        "photos": "Fotoattēli",
+        "photos_hint": "Līdz {max_files} failiem, katrs līdz {max_mb} MB: JPEG, PNG, WebP vai PDF.",
+        "photos_reattach": (
+            "Pievienotie faili labošanas laikā netiek saglabāti: lūdzu, "
+            "pievienojiet fotoattēlus vēlreiz."
+        ),
+        "honeypot": "Atstājiet šo lauku tukšu",
+        "submit": "Iesniegt reklamāciju",
+        "form_has_errors": "Lūdzu, izlabojiet zemāk atzīmētos laukus.",
+        "submitted_title": "Jūsu reklamācija ir reģistrēta",
+        "submitted_number": "Reklamācijas numurs",
+        "submitted_keep": "Lūdzu, saglabājiet šo numuru un norādiet to, sazinoties ar mums.",
+        "next_steps_title": "Kas notiks tālāk",
+        "next_step_ack": (
+            "3 darba dienu laikā uz adresi {email} saņemsiet rakstisku apstiprinājumu."
+        ),
+        "next_step_specialist": (
+            "Kvalitātes kontroles daļas speciālists pārbaudīs garantiju un, ja vajadzēs, "
+            "lūgs jums sīkāku informāciju vai fotoattēlus."
+        ),
+        "next_step_design": (
+            "Mūsu konstruktori noskaidros defekta cēloni; mēs jums paziņosim lēmumu un "
+            "turpmāko rīcību."
+        ),
+        "check_status_link": "Pārbaudīt reklamācijas statusu",
+        "new_claim_link": "Iesniegt vēl vienu reklamāciju",
+        "status_title": "Jūsu reklamācijas statuss",
+        "status_intro": "Ievadiet reklamācijas numuru un e-pasta adresi, ko norādījāt.",
+        "claim_number": "Reklamācijas numurs",
+        "claim_number_hint": "Piemēram, CLM-2026-000123.",
+        "status_submit": "Rādīt statusu",
+        "status_not_found": (
+            "Reklamācija ar šādu numuru un e-pasta adresi netika atrasta. Pārbaudiet abus "
+            "un mēģiniet vēlreiz."
+        ),
+        "status_state": "Stāvoklis",
+        "status_received": "Saņemta",
+        "status_letters": "Jums nosūtītās vēstules",
+        "status_no_letters": "Vēstules vēl nav izsniegtas.",
+        "letter_number": "Numurs",
+        "letter_kind": "Vēstule",
+        "letter_issued": "Datums",
+        "error_required": "Šis lauks ir obligāts.",
+        "error_invalid": "Nederīga vērtība.",
+        "error_invalid_email": "Ievadiet derīgu e-pasta adresi, piemēram, name@example.com.",
+        "error_invalid_phone": "Ievadiet derīgu tālruņa numuru, piemēram, +371 2000 0000.",
+        "error_invalid_date": "Ievadiet derīgu datumu.",
+        "error_future_date": "Datums nevar būt nākotnē.",
+        "error_too_long": "Pārāk garš: ne vairāk kā {max_length} rakstzīmes.",
+        "error_too_short": "Pārāk īss: vismaz {min_length} rakstzīmes.",
+        "error_invalid_choice": "Izvēlieties vienu no saraksta iespējām.",
+        "error_too_many_files": "Pievienojiet ne vairāk kā {max_files} failus.",
+        "error_file_too_large": "Fails {filename} ir lielāks par {max_mb} MB.",
+        "error_file_type": "{filename}: šāda veida faili netiek pieņemti.",
+        "error_csrf": (
+            "Veidlapas derīgums ir beidzies vai tā nav nosūtīta no mūsu vietnes. "
+            "Pārbaudiet datus un iesniedziet vēlreiz."
+        ),
+        "error_rate_limited": (
+            "Pārāk daudz pieteikumu no jūsu adreses. Mēģiniet vēlreiz pēc {minutes} minūtēm."
+        ),
+        "footer": "Jautājumi? Atbildiet uz jebkuru mūsu vēstuli vai zvaniet klientu servisam.",
+    },
+}
+
+# Claim states as the customer sees them: plain words, not the internal workflow names.
+STATE_LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "new": "Registered",
+        "awaiting_customer_info": "Waiting for information from you",
+        "awaiting_payment_guarantee": "Waiting for your payment guarantee",
+        "design_review": "Being examined by our engineers",
+        "awaiting_customer_confirmation": "Waiting for your confirmation",
+        "remedy": "Remedy being arranged",
+        "field_service": "Our service technicians are coming to you",
+        "awaiting_return": "Waiting for the product to be returned to us",
+        "inspection": "Inspection",
+        "repair": "Under repair",
+        "replacement": "Replacement being prepared",
+        "returned": "Returned to you",
+        "disputed": "Under review (disputed)",
+        "awaiting_withdrawal": "Waiting for your withdrawal of the claim",
+        "closed": "Closed",
+    },
+    "ru": {
+        "new": "Зарегистрирована",
+        "awaiting_customer_info": "Ожидаем от вас информацию",
+        "awaiting_payment_guarantee": "Ожидаем гарантию оплаты",
+        "design_review": "На рассмотрении у конструкторов",
+        "awaiting_customer_confirmation": "Ожидаем вашего подтверждения",
+        "remedy": "Согласование устранения дефекта",
+        "field_service": "Выезд сервисной службы",
+        "awaiting_return": "Ожидаем возврата изделия на завод",
+        "inspection": "Ревизия",
+        "repair": "В ремонте",
+        "replacement": "Готовится замена",
+        "returned": "Возвращено вам",
+        "disputed": "Спорная (на рассмотрении)",
+        "awaiting_withdrawal": "Ожидаем снятия претензий",
+        "closed": "Закрыта",
+    },
+    "lv": {
+        "new": "Reģistrēta",
+        "awaiting_customer_info": "Gaidām no jums informāciju",
+        "awaiting_payment_guarantee": "Gaidām jūsu apmaksas garantiju",
+        "design_review": "Izskata mūsu konstruktori",
+        "awaiting_customer_confirmation": "Gaidām jūsu apstiprinājumu",
+        "remedy": "Tiek saskaņota novēršana",
+        "field_service": "Pie jums dodas mūsu servisa speciālisti",
+        "awaiting_return": "Gaidām izstrādājuma atgriešanu rūpnīcā",
+        "inspection": "Revīzija",
+        "repair": "Remontā",
+        "replacement": "Tiek gatavota nomaiņa",
+        "returned": "Atgriezts jums",
+        "disputed": "Strīdīga (tiek izskatīta)",
+        "awaiting_withdrawal": "Gaidām pretenziju atsaukumu",
+        "closed": "Slēgta",
+    },
+}
+
+LETTER_KIND_LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "acknowledgement": "Acknowledgement of receipt",
+        "information_request": "Request for information",
+        "paid_repair_offer": "Offer of paid repair",
+        "explanation": "Explanation",
+        "recommendations": "Recommendations",
+        "service_visit": "Service visit",
+        "return_instructions": "Return instructions",
+        "inspection_act": "Inspection act",
+        "replacement_offer": "Replacement offer",
+        "repair_completed": "Repair completed",
+        "rejection": "Decision: claim not upheld",
+        "withdrawal_request": "Request to withdraw the claim",
+        "closure": "Claim closed",
+    },
+    "ru": {
+        "acknowledgement": "Подтверждение получения",
+        "information_request": "Запрос информации",
+        "paid_repair_offer": "Предложение платного ремонта",
+        "explanation": "Разъяснение",
+        "recommendations": "Рекомендации",
+        "service_visit": "Выезд сервисной службы",
+        "return_instructions": "Порядок возврата изделия",
+        "inspection_act": "Акт ревизии",
+        "replacement_offer": "Предложение замены",
+        "repair_completed": "Ремонт выполнен",
+        "rejection": "Решение: рекламация не удовлетворена",
+        "withdrawal_request": "Просьба о снятии претензий",
+        "closure": "Рекламация закрыта",
+    },
+    "lv": {
+        "acknowledgement": "Saņemšanas apstiprinājums",
+        "information_request": "Informācijas pieprasījums",
+        "paid_repair_offer": "Maksas remonta piedāvājums",
+        "explanation": "Paskaidrojums",
+        "recommendations": "Ieteikumi",
+        "service_visit": "Servisa izbraukums",
+        "return_instructions": "Izstrādājuma atgriešanas kārtība",
+        "inspection_act": "Revīzijas akts",
+        "replacement_offer": "Nomaiņas piedāvājums",
+        "repair_completed": "Remonts pabeigts",
+        "rejection": "Lēmums: reklamācija nav apmierināta",
+        "withdrawal_request": "Lūgums atsaukt pretenzijas",
+        "closure": "Reklamācija slēgta",
+    },
+}
+
+
+def parse_accept_language(header: str | None) -> list[tuple[str, float]]:
+    """Language ranges of an Accept-Language header, best first (RFC 9110 section 12.5.4).
+
+    Malformed entries are skipped rather than rejected: a browser's header is a hint.
+    """
+    if not header:
+        return []
+    ranges: list[tuple[int, str, float]] = []
+    for position, item in enumerate(header.split(",")):
+        parts = [p.strip() for p in item.split(";")]
+        tag = parts[0].lower()
+        if not tag:
+            continue
+        quality = 1.0
+        for param in parts[1:]:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = -1.0
+        if not 0.0 < quality <= 1.0:
+            continue
+        ranges.append((position, tag, quality))
+    # Stable by quality, then by the order the client wrote them.
+    ranges.sort(key=lambda r: (-r[2], r[0]))
+    return [(tag, quality) for _, tag, quality in ranges]
+
+
+def negotiate_language(query_lang: str | None, accept_language: str | None) -> str:
+    """The page language: an explicit `?lang=` wins, then Accept-Language, then English."""
+    if query_lang:
+        candidate = query_lang.strip().lower()
+        if candidate in LANGUAGES:
+            return candidate
+    for tag, _ in parse_accept_language(accept_language):
+        if tag == "*":
+            return DEFAULT_LANGUAGE
+        primary = tag.split("-", 1)[0]
+        if primary in LANGUAGES:
+            return primary
+    return DEFAULT_LANGUAGE
+
+
+def translator(lang: str) -> Callable[..., str]:
+    """`t(key, **values)` for one language; a missing key falls back to English, then the key."""
+    table = MESSAGES.get(lang, MESSAGES[DEFAULT_LANGUAGE])
+    fallback = MESSAGES[DEFAULT_LANGUAGE]
+
+    def t(key: str, /, **values: object) -> str:
+        text = table.get(key) or fallback.get(key) or key
+        return text.format(**values) if values else text
+
+    return t
+
+
+def state_label(lang: str, state: str) -> str:
+    labels = STATE_LABELS.get(lang, STATE_LABELS[DEFAULT_LANGUAGE])
+    return labels.get(state) or STATE_LABELS[DEFAULT_LANGUAGE].get(state, state)
+
+
+def letter_kind_label(lang: str, kind: str) -> str:
+    labels = LETTER_KIND_LABELS.get(lang, LETTER_KIND_LABELS[DEFAULT_LANGUAGE])
+    return labels.get(kind) or LETTER_KIND_LABELS[DEFAULT_LANGUAGE].get(kind, kind)

@@ -1,0 +1,298 @@
+"""What the public pages do with a request: which page, with what, after which checks.
+
+Order for a submitted claim: CSRF, honeypot, the form's own checks together with the API's
+`ClaimCreate` validation and the photo checks, the rate limit, then registration. Every
+rejection re-renders the form with what the customer typed and a message at each field.
+"""
+
+import logging
+import math
+import secrets
+from datetime import date
+from typing import Any
+
+from pydantic import ValidationError
+from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.datastructures import FormData, UploadFile
+
+from app.config import Settings
+from app.errors import UnsupportedMediaType
+from app.models.claims import ClaimCreate
+from app.services import webform
+from app.services.attachments import check_content_type
+from app.services.claims import local_date, today
+from app.web import forms
+from app.web.i18n import translator
+from app.web.pages import Page, WebContext, csrf_ok
+from app.web.ratelimit import client_key
+
+log = logging.getLogger("app.web")
+
+# Where the API's validation errors land on the form.
+FIELD_FOR_LOC: dict[tuple[str, ...], str] = {
+    ("customer", "name"): "customer_name",
+    ("customer", "organisation"): "organisation",
+    ("customer", "email"): "email",
+    ("customer", "phone"): "phone",
+    ("customer",): "email",  # "an email or a phone number is required"
+    ("product", "model_code"): "product_model",
+    ("product", "serial_number"): "serial_number",
+    ("product", "purchase_date"): "purchase_date",
+    ("product",): "product_model",
+    ("defect_description",): "description",
+}
+# The form asks for more than the API needs: an email (letters and the status page use it)
+# and the product, chosen from the catalogue.
+REQUIRED = ("customer_name", "email", "product_model", "serial_number", "description")
+FIELD_ORDER = (*forms.TEXT_FIELDS, forms.PHOTOS_FIELD)
+
+
+def form_page(
+    ctx: WebContext,
+    settings: Settings,
+    models: list[dict[str, str]],
+    *,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    form_error: str | None = None,
+    photos_rejected: bool = False,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Page:
+    errors = errors or {}
+    ordered = {name: errors[name] for name in FIELD_ORDER if name in errors}
+    return Page(
+        "claim_form.html.j2",
+        status_code=status_code,
+        headers=headers or {},
+        context={
+            "values": values or {},
+            "errors": ordered,
+            "form_error": form_error,
+            "photos_rejected": photos_rejected,
+            "models": models,
+            "max_files": settings.web_max_photos,
+            "max_mb": forms.megabytes(settings.web_max_photo_bytes),
+            "today": today(settings).isoformat(),
+            "maxlength": {
+                "customer_name": 200,
+                "organisation": 200,
+                "phone": 40,
+                "serial_number": 64,
+                "email": 320,
+                "description": 20000,
+            },
+        },
+    )
+
+
+def claim_payload(data: forms.ClaimFormData, lang: str) -> dict[str, Any]:
+    return {
+        "channel": "web",
+        "customer": {
+            "name": data.customer_name,
+            "organisation": data.organisation or None,
+            "email": data.email or None,
+            "phone": data.phone or None,
+            "language": lang,
+        },
+        "product": {
+            "model_code": data.product_model or None,
+            "serial_number": data.serial_number or None,
+            "purchase_date": data.purchase_date or None,
+        },
+        "defect_description": data.description,
+        "language": lang,
+    }
+
+
+def _form_checks(
+    data: forms.ClaimFormData, models: list[dict[str, str]], today_: date, t: Any
+) -> dict[str, str]:
+    errors = {name: t("error_required") for name in REQUIRED if not getattr(data, name)}
+    if data.product_model and data.product_model not in {m["code"] for m in models}:
+        errors["product_model"] = t("error_invalid_choice")
+    if data.purchase_date:
+        try:
+            purchased = date.fromisoformat(data.purchase_date)
+        except ValueError:
+            errors["purchase_date"] = t("error_invalid_date")
+        else:
+            if purchased > today_:
+                errors["purchase_date"] = t("error_future_date")
+    return errors
+
+
+async def _photos(
+    form: FormData, settings: Settings, t: Any
+) -> tuple[list[webform.Photo], str | None]:
+    """The attached photos, checked by their content; or the message for the photos field."""
+    uploads = [
+        item
+        for item in form.getlist(forms.PHOTOS_FIELD)
+        if isinstance(item, UploadFile) and (item.filename or item.size)
+    ]
+    infos, photos = [], []
+    for upload in uploads:
+        head = await upload.read(16)
+        await upload.seek(0)
+        name = (upload.filename or "photo").rsplit("/", 1)[-1].rsplit("\\", 1)[-1][:255]
+        infos.append(forms.UploadInfo(name, upload.size or 0, head))
+        sniffed = forms.sniff_content_type(head) or "application/octet-stream"
+        photos.append(webform.Photo(name, sniffed, upload.file))
+    problem = forms.upload_errors(
+        infos, max_files=settings.web_max_photos, max_bytes=settings.web_max_photo_bytes, t=t
+    )
+    if problem is None:
+        for info, photo in zip(infos, photos, strict=True):
+            try:  # the service-wide list of accepted types applies as well
+                check_content_type(photo.content_type, info.head, settings)
+            except UnsupportedMediaType:
+                problem = t("error_file_type", filename=info.filename)
+                break
+    return photos, problem
+
+
+async def submit_claim(
+    session: AsyncSession, *, form: FormData, ctx: WebContext, settings: Settings
+) -> Page:
+    t = translator(ctx.lang)
+    models = await webform.model_choices(session)
+    data = forms.ClaimFormData.from_form(form)
+    values = data.as_dict()
+    attached = any(isinstance(i, UploadFile) and i.filename for i in form.getlist("photos"))
+
+    def rejected(status_code: int, **kwargs: Any) -> Page:
+        return form_page(
+            ctx,
+            settings,
+            models,
+            values=values,
+            status_code=status_code,
+            photos_rejected=attached,
+            **kwargs,
+        )
+
+    if not csrf_ok(ctx, settings, form.get("csrf_token")):
+        return rejected(403, form_error=t("error_csrf"))
+    if forms.is_bot_submission(form):
+        log.info("web form: honeypot filled, nothing stored", extra={"client": ctx.client})
+        fake = f"CLM-{today(settings).year}-9{secrets.randbelow(100000):05d}"
+        return Page(
+            "claim_submitted.html.j2",
+            context={"claim_number": fake, "email": data.email},
+            rotate_csrf=True,
+        )
+
+    errors: dict[str, str] = {}
+    try:
+        claim = ClaimCreate.model_validate(claim_payload(data, ctx.lang))
+    except ValidationError as exc:
+        errors = forms.field_errors(exc.errors(), FIELD_FOR_LOC, t)
+    errors.update(_form_checks(data, models, today(settings), t))
+    photos, photo_error = await _photos(form, settings, t)
+    if photo_error:
+        errors[forms.PHOTOS_FIELD] = photo_error
+    if errors:
+        return rejected(422, errors=errors)
+
+    try:
+        await webform.count_hit(
+            session,
+            client_key=client_key(ctx.client, secret=ctx.secret, action="claim"),
+            limit=settings.web_rate_limit_claims,
+            window_seconds=settings.web_rate_window_seconds,
+        )
+    except webform.RateLimited as exc:
+        log.warning("web form: rate limit reached", extra={"client": ctx.client})
+        retry = int(exc.extra["retry_after"])
+        return rejected(
+            429,
+            form_error=t("error_rate_limited", minutes=math.ceil(retry / 60)),
+            headers={"Retry-After": str(retry)},
+        )
+    number = await webform.register_web_claim(session, data=claim, photos=photos, settings=settings)
+    return Page(
+        "claim_submitted.html.j2",
+        context={"claim_number": number, "email": data.email},
+        rotate_csrf=True,
+    )
+
+
+def status_page(
+    *,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    form_error: str | None = None,
+    not_found: bool = False,
+    claim: dict[str, str] | None = None,
+    letters: list[dict[str, str]] | None = None,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Page:
+    return Page(
+        "claim_status.html.j2",
+        status_code=status_code,
+        headers=headers or {},
+        context={
+            "values": values or {},
+            "errors": errors or {},
+            "form_error": form_error,
+            "not_found": not_found,
+            "claim": claim,
+            "letters": letters or [],
+        },
+    )
+
+
+async def look_up_status(
+    session: AsyncSession, *, form: FormData, ctx: WebContext, settings: Settings
+) -> Page:
+    t = translator(ctx.lang)
+    values = {
+        name: value.strip()[:320] if isinstance(value := form.get(name), str) else ""
+        for name in ("claim_number", "email")
+    }
+    if not csrf_ok(ctx, settings, form.get("csrf_token")):
+        return status_page(values=values, form_error=t("error_csrf"), status_code=403)
+    errors = {name: t("error_required") for name, value in values.items() if not value}
+    # PostgreSQL cannot compare text holding NUL: refuse it as the API's schemas do.
+    errors.update({name: t("error_invalid") for name, value in values.items() if "\x00" in value})
+    if errors:
+        return status_page(values=values, errors=errors, status_code=422)
+    try:
+        await webform.count_hit(
+            session,
+            client_key=client_key(ctx.client, secret=ctx.secret, action="status"),
+            limit=settings.web_rate_limit_status,
+            window_seconds=settings.web_rate_window_seconds,
+        )
+    except webform.RateLimited as exc:
+        retry = int(exc.extra["retry_after"])
+        return status_page(
+            values=values,
+            status_code=429,
+            headers={"Retry-After": str(retry)},
+            form_error=t("error_rate_limited", minutes=math.ceil(retry / 60)),
+        )
+    found = await webform.find_claim_status(
+        session, number=values["claim_number"], email=values["email"]
+    )
+    if found is None:  # the same answer for a wrong number and a wrong email
+        return status_page(values=values, not_found=True, status_code=404)
+    return status_page(
+        values=values,
+        claim={
+            "number": found.number,
+            "state": found.state,
+            "received_at": local_date(found.received_at, settings).isoformat(),
+        },
+        letters=[
+            {
+                "number": line.number,
+                "kind": line.kind,
+                "issued_at": line.issued_on.isoformat() if line.issued_on else "",
+            }
+            for line in found.letters
+        ],
+    )
