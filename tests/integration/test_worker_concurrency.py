@@ -5,7 +5,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from app.db import create_engine, create_session_factory
 from app.models.system import OutboxEvent
@@ -25,7 +25,7 @@ async def env(events_env: EventsEnv) -> AsyncIterator[EventsEnv]:  # noqa: F811
 
 @pytest.fixture
 def rx() -> Iterator[Receiver]:
-    with Receiver(delay_seconds=0.05) as receiver:
+    with Receiver(delay_seconds=0.1) as receiver:
         yield receiver
 
 
@@ -43,15 +43,18 @@ async def test_two_workers_share_the_outbox_without_overlap(env: EventsEnv, rx: 
 
     other_engine = create_engine(env.settings)
     try:
-        a = env.worker(batch_size=3)
-        b = env.worker(batch_size=3)
+        a = env.worker(batch_size=2)
+        b = env.worker(batch_size=2)
         b.factory = create_session_factory(other_engine)  # its own connections, as another process
+        for w in (a, b):  # connect first, so that neither gets a head start on a busy machine
+            async with w.factory() as s:
+                await s.execute(text("SELECT 1"))
         async with a, b:
             handled_a, handled_b = await asyncio.gather(a.drain(), b.drain())
     finally:
         await other_engine.dispose()
 
-    assert handled_a > 0 and handled_b > 0  # both really worked
+    assert handled_a > 0 and handled_b > 0, (handled_a, handled_b)  # both really worked
     calls = Counter(r.header("X-Claims-Event-Id") for r in rx.requests)
     assert {event_id: calls[event_id] for event_id in ours} == {event_id: 1 for event_id in ours}
     async with env.factory() as s:
