@@ -99,11 +99,61 @@ class Settings(BaseSettings):
     web_max_photos: int = 5
     web_max_photo_bytes: int = 4 * 1024 * 1024
 
+    # Letters: letterhead, signatories, languages, email and PDF rendering (app/letters).
+    letter_company_name: str = "Example Manufacturing Ltd"
+    letter_company_address: Annotated[list[str], NoDecode] = ["1 Factory Street", "Riga, LV-1001"]
+    letter_company_phone: str = ""
+    letter_company_email: str = ""
+    letter_company_website: str = ""
+    letter_company_registration: str = ""
+    letter_company_city: str = ""
+    letter_head_name: str = "Head of Quality Control"
+    letter_head_title: dict[str, str] = {
+        "en": "Head of Quality Control Department",
+        "ru": "Начальник отдела контроля качества",
+        "lv": "Kvalitātes kontroles nodaļas vadītājs",
+    }
+    letter_director_name: str = "Director"
+    letter_director_title: dict[str, str] = {"en": "Director", "ru": "Директор", "lv": "Direktors"}
+    letter_default_language: str = "en"
+    letter_language_fallbacks: dict[str, str] = {}
+    letter_from_address: str = "Quality Control <quality@example.com>"
+    letter_reply_domain: str = "claims.example.com"
+    letter_design_department_email: str | None = None
+    letter_templates_dir: Path | None = None
+    letter_pdf_workers: int | None = None
+
+    # Reports (docs/reports.md).
+    reports_recurring_threshold: int = Field(3, ge=2)
+    reports_recurring_window_days: int = Field(90, ge=1, le=3660)
+    reports_batch_serial_suffix: int = Field(3, ge=1, le=20)
+    reports_uncoded_causes: Annotated[list[str], NoDecode] = ["undetermined", "needs_info"]
+    reports_similarity_candidates: int = Field(1000, ge=10, le=20000)
+    reports_trigram_similarity: float = Field(0.45, gt=0, le=1)
+    reports_token_similarity: float = Field(0.4, gt=0, le=1)
+    reports_currency: str = Field("EUR", pattern="^[A-Z]{3}$")
+    reports_dashboard_cookie_hours: int = Field(8, ge=1, le=24 * 30)
+
+    @field_validator("reports_uncoded_causes", mode="before")
+    @classmethod
+    def _split_causes(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
     @field_validator("attachment_content_types", mode="before")
     @classmethod
     def _split_types(cls, value: object) -> object:
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("letter_company_address", mode="before")
+    @classmethod
+    def _split_lines(cls, value: object) -> object:
+        # "Street 1|Riga, LV-1001": one letterhead line per part.
+        if isinstance(value, str):
+            return [item.strip() for item in value.split("|") if item.strip()]
         return value
 
     @field_validator("holidays", mode="before")

@@ -10,9 +10,22 @@ from app.config import Settings, get_settings
 from app.db import create_engine, create_session_factory
 from app.docs_offline import install_offline_docs
 from app.errors import PROBLEM_JSON, ProblemDetails, install_error_handlers
+from app.letters.pdf import configure_pdf_pool, shutdown_pdf_pool
 from app.logging_setup import configure_logging
 from app.middleware import InputGuardMiddleware, RequestContextMiddleware
-from app.routers import admin, catalog, claims, email_intake, health, sla, webhooks, workflow
+from app.routers import (
+    admin,
+    catalog,
+    claims,
+    dashboard,
+    email_intake,
+    health,
+    letters,
+    reports,
+    sla,
+    webhooks,
+    workflow,
+)
 from app.routers import web as web_pages
 
 DESCRIPTION = """
@@ -34,11 +47,13 @@ TAGS = [
         "name": "catalog",
         "description": "Product models and the sold-units registry (warranty data).",
     },
+    {"name": "letters", "description": "Formal letters: drafts, sign-off, issue, sending."},
     {"name": "admin", "description": "API keys and other operator tasks."},
     {"name": "events", "description": "Webhook subscriptions, deliveries and dead outbox events."},
     {"name": "health", "description": "Liveness and readiness probes."},
     *workflow.TAGS,
     {"name": "email intake", "description": "The email gateway's webhook; failed emails queue."},
+    {"name": "reports", "description": "Summary, recurring defects and costs, as JSON or CSV."},
 ]
 
 
@@ -48,6 +63,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     engine = create_engine(settings)
     app.state.engine = engine
     app.state.session_factory = create_session_factory(engine)
+    configure_pdf_pool(settings.letter_pdf_workers)
     stop_worker = None
     if settings.worker_in_process:
         from app.events.runner import start_in_process
@@ -58,6 +74,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         if stop_worker is not None:
             await stop_worker()
+        shutdown_pdf_pool()
         await engine.dispose()
 
 
@@ -80,7 +97,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(InputGuardMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
-    for module in (claims, sla, catalog, admin, health, workflow, email_intake, webhooks):
+    routers = (claims, workflow, letters, email_intake, reports, dashboard, catalog, admin, health)
+    routers += (sla, webhooks)  # events out: the SLA view, webhooks admin
+    for module in routers:
         app.include_router(module.router)
     app.include_router(web_pages.router)  # the public claim form and status page (HTML)
     install_problem_openapi(app)

@@ -7,14 +7,19 @@ connections) is a failed attempt that the worker retries with backoff.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 
 from app.events import signing
+from app.models.events import EMAIL_EVENT_TYPES
 
 EXCERPT_CHARS = 500
 
@@ -114,3 +119,52 @@ async def send_email(
         headers["Authorization"] = f"Bearer {token}"
     auth = httpx.BasicAuth(username, password or "") if username else None
     return await _post(client, url, content=body, headers=headers, auth=auth)
+
+
+def email_of(event_type: str, payload: dict[str, Any]) -> dict[str, Any] | None:
+    """The email an outbox event carries: an `email.outbound` row is one; other events (a
+    `letter.sent` by email) carry theirs under `"email"` and are webhook events as well."""
+    if event_type in EMAIL_EVENT_TYPES:
+        return payload
+    inner = payload.get("email")
+    return inner if isinstance(inner, dict) else None
+
+
+class AttachmentMissing(Exception):
+    pass
+
+
+async def inline_attachments(message: dict[str, Any], storage_dir: Path | None) -> dict[str, Any]:
+    """Attachments given by `storage_key` (our stored files, e.g. a frozen letter PDF) are
+    sent to the gateway inline as `content_base64`; the sha256, when given, must match."""
+    attachments = message.get("attachments")
+    if not isinstance(attachments, list) or not any(
+        isinstance(a, dict) and "storage_key" in a and "content_base64" not in a
+        for a in attachments
+    ):
+        return message
+    if storage_dir is None:
+        raise AttachmentMissing("attachments by storage_key need CLAIMS_STORAGE_DIR")
+    inlined = []
+    for item in attachments:
+        if not isinstance(item, dict) or "storage_key" not in item or "content_base64" in item:
+            inlined.append(item)
+            continue
+        key = str(item["storage_key"])
+        data = await anyio.to_thread.run_sync(_read_stored, storage_dir, key)
+        if item.get("sha256") and hashlib.sha256(data).hexdigest() != item["sha256"]:
+            raise AttachmentMissing(f"attachment {key!r} does not match its sha256")
+        extra = {k: v for k, v in item.items() if k != "storage_key"}
+        inlined.append({**extra, "content_base64": base64.b64encode(data).decode("ascii")})
+    return {**message, "attachments": inlined}
+
+
+def _read_stored(storage_dir: Path, key: str) -> bytes:
+    root = storage_dir.resolve()
+    path = (root / key).resolve()
+    if not path.is_relative_to(root):
+        raise AttachmentMissing(f"attachment {key!r} is outside the storage")
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise AttachmentMissing(f"attachment {key!r}: {exc.strerror or exc}") from exc

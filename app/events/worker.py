@@ -21,6 +21,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -54,6 +55,7 @@ class WorkerConfig:
     email_gateway_password: str | None = None
     email_from: str = "claims@example.com"
     message_id_domain: str = "claims.example"
+    storage_dir: Path | None = None  # where attachments given by storage_key are read
     concurrency: int = 8
 
     @classmethod
@@ -78,6 +80,7 @@ class WorkerConfig:
             email_gateway_password=secret(settings.email_gateway_password),
             email_from=settings.email_from,
             message_id_domain=settings.email_message_id_domain,
+            storage_dir=settings.storage_dir,
         )
 
 
@@ -265,7 +268,9 @@ class Worker:
                 assert delivery.id is not None
                 if delivery.target == "email":
                     message = http.email_request(
-                        row.payload, event_id=row.event_id, domain=self.config.message_id_domain
+                        http.email_of(row.type, row.payload) or {},
+                        event_id=row.event_id,
+                        domain=self.config.message_id_domain,
                     )
                     message.setdefault("from", self.config.email_from)
                     targets.append(Target(delivery.id, "email", delivery.url, message=message))
@@ -279,11 +284,13 @@ class Worker:
             return targets
 
     async def _fan_out(self, session: Any, row: Claimed) -> list[Delivery]:
-        if row.type in EMAIL_EVENT_TYPES:
-            message_id = row.payload.get("message_id") or http.message_id_for(
+        deliveries = []
+        email = http.email_of(row.type, row.payload)
+        if email is not None:
+            message_id = email.get("message_id") or http.message_id_for(
                 row.event_id, self.config.message_id_domain
             )
-            return [
+            deliveries.append(
                 Delivery(
                     outbox_id=row.id,
                     event_id=row.event_id,
@@ -292,7 +299,9 @@ class Worker:
                     url=self.config.email_gateway_url or "",
                     message_id=str(message_id)[:500],
                 )
-            ]
+            )
+        if row.type in EMAIL_EVENT_TYPES:
+            return deliveries  # a bare email is nobody's webhook event
         subs = (
             (
                 await session.execute(
@@ -302,7 +311,7 @@ class Worker:
             .scalars()
             .all()
         )
-        return [
+        return deliveries + [
             Delivery(
                 outbox_id=row.id,
                 event_id=row.event_id,
@@ -320,10 +329,14 @@ class Worker:
             if not self.config.email_gateway_url:
                 return http.AttemptResult(False, None, "CLAIMS_EMAIL_GATEWAY_URL is not set", 0)
             assert target.message is not None
+            try:
+                message = await http.inline_attachments(target.message, self.config.storage_dir)
+            except http.AttachmentMissing as exc:
+                return http.AttemptResult(False, None, str(exc), 0)
             return await http.send_email(
                 self.http_client,
                 url=self.config.email_gateway_url,
-                message=target.message,
+                message=message,
                 event_id=row.event_id,
                 token=self.config.email_gateway_token,
                 username=self.config.email_gateway_username,

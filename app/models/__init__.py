@@ -3,7 +3,9 @@
 from app.models.claims import Attachment, Claim, ClaimEvent, Message
 from app.models.email_intake import InboundEmail
 from app.models.events import ClaimSla, Delivery, DeliveryAttempt, SlaBreach, WebhookSubscription
+from app.models.letters import Letter
 from app.models.reference import Customer, ProductModel, Unit
+from app.models.reports import ClaimCost
 from app.models.system import ApiKey, Counter, IdempotencyRecord, OutboxEvent
 from app.models.webform import WebRateLimit
 from app.models.workflow_records import (
@@ -25,11 +27,13 @@ __all__ = [
     "ApiKey",
     "Attachment",
     "Claim",
+    "ClaimCost",
     "ClaimEvent",
     "Counter",
     "Customer",
     "IdempotencyRecord",
     "InboundEmail",
+    "Letter",
     "Message",
     "OutboxEvent",
     "ProductModel",

@@ -298,6 +298,11 @@ class Deadlines(SQLModel):
     ack_deadline_date: date = Field(description="Hard deadline (5 working days)")
     acknowledged_at: datetime | None
     overdue: bool = Field(description="Not acknowledged and the due date has passed")
+    acknowledged_in_time: bool | None = Field(
+        default=None,
+        description="Whether the written acknowledgement was issued by the due date; "
+        "null until it is issued",
+    )
 
 
 class ClaimSummary(SQLModel):

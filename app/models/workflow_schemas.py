@@ -352,6 +352,10 @@ class ActionResult(BaseModel):
     record_id: int | None = Field(
         default=None, description="The row the action created (referral, act, job…)"
     )
+    letter_id: int | None = Field(
+        default=None,
+        description="The draft letter the action created (see /api/v1/letters/{id})",
+    )
 
 
 class WarrantyRead(BaseModel):

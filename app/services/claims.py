@@ -264,6 +264,7 @@ async def read_claim(
         attachments=attachments,
         allowed=await allowed_actions_for(session, bundle.claim, principal),
         today_=today(settings),
+        timezone=settings.timezone,
     )
 
 
@@ -292,8 +293,10 @@ def build_claim_read(
     attachments: Any,
     allowed: list[str],
     today_: date | None = None,
+    timezone: str = "UTC",
 ) -> ClaimRead:
     claim, model = bundle.claim, bundle.model
+    acked = claim.acknowledged_at
     return ClaimRead(
         number=claim.number,
         channel=claim.channel,
@@ -313,6 +316,9 @@ def build_claim_read(
             ack_deadline_date=claim.ack_deadline_date,
             acknowledged_at=claim.acknowledged_at,
             overdue=is_overdue(claim, today_) if today_ else False,
+            acknowledged_in_time=(
+                acked.astimezone(ZoneInfo(timezone)).date() <= claim.ack_due_date if acked else None
+            ),
         ),
         warranty_status=claim.warranty_status,
         warranty_end_date=claim.warranty_end_date,

@@ -24,6 +24,7 @@ from app.security import Principal
 from app.services import sla as sla_clock
 from app.services.audit import record_event
 from app.services.claims import load_bundle, local_date, today
+from app.services.letters import create_draft
 from app.services.outbox import enqueue
 from app.warranty import WarrantyStatus
 from app.workflow import (
@@ -170,6 +171,17 @@ async def take_action(
     if record_id is not None:
         payload["record_id"] = record_id
     _record(session, claim=claim, transition=transition, actor=principal.name, payload=payload)
+    letter_id = None
+    if transition.letter:
+        # The letter the action calls for starts as a draft, prefilled from what was just recorded.
+        draft = await create_draft(
+            session,
+            claim=claim,
+            kind=transition.letter.value,
+            actor=principal.name,
+            settings=settings,
+        )
+        letter_id = draft.id
     await session.commit()
     return ActionResult(
         number=claim.number,
@@ -183,6 +195,7 @@ async def take_action(
             transition.to_state, principal.roles, facts_for(claim, progress)
         ),
         record_id=record_id,
+        letter_id=letter_id,
     )
 
 

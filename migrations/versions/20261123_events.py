@@ -1,7 +1,7 @@
 """events out: webhook subscriptions, deliveries, attempts, SLA clock, breaches
 
 Revision ID: events
-Revises: webform
+Revises: letters
 Create Date: 2026-11-23 05:14:14.442791
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import app.models.types
 
 revision: str = "events"
-down_revision: str | None = "webform"
+down_revision: str | None = "letters"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

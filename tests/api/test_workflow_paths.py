@@ -18,7 +18,9 @@ async def _flow(client: Any, auth: Any, new_claim: Any, **unit: Any) -> Flow:
 
 
 async def _events(flow: Flow) -> list[str]:
-    return [e["action"] for e in (await flow.read())["timeline"]]
+    """The claim's workflow events (the letters they draft are checked on their own)."""
+    timeline = (await flow.read())["timeline"]
+    return [e["action"] for e in timeline if e["action"] != "letter_drafted"]
 
 
 async def test_misuse_explained_and_confirmed(client, auth, new_claim) -> None:
@@ -371,3 +373,14 @@ async def test_claim_shows_each_caller_their_own_actions(client, auth, new_claim
     assert (await flow.read(SV))["allowed_actions"] == []
     assert (await flow.read(Role.auditor))["allowed_actions"] == []
     assert "answer_referral" not in (await flow.read(SP))["allowed_actions"]
+
+
+async def test_actions_that_call_for_a_letter_draft_it(client, auth, new_claim) -> None:
+    flow = await _flow(client, auth, new_claim)
+    result = await flow.act(A.refer_to_design, Role.specialist)
+    assert result["letter"] == "design_memo"
+    letter = await client.get(f"/api/v1/letters/{result['letter_id']}", headers=auth("specialist"))
+    assert letter.status_code == 200
+    assert (letter.json()["kind"], letter.json()["state"]) == ("design_memo", "draft")
+    timeline = [e["action"] for e in (await flow.read())["timeline"]]
+    assert timeline[-2:] == ["refer_to_design", "letter_drafted"]

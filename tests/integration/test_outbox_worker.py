@@ -1,7 +1,11 @@
 """The outbox worker against a real HTTP receiver on 127.0.0.1 (both databases)."""
 
+import base64
+import hashlib
 import json
+import uuid
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -240,3 +244,73 @@ async def test_deactivated_subscription_stops_receiving(env: EventsEnv, rx: Rece
     assert d["status"] == "dead" and "deactivated" in d["last_error"]
     async with env.factory() as s:
         assert (await s.get(Delivery, d["id"])) is not None
+
+
+async def test_a_letter_sent_by_email_reaches_the_gateway_with_its_pdf_and_the_webhooks(
+    env: EventsEnv, rx: Receiver
+) -> None:
+    """The letters module's `letter.sent` row carries its email; the stored PDF goes inline."""
+    pdf = b"%PDF-1.4 frozen letter"
+    key = f"letters/2026/L-2026-{uuid.uuid4().hex[:6]}.pdf"
+    path = Path(env.settings.storage_dir) / key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(pdf)
+    email = {
+        "from": "quality@factory.example",
+        "to": ["customer@example.lv"],
+        "subject": "[CLM-2026-000001] Acknowledgement (L-2026-000001)",
+        "message_id": "<L-2026-000001.1@factory.example>",
+        "text": "Please find attached.",
+        "attachments": [
+            {
+                "filename": "L-2026-000001.pdf",
+                "content_type": "application/pdf",
+                "storage_key": key,
+                "sha256": hashlib.sha256(pdf).hexdigest(),
+            }
+        ],
+    }
+    async with env.factory() as s:
+        row = enqueue(
+            s,
+            event_type="letter.sent",
+            data={"letter_number": "L-2026-000001", "channel": "email", "email": email},
+        )
+        broken = enqueue(
+            s,
+            event_type="letter.sent",
+            data={
+                "channel": "email",
+                "email": {
+                    **email,
+                    "attachments": [{"filename": "x.pdf", "storage_key": "../../etc/passwd"}],
+                },
+            },
+        )
+        await s.commit()
+    await env.subscribe(rx.url("/erp"), ["letter.sent"])
+
+    async with env.worker(
+        email_gateway_url=rx.url("/send"),
+        storage_dir=Path(env.settings.storage_dir),
+        max_attempts=2,
+    ) as worker:
+        await worker.drain()
+
+    by_path = {r.path: r for r in rx.for_event(row.event_id)}
+    assert set(by_path) == {"/send", "/erp"}  # one email, one webhook
+    sent = by_path["/send"].json()
+    assert sent["message_id"] == "<L-2026-000001.1@factory.example>"
+    [attachment] = sent["attachments"]
+    assert base64.b64decode(attachment["content_base64"]) == pdf
+    assert "storage_key" not in attachment
+    assert by_path["/erp"].json()["data"]["letter_number"] == "L-2026-000001"
+    targets = {d["target"]: d for d in await deliveries(env, row.event_id)}
+    assert targets["email"]["message_id"] == "<L-2026-000001.1@factory.example>"
+    assert all(d["status"] == "delivered" for d in targets.values())
+
+    # A file outside the storage is never read: the email fails and dies, the webhook goes.
+    assert [r.path for r in rx.for_event(broken.event_id)] == ["/erp"]
+    failed = {d["target"]: d for d in await deliveries(env, broken.event_id)}
+    assert failed["email"]["status"] == "dead"
+    assert "outside the storage" in failed["email"]["last_error"]

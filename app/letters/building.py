@@ -1,0 +1,204 @@
+"""From database rows and settings to a template context, and back to an API view.
+
+Kept apart from the use cases (app/services/letters.py) so that a preview and the frozen
+copy at issue are built by exactly the same function.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm.attributes import set_committed_value
+
+from app.config import Settings
+from app.letters.context import (
+    ClaimInfo,
+    Company,
+    Customer,
+    LetterContext,
+    LetterInfo,
+    Signatory,
+)
+from app.letters.kinds import (
+    INTERNAL_KINDS,
+    LetterKind,
+    editable_fields,
+    missing_fields,
+    normalize_fields,
+)
+from app.letters.lifecycle import LetterState, allowed_actions, approver_roles
+from app.models.claims import Claim
+from app.models.letters import Letter, LetterLinks, LetterRead
+from app.models.reference import Customer as CustomerRow
+from app.models.reference import ProductModel, Unit
+from app.security import Principal
+from app.services.claims import local_date
+from app.workflow import Role
+
+
+@dataclass(slots=True)
+class LetterBundle:
+    """A letter with the rows its rendering needs, loaded in one query."""
+
+    letter: Letter
+    claim: Claim
+    customer: CustomerRow
+    unit: Unit | None
+    model: ProductModel | None
+
+    def __post_init__(self) -> None:
+        # String columns come back as str: make them the enums again, without marking the
+        # row as changed.
+        letter = self.letter
+        set_committed_value(letter, "kind", LetterKind(letter.kind))
+        set_committed_value(letter, "state", LetterState(letter.state))
+
+    @property
+    def internal(self) -> bool:
+        return self.letter.kind in INTERNAL_KINDS
+
+    @property
+    def key_customer(self) -> bool:
+        return bool(self.customer.is_key_customer)
+
+
+def letterhead(settings: Settings) -> Company:
+    return Company(
+        name=settings.letter_company_name,
+        address_lines=tuple(settings.letter_company_address),
+        phone=settings.letter_company_phone,
+        email=settings.letter_company_email,
+        website=settings.letter_company_website,
+        registration=settings.letter_company_registration,
+        city=settings.letter_company_city,
+    )
+
+
+def _title(titles: dict[str, str], lang: str) -> str:
+    return titles.get(lang) or titles.get("en") or next(iter(titles.values()), "")
+
+
+def signatory(b: LetterBundle, settings: Settings) -> Signatory:
+    """The director signs letters to key customers and whatever the director approved;
+    otherwise the head of the quality department signs."""
+    lang = b.letter.language
+    director = b.letter.approver_role == Role.director or (b.key_customer and not b.internal)
+    if director:
+        return Signatory(
+            settings.letter_director_name, _title(settings.letter_director_title, lang)
+        )
+    return Signatory(settings.letter_head_name, _title(settings.letter_head_title, lang))
+
+
+def _customer(row: CustomerRow) -> Customer:
+    if row.organisation:
+        return Customer(
+            name=row.organisation,
+            contact_person=row.name,
+            email=row.email,
+            phone=row.phone,
+            is_key=row.is_key_customer,
+            is_organisation=True,
+        )
+    return Customer(
+        name=row.name,
+        contact_person=row.name,
+        email=row.email,
+        phone=row.phone,
+        is_key=row.is_key_customer,
+        is_organisation=False,
+    )
+
+
+def _claim(b: LetterBundle, settings: Settings) -> ClaimInfo:
+    claim, model, unit = b.claim, b.model, b.unit
+    name = model.name if model else None
+    code = model.code if model else claim.reported_model
+    if name and code and code in name:
+        code = None  # "Circulation pump PMP-200" already names the model
+    return ClaimInfo(
+        number=claim.number,
+        received_on=local_date(claim.received_at, settings),
+        product_model=code,
+        product_name=name,
+        serial_number=unit.serial_number if unit else claim.reported_serial,
+        defect_description=claim.defect_description,
+        customer_reference=claim.external_reference,
+        sale_date=(unit.sale_date if unit and unit.sale_date else claim.purchase_date),
+        warranty_until=claim.warranty_end_date,
+        resolution=claim.resolution,
+    )
+
+
+def build_context(
+    b: LetterBundle, settings: Settings, *, number: str | None, letter_date: date
+) -> LetterContext:
+    return LetterContext(
+        letter=LetterInfo(kind=b.letter.kind, date=letter_date, number=number),
+        claim=_claim(b, settings),
+        customer=_customer(b.customer),
+        company=letterhead(settings),
+        signatory=signatory(b, settings),
+        executor=None,
+        fields=dict(b.letter.fields or {}),
+    )
+
+
+def letter_read(b: LetterBundle, principal: Principal | None) -> LetterRead:
+    letter = b.letter
+    assert letter.id is not None
+    base = f"/api/v1/letters/{letter.id}"
+    frozen = letter.pdf_path is not None
+    fields: dict[str, Any] = normalize_fields(letter.kind, letter.fields)
+    roles = principal.roles if principal else frozenset()
+    return LetterRead(
+        id=letter.id,
+        claim_number=b.claim.number,
+        kind=letter.kind,
+        language=letter.language,
+        state=letter.state,
+        number=letter.number if letter.issued_at else None,
+        letter_date=letter.letter_date if letter.issued_at else None,
+        subject=letter.subject,
+        fields=fields,
+        editable_fields=list(editable_fields(letter.kind)),
+        missing_fields=missing_fields(letter.kind, fields),
+        key_customer=b.key_customer,
+        approver_roles=sorted(approver_roles(key_customer=b.key_customer, internal=b.internal)),
+        allowed_actions=[
+            a.value
+            for a in allowed_actions(
+                letter.state, roles, key_customer=b.key_customer, internal=b.internal
+            )
+        ],
+        created_by=letter.created_by,
+        created_at=letter.created_at,
+        updated_at=letter.updated_at,
+        submitted_by=letter.submitted_by,
+        submitted_at=letter.submitted_at,
+        approved_by=letter.approved_by,
+        approver_role=letter.approver_role,
+        approved_at=letter.approved_at,
+        rejected_by=letter.rejected_by,
+        rejection_comment=letter.rejection_comment,
+        issued_by=letter.issued_by,
+        issued_at=letter.issued_at,
+        sha256=letter.sha256,
+        html_sha256=letter.html_sha256,
+        signatory_name=letter.signatory_name,
+        signatory_title=letter.signatory_title,
+        sent_by=letter.sent_by,
+        sent_at=letter.sent_at,
+        send_channel=letter.send_channel,
+        sent_to=letter.sent_to,
+        version=letter.version,
+        links=LetterLinks(
+            self=base,
+            preview_html=f"{base}/preview.html",
+            preview_pdf=f"{base}/preview.pdf",
+            html=f"{base}/html" if frozen else None,
+            pdf=f"{base}/pdf" if frozen else None,
+        ),
+    )

@@ -1,0 +1,87 @@
+"""What a letter template may read: plain frozen dataclasses, no ORM objects.
+
+Templates see `letter`, `claim`, `customer`, `company`, `signatory`, `executor`,
+`fields` and `lang`. Building these from the database rows is the service's job;
+rendering never touches the database, so a preview and the frozen copy at issue
+are produced by exactly the same code.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from app.letters.kinds import LetterKind
+
+
+@dataclass(frozen=True, slots=True)
+class Company:
+    """The letterhead. Comes from settings, never from templates."""
+
+    name: str
+    address_lines: tuple[str, ...] = ()
+    phone: str = ""
+    email: str = ""
+    website: str = ""
+    registration: str = ""
+    # Place of issue printed next to the date ("Riga", "Rīga", "Рига").
+    city: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Signatory:
+    name: str
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class Executor:
+    """The specialist handling the claim, printed at the foot as the contact person."""
+
+    name: str
+    phone: str = ""
+    email: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    name: str
+    contact_person: str | None = None
+    address_lines: tuple[str, ...] = ()
+    email: str | None = None
+    phone: str | None = None
+    is_key: bool = False
+    # A private person gets a personal salutation, an organisation a collective one.
+    is_organisation: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimInfo:
+    number: str
+    received_on: date
+    # The model's code and name; either may be unknown when the customer did not say.
+    product_model: str | None
+    serial_number: str | None
+    defect_description: str
+    product_name: str | None = None
+    customer_reference: str | None = None
+    sale_date: date | None = None
+    warranty_until: date | None = None
+    resolution: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LetterInfo:
+    kind: LetterKind
+    date: date
+    # None until issued: drafts and previews show a "draft" marker instead.
+    number: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LetterContext:
+    letter: LetterInfo
+    claim: ClaimInfo
+    customer: Customer
+    company: Company
+    signatory: Signatory
+    executor: Executor | None = None
+    fields: dict[str, str | None] = field(default_factory=dict)

@@ -1,0 +1,146 @@
+"""The sign-off lifecycle of a letter: pure, no I/O.
+
+    draft ──submit──► pending_approval ──approve──► approved ──issue──► issued ──send──► sent
+      ▲                     │                                              └─mark_sent_by_post─┘
+      └──────reject─────────┘ (with a comment)
+
+Who may do what:
+- `specialist` drafts, edits the draft's free-text parts and submits it;
+- `head` approves or rejects, except letters to a key customer: those need the
+  `director` (the director may approve any letter). Internal documents (the design
+  memo) are not addressed to the customer, so the key-customer rule does not apply;
+- after approval a `specialist` or the `head` issues the letter (number, frozen PDF)
+  and sends it by email or marks it as sent by post.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from app.workflow import Role
+
+
+class LetterState(StrEnum):
+    draft = "draft"
+    pending_approval = "pending_approval"
+    approved = "approved"
+    issued = "issued"
+    sent = "sent"
+
+
+class LetterAction(StrEnum):
+    edit = "edit"
+    submit = "submit"
+    approve = "approve"
+    reject = "reject"
+    issue = "issue"
+    send = "send"
+    mark_sent_by_post = "mark_sent_by_post"
+
+
+class LetterTransitionError(Exception):
+    """Base of the lifecycle's refusals; `reason` is a sentence for the caller."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class LetterStateConflict(LetterTransitionError):
+    """The action exists but not from the letter's current state (HTTP 409)."""
+
+
+class LetterRoleForbidden(LetterTransitionError):
+    """The caller's roles do not allow the action on this letter (HTTP 403)."""
+
+
+class LetterCommentRequired(LetterTransitionError):
+    """A rejection must say why (HTTP 422)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    source: LetterState
+    target: LetterState
+    roles: frozenset[Role]
+
+
+_ISSUERS = frozenset({Role.specialist, Role.head})
+_APPROVERS = frozenset({Role.head, Role.director})
+
+TRANSITIONS: dict[LetterAction, Transition] = {
+    LetterAction.edit: Transition(
+        LetterState.draft, LetterState.draft, frozenset({Role.specialist})
+    ),
+    LetterAction.submit: Transition(
+        LetterState.draft, LetterState.pending_approval, frozenset({Role.specialist})
+    ),
+    LetterAction.approve: Transition(
+        LetterState.pending_approval, LetterState.approved, _APPROVERS
+    ),
+    LetterAction.reject: Transition(LetterState.pending_approval, LetterState.draft, _APPROVERS),
+    LetterAction.issue: Transition(LetterState.approved, LetterState.issued, _ISSUERS),
+    LetterAction.send: Transition(LetterState.issued, LetterState.sent, _ISSUERS),
+    LetterAction.mark_sent_by_post: Transition(LetterState.issued, LetterState.sent, _ISSUERS),
+}
+
+
+def approver_roles(*, key_customer: bool, internal: bool = False) -> frozenset[Role]:
+    """Roles that may approve (and reject) a letter."""
+    if key_customer and not internal:
+        return frozenset({Role.director})
+    return _APPROVERS
+
+
+def _roles_for(action: LetterAction, *, key_customer: bool, internal: bool) -> frozenset[Role]:
+    if action in (LetterAction.approve, LetterAction.reject):
+        return approver_roles(key_customer=key_customer, internal=internal)
+    return TRANSITIONS[action].roles
+
+
+def allowed_actions(
+    state: LetterState,
+    roles: set[Role] | frozenset[Role],
+    *,
+    key_customer: bool,
+    internal: bool = False,
+) -> list[LetterAction]:
+    """Actions the holder of `roles` may take on a letter in `state`, in lifecycle order."""
+    return [
+        action
+        for action, t in TRANSITIONS.items()
+        if t.source == state
+        and roles & _roles_for(action, key_customer=key_customer, internal=internal)
+    ]
+
+
+def apply(
+    state: LetterState,
+    action: LetterAction,
+    roles: set[Role] | frozenset[Role],
+    *,
+    key_customer: bool,
+    internal: bool = False,
+    comment: str | None = None,
+) -> LetterState:
+    """The letter's state after `action`, or a LetterTransitionError saying why not.
+
+    The state is checked before the role, so "already issued" wins over "not yours".
+    """
+    t = TRANSITIONS[action]
+    if state != t.source:
+        doing, now, needed = (x.value.replace("_", " ") for x in (action, state, t.source))
+        raise LetterStateConflict(f"cannot {doing} a letter that is {now} (only from {needed})")
+    permitted = _roles_for(action, key_customer=key_customer, internal=internal)
+    if not roles & permitted:
+        if Role.head in roles and action in (LetterAction.approve, LetterAction.reject):
+            # Only reachable for a key customer: otherwise the head is a permitted approver.
+            raise LetterRoleForbidden(
+                "letters to a key customer are approved by the director, not the head of department"
+            )
+        raise LetterRoleForbidden(
+            f"{action.value.replace('_', ' ')} requires one of the roles: "
+            f"{', '.join(sorted(r.value for r in permitted))}"
+        )
+    if action is LetterAction.reject and not (comment or "").strip():
+        raise LetterCommentRequired("a rejection needs a comment for the specialist")
+    return t.target

@@ -1,0 +1,219 @@
+"""Letter templates to HTML: Jinja2 with autoescape and StrictUndefined.
+
+Templates live in `app/templates/letters/<lang>/<kind>.html.j2` and extend the
+language's `_layout.html.j2`, which extends the shared `base.html.j2`. All text a
+customer reads is in the templates; the letterhead and signatories come from the
+context, which the service builds from settings.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import fields as dataclass_fields
+from dataclasses import is_dataclass
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup, escape
+
+from app.letters.context import LetterContext
+from app.letters.kinds import LetterKind, normalize_fields
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+SUPPORTED_LANGUAGES: tuple[str, ...] = ("ru", "en", "lv")
+
+_MONTHS_GENITIVE_RU = (
+    "января",
+    "февраля",
+    "марта",
+    "апреля",
+    "мая",
+    "июня",
+    "июля",
+    "августа",
+    "сентября",
+    "октября",
+    "ноября",
+    "декабря",
+)
+_MONTHS_EN = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+class UnknownLanguage(ValueError):
+    """No templates for the language and no usable fallback."""
+
+
+def resolve_language(
+    requested: str | None,
+    *,
+    default: str = "en",
+    fallbacks: Mapping[str, str] | None = None,
+    available: tuple[str, ...] = SUPPORTED_LANGUAGES,
+) -> str:
+    """The template language for a customer's language tag ("ru", "lv-LV", "bg", None).
+
+    An available primary subtag wins; then an explicit fallback ("bg" -> "en");
+    then `default`.
+    """
+    fallbacks = {k.lower(): v.lower() for k, v in (fallbacks or {}).items()}
+    tag = (requested or "").strip().lower().replace("_", "-")
+    primary = tag.split("-", 1)[0]
+    for candidate in (primary, fallbacks.get(tag), fallbacks.get(primary), default.lower()):
+        if candidate and candidate in available:
+            return candidate
+    raise UnknownLanguage(f"no letter templates for {requested!r} and default {default!r}")
+
+
+def format_date(value: date | datetime | None, lang: str) -> str:
+    """A date as a formal letter writes it in `lang`."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.date()
+    if lang == "ru":
+        return f"{value.day} {_MONTHS_GENITIVE_RU[value.month - 1]} {value.year} г."
+    if lang == "lv":
+        # Numeric: a spelled-out Latvian date changes case after prepositions ("no ... novembra").
+        return f"{value.day:02d}.{value.month:02d}.{value.year}"
+    return f"{value.day} {_MONTHS_EN[value.month - 1]} {value.year}"
+
+
+def _missing(ctx: Context) -> Markup:
+    return Markup('<span class="missing">{}</span>').format(ctx["L"]["missing"])
+
+
+@pass_context
+def _need(ctx: Context, value: str | None) -> Markup:
+    """An inline value, or the visible "to be completed" marker when it is empty."""
+    return escape(value) if value else _missing(ctx)
+
+
+@pass_context
+def _paras(ctx: Context, text: str | None) -> Markup:
+    return paragraphs(text) if text else Markup("<p>{}</p>").format(_missing(ctx))
+
+
+def paragraphs(text: str | None) -> Markup:
+    """Free text to escaped <p> paragraphs: blank lines split paragraphs, newlines break lines."""
+    if not text:
+        return Markup("")
+    blocks = [b.strip() for b in re.split(r"\n\s*\n", text.replace("\r\n", "\n")) if b.strip()]
+    return Markup("\n").join(
+        Markup("<p>{}</p>").format(Markup("<br>\n").join(escape(line) for line in b.split("\n")))
+        for b in blocks
+    )
+
+
+def items(text: str | None) -> list[str]:
+    """Free text to list items: one per line, leading bullets and numbering removed."""
+    if not text:
+        return []
+    result = []
+    for line in text.splitlines():
+        line = re.sub(r"^\s*(?:[-*•–]|\d+[.)])\s*", "", line).strip()
+        if line:
+            result.append(line)
+    return result
+
+
+def lines(text: str | None) -> list[str]:
+    """Free text to its non-blank lines, stripped (addresses)."""
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+@pass_context
+def _fdate(ctx: Context, value: date | datetime | None) -> str:
+    return format_date(value, ctx["lang"])
+
+
+@lru_cache(maxsize=8)
+def get_environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(templates_dir)),
+        # HTML letters are escaped; the plain-text email cover notes (*.txt.j2) are not.
+        autoescape=lambda name: not (name or "").endswith(".txt.j2"),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        # A changed template must be picked up by the next render without a restart;
+        # issued letters are unaffected because their output is frozen.
+        auto_reload=True,
+    )
+    env.filters["fdate"] = _fdate
+    env.filters["paras"] = _paras
+    env.filters["need"] = _need
+    env.filters["items"] = items
+    env.filters["lines"] = lines
+    return env
+
+
+def template_name(kind: LetterKind | str, lang: str) -> str:
+    return f"letters/{lang}/{LetterKind(kind).value}.html.j2"
+
+
+def _as_vars(context: LetterContext | Mapping[str, Any]) -> dict[str, Any]:
+    if is_dataclass(context) and not isinstance(context, type):
+        # Shallow: the nested dataclasses stay objects so templates use attribute access.
+        return {f.name: getattr(context, f.name) for f in dataclass_fields(context)}
+    return dict(context)
+
+
+def render_html(
+    kind: LetterKind | str,
+    lang: str | None,
+    context: LetterContext | Mapping[str, Any],
+    *,
+    default_language: str = "en",
+    fallbacks: Mapping[str, str] | None = None,
+    templates_dir: Path | None = None,
+) -> str:
+    """Render a letter of `kind` in `lang` (with fallback) to a complete HTML document.
+
+    Raises ValueError for unknown kinds or fields and jinja2.UndefinedError when the
+    context lacks something a template uses.
+    """
+    kind = LetterKind(kind)
+    lang = resolve_language(lang, default=default_language, fallbacks=fallbacks)
+    variables = _as_vars(context)
+    variables["fields"] = normalize_fields(kind, variables.get("fields"))
+    variables["lang"] = lang
+    variables["kind"] = kind.value
+    env = get_environment(templates_dir or TEMPLATES_DIR)
+    return env.get_template(template_name(kind, lang)).render(variables)
+
+
+def render_cover_note(
+    lang: str,
+    context: LetterContext,
+    *,
+    subject: str,
+    templates_dir: Path | None = None,
+) -> str:
+    """The plain-text email body that carries an issued letter as its PDF attachment.
+
+    `lang` must be a resolved template language (the letter's stored language).
+    """
+    variables = _as_vars(context)
+    variables["fields"] = normalize_fields(context.letter.kind, variables.get("fields"))
+    variables["lang"] = lang
+    variables["subject"] = subject
+    env = get_environment(templates_dir or TEMPLATES_DIR)
+    return env.get_template(f"letters/{lang}/email_cover.txt.j2").render(variables)

@@ -1,0 +1,213 @@
+"""Claim costs (recorded by the service centre) and the reports' response schemas."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import Index, Numeric, String
+from sqlmodel import Field, SQLModel
+
+from app.models.types import UTCDateTime, utcnow
+
+
+class CostKind(StrEnum):
+    repair = "repair"
+    replacement = "replacement"
+    field_visit = "field_visit"
+    transport = "transport"
+
+
+class CostBearer(StrEnum):
+    """Who pays, as accounting books it: the company (under warranty), the customer, or
+    nobody yet because the claim is disputed."""
+
+    company = "company"
+    customer = "customer"
+    disputed = "disputed"
+
+
+class ClaimCost(SQLModel, table=True):
+    __tablename__ = "claim_costs"
+    __table_args__ = (Index("ix_claim_costs_incurred_on", "incurred_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: int = Field(foreign_key="claims.id", index=True)
+    kind: CostKind = Field(sa_type=String(20))
+    amount: Decimal = Field(sa_type=Numeric(14, 2))
+    currency: str = Field(sa_type=String(3))
+    cost_bearer: CostBearer = Field(sa_type=String(20))
+    incurred_on: date
+    note: str | None = Field(default=None, max_length=2000)
+    recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    recorded_by: str = Field(max_length=100)
+
+
+# ---- costs: request and response ----------------------------------------------------------
+
+
+class ClaimCostCreate(SQLModel):
+    kind: CostKind = Field(description="What the money was spent on")
+    amount: Decimal = Field(
+        gt=0,
+        max_digits=14,
+        decimal_places=2,
+        description="Amount, at most 2 decimals",
+        schema_extra={"examples": ["245.50"]},
+    )
+    currency: str | None = Field(
+        default=None,
+        description="ISO 4217 code; defaults to CLAIMS_REPORTS_CURRENCY",
+        schema_extra={"pattern": "^[A-Z]{3}$", "examples": ["EUR"]},
+    )
+    cost_bearer: CostBearer | None = Field(
+        default=None,
+        description="Defaults from the claim: its cost bearer (manufacturer → company, customer → "
+        "customer) or `disputed` while the claim is disputed; required otherwise",
+    )
+    incurred_on: date | None = Field(
+        default=None,
+        description="Date the cost was incurred (the accounting year); defaults to today",
+        schema_extra={"examples": ["2026-03-14"]},
+    )
+    note: str | None = Field(
+        default=None,
+        max_length=2000,
+        schema_extra={"examples": ["Motor replaced on site, 2 technicians"]},
+    )
+
+
+class ClaimCostRead(SQLModel):
+    id: int
+    claim_number: str = Field(schema_extra={"examples": ["CLM-2026-000123"]})
+    kind: CostKind
+    amount: Decimal
+    currency: str
+    cost_bearer: CostBearer
+    incurred_on: date
+    note: str | None
+    recorded_at: datetime
+    recorded_by: str
+
+
+class CurrencyTotal(SQLModel):
+    currency: str
+    amount: Decimal
+
+
+class ClaimCostList(SQLModel):
+    items: list[ClaimCostRead]
+    totals: list[CurrencyTotal] = Field(description="Sum per currency (never across currencies)")
+
+
+# ---- summary report --------------------------------------------------------------------------
+
+
+class CountRow(SQLModel):
+    key: str | None = Field(description="The value counted; null when not set (e.g. no cause yet)")
+    claims: int
+
+
+class DurationStats(SQLModel):
+    claims: int = Field(description="Claims with a measured duration")
+    median_hours: float | None
+    p90_hours: float | None = Field(description="90th percentile (continuous, as percentile_cont)")
+
+
+class Compliance(SQLModel):
+    met: int = Field(description="Acknowledged on or before the due date")
+    missed: int = Field(description="Acknowledged late, or not acknowledged and the date passed")
+    pending: int = Field(description="Not acknowledged yet, due date not passed")
+    share: float | None = Field(description="met / (met + missed); null when nothing is decided")
+
+
+class SummaryReport(SQLModel):
+    received_from: date | None
+    received_to: date | None
+    channel: str | None
+    product_model: str | None
+    as_of: date = Field(description="Today in the company's time zone, for pending deadlines")
+    total_claims: int
+    by_state: list[CountRow]
+    by_channel: list[CountRow]
+    by_product_model: list[CountRow]
+    by_defect_cause: list[CountRow]
+    by_resolution: list[CountRow]
+    time_to_acknowledge: DurationStats
+    time_to_close: DurationStats
+    acknowledged_within_3_working_days: Compliance
+    acknowledged_within_5_working_days: Compliance
+
+
+# ---- recurring defects -----------------------------------------------------------------------
+
+
+class Batch(SQLModel):
+    batch: str = Field(description="Serial-number prefix standing for a production batch")
+    claims: int
+    serial_min: str
+    serial_max: str
+    systematic: bool
+
+
+class RecurringGroup(SQLModel):
+    product_model: str
+    product_model_name: str
+    defect_cause: str
+    claims: int
+    model_claims: int = Field(description="All claims on this model in the window")
+    share_of_model: float
+    systematic: bool = Field(description="claims >= threshold")
+    first_received_at: datetime
+    last_received_at: datetime
+    serial_min: str | None
+    serial_max: str | None
+    batches: list[Batch] = Field(description="Serial prefixes with 2+ of these claims")
+    claim_numbers: list[str]
+
+
+class SimilarGroup(SQLModel):
+    product_model: str | None
+    claims: int
+    systematic: bool
+    common_terms: list[str] = Field(description="Words at least half the descriptions share")
+    sample_description: str
+    claim_numbers: list[str]
+
+
+class SimilarDescriptions(SQLModel):
+    method: str = Field(description="`pg_trgm` (PostgreSQL trigram similarity) or `token_jaccard`")
+    min_similarity: float
+    candidates: int = Field(description="Uncoded claims compared (the newest, at most the limit)")
+    candidate_limit: int
+    groups: list[SimilarGroup]
+
+
+class RecurringReport(SQLModel):
+    received_from: date
+    received_to: date
+    product_model: str | None
+    threshold: int
+    min_claims: int
+    by_cause: list[RecurringGroup]
+    similar_descriptions: SimilarDescriptions
+
+
+# ---- costs -----------------------------------------------------------------------------------
+
+
+class CostRow(SQLModel):
+    key: str | None = Field(description="Cost bearer or model code; null: model unknown")
+    currency: str
+    entries: int
+    repair: Decimal
+    replacement: Decimal
+    field_visit: Decimal
+    transport: Decimal
+    total: Decimal
+
+
+class CostReport(SQLModel):
+    year: int
+    by_cost_bearer: list[CostRow]
+    by_product_model: list[CostRow]
+    totals: list[CostRow] = Field(description="One row per currency; key is null")

@@ -1,0 +1,1 @@
+"""Reports for the quality department, management and accounting."""

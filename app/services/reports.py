@@ -1,0 +1,364 @@
+"""Reports: run the queries of app.reports.queries and shape the answers.
+
+Every figure is computed by the database; Python only reshapes the few
+aggregated rows (and, on SQLite, groups a bounded set of uncoded claims by
+text similarity; see docs/reports.md).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, text
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.config import Settings
+from app.errors import InvalidInput
+from app.models.reports import (
+    Batch,
+    Compliance,
+    CostKind,
+    CostReport,
+    CostRow,
+    CountRow,
+    DurationStats,
+    RecurringGroup,
+    RecurringReport,
+    SimilarDescriptions,
+    SimilarGroup,
+    SummaryReport,
+)
+from app.reports import queries as q
+from app.reports.similarity import common_terms, connected_groups, token_pairs
+from app.reports.tables import claims
+from app.reports.zones import Zone
+
+DIMENSION_FIELDS = {
+    "state": "by_state",
+    "channel": "by_channel",
+    "product_model": "by_product_model",
+    "defect_cause": "by_defect_cause",
+    "resolution": "by_resolution",
+}
+
+
+async def _dialect(session: AsyncSession) -> str:
+    return (await session.connection()).dialect.name
+
+
+def _today(settings: Settings, now: datetime | None = None) -> date:
+    return (now or datetime.now(UTC)).astimezone(ZoneInfo(settings.timezone)).date()
+
+
+EARLIEST, LATEST = date(1970, 1, 1), date(2199, 12, 31)
+
+
+def _bad_date(field: str, message: str) -> InvalidInput:
+    return InvalidInput(
+        f"{field} {message}.",
+        errors=[{"field": f"query.{field}", "message": message, "type": "value_error"}],
+    )
+
+
+def _check_dates(received_from: date | None, received_to: date | None) -> None:
+    for field, day in (("received_from", received_from), ("received_to", received_to)):
+        if day is not None and not EARLIEST <= day <= LATEST:
+            raise _bad_date(field, f"must be between {EARLIEST} and {LATEST}")
+    if received_from and received_to and received_from > received_to:
+        raise _bad_date("received_from", "must not be after received_to")
+
+
+def window(
+    settings: Settings,
+    received_from: date | None,
+    received_to: date | None,
+    *,
+    now: datetime | None = None,
+) -> tuple[date, date]:
+    """The days a report covers: the given ones, by default the last
+    CLAIMS_REPORTS_RECURRING_WINDOW_DAYS up to today."""
+    _check_dates(received_from, received_to)
+    received_to = received_to or _today(settings, now)
+    received_from = received_from or max(
+        EARLIEST, received_to - timedelta(days=settings.reports_recurring_window_days - 1)
+    )
+    _check_dates(received_from, received_to)
+    return received_from, received_to
+
+
+def _period(
+    settings: Settings, received_from: date | None, received_to: date | None
+) -> tuple[datetime | None, datetime | None]:
+    """Local calendar days [from, to] as UTC instants [start, end)."""
+    _check_dates(received_from, received_to)
+    zone = ZoneInfo(settings.timezone)
+
+    def midnight(day: date) -> datetime:
+        return datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
+
+    start = midnight(received_from) if received_from else None
+    end = midnight(received_to + timedelta(days=1)) if received_to else None
+    return start, end
+
+
+async def _zone(
+    session: AsyncSession, settings: Settings, flt: q.ClaimFilter, *, postgres: bool
+) -> Zone:
+    """The zone's offsets over the span the report can touch (only SQLite needs them)."""
+    if postgres:
+        return Zone(settings.timezone)
+    start = flt.received_from
+    if start is None:
+        start = (await session.execute(select(func.min(claims.c.received_at)))).scalar()
+    start = start or datetime.now(UTC)
+    return Zone.for_period(settings.timezone, start, datetime.now(UTC) + timedelta(days=1))
+
+
+def _hours(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds / 3600, 2)
+
+
+def _compliance(row: Any, prefix: str) -> Compliance:
+    met, missed = int(getattr(row, f"{prefix}_met")), int(getattr(row, f"{prefix}_missed"))
+    decided = met + missed
+    return Compliance(
+        met=met,
+        missed=missed,
+        pending=int(getattr(row, f"{prefix}_pending")),
+        share=round(met / decided, 4) if decided else None,
+    )
+
+
+async def summary(
+    session: AsyncSession,
+    *,
+    settings: Settings,
+    received_from: date | None = None,
+    received_to: date | None = None,
+    channel: str | None = None,
+    product_model: str | None = None,
+    now: datetime | None = None,
+) -> SummaryReport:
+    start, end = _period(settings, received_from, received_to)
+    channel = str(channel) if channel else None  # a Channel enum from the router
+    flt = q.ClaimFilter(start, end, channel, product_model)
+    as_of = _today(settings, now)
+
+    postgres = await _dialect(session) == "postgresql"
+    counts: dict[str, list[CountRow]] = {field: [] for field in DIMENSION_FIELDS.values()}
+    stmt = q.counts_by_dimension(flt, grouping_sets=postgres)
+    for row in (await session.execute(stmt)).all():
+        counts[DIMENSION_FIELDS[row.dimension]].append(CountRow(key=row.key, claims=row.claims))
+    for rows in counts.values():
+        rows.sort(key=lambda r: (-r.claims, r.key is None, r.key or ""))
+
+    portable = not postgres
+    durations = {
+        row.metric: DurationStats(
+            claims=int(row.claims), median_hours=_hours(row.median), p90_hours=_hours(row.p90)
+        )
+        for row in (await session.execute(q.duration_percentiles(flt, portable=portable))).all()
+    }
+    empty = DurationStats(claims=0, median_hours=None, p90_hours=None)
+
+    zone = await _zone(session, settings, flt, postgres=postgres)
+    sla = (await session.execute(q.ack_compliance(flt, zone=zone, as_of=as_of))).one()
+    return SummaryReport(
+        received_from=received_from,
+        received_to=received_to,
+        channel=channel,
+        product_model=product_model,
+        as_of=as_of,
+        total_claims=int(sla.claims),
+        **counts,
+        time_to_acknowledge=durations.get("acknowledge", empty),
+        time_to_close=durations.get("close", empty),
+        acknowledged_within_3_working_days=_compliance(sla, "within_3"),
+        acknowledged_within_5_working_days=_compliance(sla, "within_5"),
+    )
+
+
+# ------------------------------------------------------------------------ recurring defects
+
+
+async def _has_pg_trgm(session: AsyncSession) -> bool:
+    found = await session.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'"))
+    return found.first() is not None
+
+
+async def _similar_groups(
+    session: AsyncSession,
+    *,
+    flt: q.ClaimFilter,
+    settings: Settings,
+    threshold: int,
+    min_claims: int,
+    min_similarity: float | None,
+) -> SimilarDescriptions:
+    limit = settings.reports_similarity_candidates
+    uncoded = tuple(settings.reports_uncoded_causes)
+    use_trgm = await _dialect(session) == "postgresql" and await _has_pg_trgm(session)
+    if use_trgm:
+        method = "pg_trgm"
+        min_sim = settings.reports_trigram_similarity if min_similarity is None else min_similarity
+        stmt = q.trigram_pairs(flt, limit=limit, min_similarity=min_sim, uncoded=uncoded)
+        pairs = [(r.a, r.b, r.similarity) for r in (await session.execute(stmt)).all()]
+        candidates = (
+            await session.execute(
+                select(func.count()).select_from(
+                    q.uncoded_candidates(flt, limit=limit, uncoded=uncoded)
+                )
+            )
+        ).scalar_one()
+    else:
+        method = "token_jaccard"
+        min_sim = settings.reports_token_similarity if min_similarity is None else min_similarity
+        rows = (
+            await session.execute(q.uncoded_candidate_rows(flt, limit=limit, uncoded=uncoded))
+        ).all()
+        candidates = len(rows)
+        pairs = token_pairs(
+            ((r.id, r.model_key, r.description) for r in rows), min_similarity=min_sim
+        )
+
+    groups = connected_groups(pairs, min_size=min_claims)
+    out: list[SimilarGroup] = []
+    if groups:
+        ids = [i for g in groups for i in g]
+        found = {r.id: r for r in (await session.execute(q.claims_by_ids(ids))).all()}
+        for group in groups:
+            members = sorted((found[i] for i in group), key=lambda r: (r.received_at, r.id))
+            out.append(
+                SimilarGroup(
+                    product_model=members[0].product_model,
+                    claims=len(members),
+                    systematic=len(members) >= threshold,
+                    common_terms=common_terms(m.defect_description for m in members),
+                    sample_description=members[0].defect_description[:500],
+                    claim_numbers=[m.number for m in members],
+                )
+            )
+    return SimilarDescriptions(
+        method=method,
+        min_similarity=min_sim,
+        candidates=candidates,
+        candidate_limit=limit,
+        groups=out,
+    )
+
+
+async def recurring_defects(
+    session: AsyncSession,
+    *,
+    settings: Settings,
+    received_from: date | None = None,
+    received_to: date | None = None,
+    product_model: str | None = None,
+    threshold: int | None = None,
+    min_claims: int = 2,
+    min_similarity: float | None = None,
+    now: datetime | None = None,
+) -> RecurringReport:
+    threshold = threshold or settings.reports_recurring_threshold
+    received_from, received_to = window(settings, received_from, received_to, now=now)
+    start, end = _period(settings, received_from, received_to)
+    flt = q.ClaimFilter(start, end, None, product_model)
+    uncoded = tuple(settings.reports_uncoded_causes)
+
+    batches: dict[tuple[str, str], list[Batch]] = defaultdict(list)
+    batch_stmt = q.recurring_batches(
+        flt, drop_chars=settings.reports_batch_serial_suffix, min_claims=2, uncoded=uncoded
+    )
+    for r in (await session.execute(batch_stmt)).all():
+        batches[(r.product_model, r.defect_cause)].append(
+            Batch(
+                batch=r.batch,
+                claims=r.claims,
+                serial_min=r.serial_min,
+                serial_max=r.serial_max,
+                systematic=r.claims >= threshold,
+            )
+        )
+
+    groups = []
+    stmt = q.recurring_by_cause(flt, min_claims=min_claims, uncoded=uncoded)
+    for r in (await session.execute(stmt)).all():
+        groups.append(
+            RecurringGroup(
+                product_model=r.product_model,
+                product_model_name=r.product_model_name,
+                defect_cause=r.defect_cause,
+                claims=r.claims,
+                model_claims=r.model_claims,
+                share_of_model=round(r.claims / r.model_claims, 4),
+                systematic=r.claims >= threshold,
+                first_received_at=r.first_received_at,
+                last_received_at=r.last_received_at,
+                serial_min=r.serial_min,
+                serial_max=r.serial_max,
+                batches=batches.get((r.product_model, r.defect_cause), []),
+                claim_numbers=sorted(r.numbers.split(" ")),
+            )
+        )
+
+    similar = await _similar_groups(
+        session,
+        flt=flt,
+        settings=settings,
+        threshold=threshold,
+        min_claims=min_claims,
+        min_similarity=min_similarity,
+    )
+    return RecurringReport(
+        received_from=received_from,
+        received_to=received_to,
+        product_model=product_model,
+        threshold=threshold,
+        min_claims=min_claims,
+        by_cause=groups,
+        similar_descriptions=similar,
+    )
+
+
+# ------------------------------------------------------------------------------------ costs
+
+CENT = Decimal("0.01")
+
+
+def _cost_rows(rows: list[Any], key: str | None) -> list[CostRow]:
+    table: dict[tuple[str | None, str], dict[str, Any]] = {}
+    for r in rows:
+        k = (getattr(r, key) if key else None, r.currency)
+        entry = table.setdefault(
+            k, {"entries": 0, **{kind.value: Decimal("0.00") for kind in CostKind}}
+        )
+        entry["entries"] += int(r.entries)
+        entry[r.kind] += (Decimal(int(r.cents)) * CENT).quantize(CENT)
+    out = [
+        CostRow(
+            key=k,
+            currency=cur,
+            total=sum((v[kind.value] for kind in CostKind), Decimal("0.00")),
+            **v,
+        )
+        for (k, cur), v in table.items()
+    ]
+    out.sort(key=lambda c: (c.currency, -c.total, c.key or ""))
+    return out
+
+
+async def costs(session: AsyncSession, *, year: int) -> CostReport:
+    rows = (await session.execute(q.costs_by_year(year))).all()
+    by = defaultdict(list)
+    for r in rows:
+        by[r.grouping].append(r)
+    return CostReport(
+        year=year,
+        by_cost_bearer=_cost_rows(by["bearer"], "cost_bearer"),
+        by_product_model=_cost_rows(by["model"], "product_model"),
+        totals=_cost_rows(by["total"], None),
+    )
