@@ -194,7 +194,8 @@ async def test_action_writes_audit_event_and_outbox_row(app, client, auth, new_c
     )
     assert response.status_code == 200
     body = (await client.get(f"{CLAIMS}/{claim['number']}", headers=auth(Role.auditor))).json()
-    event = body["timeline"][-1]
+    event, drafted = body["timeline"][-2:]
+    assert drafted["action"] == "letter_drafted"
     assert (event["action"], event["from_state"], event["to_state"]) == (
         "refer_to_design",
         "new",
