@@ -2,7 +2,6 @@
 
 import argparse
 import asyncio
-import sys
 from pathlib import Path
 
 from app.config import get_settings
@@ -54,7 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--no-migrate", action="store_true")
     sub.add_parser("migrate", help="apply database migrations (alembic upgrade head)")
-    sub.add_parser("worker", help="deliver the outbox and run the SLA clock")
+    worker = sub.add_parser("worker", help="deliver the outbox and run the SLA clock")
+    worker.add_argument("--once", action="store_true", help="deliver what is due, then exit")
     key = sub.add_parser("create-api-key", help="create an API key and print it (last line)")
     key.add_argument(
         "--role",
@@ -92,8 +92,9 @@ def main(argv: list[str] | None = None) -> int:
 
         print(asyncio.run(_with_session(seed_demo)))
     elif args.command == "worker":
-        print("the outbox worker is not implemented yet", file=sys.stderr)
-        return 1
+        from app.events.runner import run_worker
+
+        asyncio.run(run_worker(get_settings(), once=args.once))
     return 0
 
 

@@ -61,6 +61,32 @@ class Settings(BaseSettings):
     # Idempotency records older than this may be purged.
     idempotency_ttl_hours: int = 48
 
+    # Events out (docs/events.md): the outbox worker, webhooks, the email gateway, SLA, reminders.
+    run_worker_in_process: bool | None = Field(
+        None,
+        description="Run the outbox worker inside the server; default: on for SQLite "
+        "outside tests, off otherwise (run `claims worker`)",
+    )
+    worker_poll_seconds: float = 2.0
+    worker_batch_size: int = 20
+    worker_lease_seconds: int = 120
+    outbox_max_attempts: int = 10
+    outbox_backoff_base_seconds: float = 10.0
+    outbox_backoff_cap_seconds: float = 3600.0
+    webhook_timeout_seconds: float = 10.0
+    email_gateway_url: str | None = None
+    email_gateway_token: SecretStr | None = None
+    email_gateway_username: str | None = None
+    email_gateway_password: SecretStr | None = None
+    email_from: str = "claims@example.com"
+    email_message_id_domain: str = "claims.example"
+    resolution_target_working_days: int = 20
+    sla_due_soon_working_days: float = 1.0
+    sla_sweep_seconds: float = Field(60.0, description="0 turns the SLA sweep off in this worker")
+    sla_escalation_email: str | None = None
+    reminder_after_days: float = 7.0
+    reminder_max: int = 3
+
     # Email intake (docs/email-intake.md): webhook secrets (comma-separated during a rotation),
     # the largest accepted delivery, and the allowed clock difference of signed timestamps.
     email_hmac_secret: SecretStr | None = None
@@ -146,6 +172,14 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def worker_in_process(self) -> bool:
+        if self.run_worker_in_process is not None:
+            return self.run_worker_in_process
+        # An in-memory SQLite database is private to one connection: no worker could see it.
+        in_memory = ":memory:" in self.database_url or "mode=memory" in self.database_url
+        return self.is_sqlite and not in_memory and self.environment != "test"
 
     @model_validator(mode="after")
     def _refuse_weak_secrets_in_production(self) -> "Settings":

@@ -22,6 +22,8 @@ from app.routers import (
     health,
     letters,
     reports,
+    sla,
+    webhooks,
     workflow,
 )
 from app.routers import web as web_pages
@@ -47,6 +49,7 @@ TAGS = [
     },
     {"name": "letters", "description": "Formal letters: drafts, sign-off, issue, sending."},
     {"name": "admin", "description": "API keys and other operator tasks."},
+    {"name": "events", "description": "Webhook subscriptions, deliveries and dead outbox events."},
     {"name": "health", "description": "Liveness and readiness probes."},
     *workflow.TAGS,
     {"name": "email intake", "description": "The email gateway's webhook; failed emails queue."},
@@ -61,9 +64,16 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.engine = engine
     app.state.session_factory = create_session_factory(engine)
     configure_pdf_pool(settings.letter_pdf_workers)
+    stop_worker = None
+    if settings.worker_in_process:
+        from app.events.runner import start_in_process
+
+        stop_worker = start_in_process(app.state.session_factory, settings)
     try:
         yield
     finally:
+        if stop_worker is not None:
+            await stop_worker()
         shutdown_pdf_pool()
         await engine.dispose()
 
@@ -88,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(InputGuardMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
     routers = (claims, workflow, letters, email_intake, reports, dashboard, catalog, admin, health)
+    routers += (sla, webhooks)  # events out: the SLA view, webhooks admin
     for module in routers:
         app.include_router(module.router)
     app.include_router(web_pages.router)  # the public claim form and status page (HTML)

@@ -94,9 +94,11 @@ class Urgency(StrEnum):
     critical = "critical"
 
 
-class LetterHint(StrEnum):
-    """The letter an action implies; the letters module drafts it (kinds of `domain.md`)."""
+class LetterKind(StrEnum):
+    """The formal letters of `domain.md`; an action may imply one, which the letters module
+    drafts."""
 
+    acknowledgement = "acknowledgement"
     information_request = "information_request"
     paid_repair_offer = "paid_repair_offer"
     explanation = "explanation"
@@ -110,6 +112,10 @@ class LetterHint(StrEnum):
     withdrawal_request = "withdrawal_request"
     closure = "closure"
     design_memo = "design_memo"
+
+
+# What an action implies is simply a letter kind.
+LetterHint = LetterKind
 
 
 class Action(StrEnum):

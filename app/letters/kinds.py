@@ -5,25 +5,7 @@ wording, or as a visible "to be completed" marker when the field is required;
 `missing_fields` tells the service which required fields still block submission.
 """
 
-from enum import StrEnum
-
-
-class LetterKind(StrEnum):
-    acknowledgement = "acknowledgement"
-    information_request = "information_request"
-    paid_repair_offer = "paid_repair_offer"
-    explanation = "explanation"
-    recommendations = "recommendations"
-    service_visit = "service_visit"
-    return_instructions = "return_instructions"
-    inspection_act = "inspection_act"
-    replacement_offer = "replacement_offer"
-    repair_completed = "repair_completed"
-    rejection = "rejection"
-    withdrawal_request = "withdrawal_request"
-    closure = "closure"
-    design_memo = "design_memo"
-
+from app.workflow import LetterKind
 
 # Internal documents go to another department, not to the customer: no key-customer
 # sign-off rule and no outbound email to the customer.

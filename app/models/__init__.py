@@ -2,6 +2,7 @@
 
 from app.models.claims import Attachment, Claim, ClaimEvent, Message
 from app.models.email_intake import InboundEmail
+from app.models.events import ClaimSla, Delivery, DeliveryAttempt, SlaBreach, WebhookSubscription
 from app.models.letters import Letter
 from app.models.reference import Customer, ProductModel, Unit
 from app.models.reports import ClaimCost
@@ -18,6 +19,11 @@ from app.models.workflow_records import (
 )
 
 __all__ = [
+    "ClaimSla",
+    "Delivery",
+    "DeliveryAttempt",
+    "SlaBreach",
+    "WebhookSubscription",
     "ApiKey",
     "Attachment",
     "Claim",

@@ -83,7 +83,9 @@ async def list_claims(
     ] = None,
     model: Annotated[str | None, Query(max_length=64, description="Product model code")] = None,
     serial: Annotated[str | None, Query(max_length=64)] = None,
-    overdue: Annotated[bool | None, Query(description="Acknowledgement past due")] = None,
+    overdue: Annotated[
+        bool | None, Query(description="Acknowledgement or resolution past due")
+    ] = None,
     created_from: Annotated[datetime | None, Query(description="Received at or after")] = None,
     created_to: Annotated[datetime | None, Query(description="Received before")] = None,
     q: Annotated[str | None, Query(max_length=200, description="Free text")] = None,

@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.errors import InvalidInput
 from app.models.claims import Channel, Claim, ClaimPage, ClaimSummary
 from app.models.reference import Customer, ProductModel
+from app.services.sla import overdue_clause as sla_overdue
 from app.workflow import ClaimState
 
 
@@ -94,10 +95,13 @@ async def list_claims(
     if f.serial:
         stmt = stmt.where(Claim.reported_serial == f.serial)
     if f.overdue is not None:
-        overdue = and_(
-            Claim.acknowledged_at.is_(None),  # type: ignore[union-attr]
-            Claim.state != ClaimState.closed.value,
-            Claim.ack_due_date < today,
+        overdue = or_(
+            and_(
+                Claim.acknowledged_at.is_(None),  # type: ignore[union-attr]
+                Claim.state != ClaimState.closed.value,
+                Claim.ack_due_date < today,
+            ),
+            sla_overdue(),  # the resolution clock, flagged by the worker's SLA sweep
         )
         stmt = stmt.where(overdue if f.overdue else ~overdue)
     if f.created_from:

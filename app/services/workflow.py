@@ -21,6 +21,7 @@ from app.models.types import utcnow
 from app.models.workflow_records import ClaimProgress, Referral, ReferralStatus
 from app.models.workflow_schemas import ActionBody, ActionResult
 from app.security import Principal
+from app.services import sla as sla_clock
 from app.services.audit import record_event
 from app.services.claims import load_bundle, local_date, today
 from app.services.letters import create_draft
@@ -160,6 +161,10 @@ async def take_action(
     )
     record_id = await STEPS[action](ctx, body)
     await _move(session, claim, progress, transition)
+    # The SLA clock pauses while the customer is awaited and resumes after (app/services/sla.py).
+    await sla_clock.on_state_change(
+        session, claim=claim, to_state=claim.state, settings=settings, now=claim.updated_at
+    )
     payload: dict[str, Any] = {"body": body.model_dump(mode="json", exclude_none=True)}
     if transition.letter:
         payload["letter"] = transition.letter.value

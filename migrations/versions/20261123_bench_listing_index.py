@@ -1,7 +1,7 @@
 """claims: index for the status-filtered listing (state, received_at, id)
 
 Revision ID: bench
-Revises: letters
+Revises: events
 Create Date: 2026-11-23 06:45:00
 
 `GET /api/v1/claims?status=…` orders by received_at, id. With only ix_claims_state and
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "bench"
-down_revision: str | None = "letters"
+down_revision: str | None = "events"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

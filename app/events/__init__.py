@@ -1,0 +1,1 @@
+"""Events out: signed webhooks, outbound email, the outbox worker."""

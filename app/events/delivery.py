@@ -1,0 +1,170 @@
+"""One HTTP attempt: a signed webhook call or a hand-over to the email gateway.
+
+No database here: the worker decides what to send and records the result.
+Any 2xx is success; everything else (other statuses, timeouts, refused
+connections) is a failed attempt that the worker retries with backoff.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
+
+from app.events import signing
+from app.models.events import EMAIL_EVENT_TYPES
+
+EXCERPT_CHARS = 500
+
+
+@dataclass(frozen=True)
+class AttemptResult:
+    ok: bool
+    status_code: int | None
+    error: str | None
+    duration_ms: int
+    response_excerpt: str | None = None
+
+
+async def _post(
+    client: httpx.AsyncClient,
+    url: str,
+    *,
+    content: bytes,
+    headers: dict[str, str],
+    auth: httpx.Auth | None = None,
+) -> AttemptResult:
+    started = time.perf_counter()
+    try:
+        response = await client.post(url, content=content, headers=headers, auth=auth)
+    except httpx.TimeoutException as exc:
+        return AttemptResult(False, None, f"timeout: {type(exc).__name__}", _ms(started))
+    except httpx.HTTPError as exc:
+        return AttemptResult(False, None, f"{type(exc).__name__}: {exc}"[:500], _ms(started))
+    excerpt = response.text[:EXCERPT_CHARS] if response.content else None
+    ok = 200 <= response.status_code < 300
+    error = None if ok else f"HTTP {response.status_code}"
+    return AttemptResult(ok, response.status_code, error, _ms(started), excerpt)
+
+
+def _ms(started: float) -> int:
+    return int((time.perf_counter() - started) * 1000)
+
+
+async def send_webhook(
+    client: httpx.AsyncClient,
+    *,
+    url: str,
+    secret: str,
+    event_id: str,
+    event_type: str,
+    occurred_at: datetime,
+    data: dict[str, Any],
+    timestamp: int | None = None,
+) -> AttemptResult:
+    """POST the signed envelope; the signature is fresh on every attempt."""
+    envelope = signing.build_envelope(
+        event_id=event_id, event_type=event_type, time=occurred_at, data=data
+    )
+    body = signing.encode_envelope(envelope)
+    headers = signing.signed_headers(
+        secret=secret,
+        body=body,
+        event_id=event_id,
+        event_type=event_type,
+        timestamp=int(time.time()) if timestamp is None else timestamp,
+    )
+    headers["User-Agent"] = "claims-service-webhooks/1"
+    return await _post(client, url, content=body, headers=headers)
+
+
+def message_id_for(event_id: str, domain: str) -> str:
+    """A stable Message-ID for an outbound email: the same on every retry."""
+    return f"<{event_id}@{domain}>"
+
+
+def email_request(payload: dict[str, Any], *, event_id: str, domain: str) -> dict[str, Any]:
+    """The gateway's JSON: the producer's fields plus a Message-ID if it set none."""
+    message = dict(payload)
+    message.setdefault("message_id", message_id_for(event_id, domain))
+    return message
+
+
+async def send_email(
+    client: httpx.AsyncClient,
+    *,
+    url: str,
+    message: dict[str, Any],
+    event_id: str,
+    token: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+) -> AttemptResult:
+    """Hand one message to the email gateway (JSON); ``Idempotency-Key`` is the event id."""
+    body = signing.encode_envelope(message)
+    headers = {
+        "Content-Type": "application/json",
+        "Idempotency-Key": event_id,
+        signing.EVENT_ID_HEADER: event_id,
+        "User-Agent": "claims-service-mailer/1",
+    }
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    auth = httpx.BasicAuth(username, password or "") if username else None
+    return await _post(client, url, content=body, headers=headers, auth=auth)
+
+
+def email_of(event_type: str, payload: dict[str, Any]) -> dict[str, Any] | None:
+    """The email an outbox event carries: an `email.outbound` row is one; other events (a
+    `letter.sent` by email) carry theirs under `"email"` and are webhook events as well."""
+    if event_type in EMAIL_EVENT_TYPES:
+        return payload
+    inner = payload.get("email")
+    return inner if isinstance(inner, dict) else None
+
+
+class AttachmentMissing(Exception):
+    pass
+
+
+async def inline_attachments(message: dict[str, Any], storage_dir: Path | None) -> dict[str, Any]:
+    """Attachments given by `storage_key` (our stored files, e.g. a frozen letter PDF) are
+    sent to the gateway inline as `content_base64`; the sha256, when given, must match."""
+    attachments = message.get("attachments")
+    if not isinstance(attachments, list) or not any(
+        isinstance(a, dict) and "storage_key" in a and "content_base64" not in a
+        for a in attachments
+    ):
+        return message
+    if storage_dir is None:
+        raise AttachmentMissing("attachments by storage_key need CLAIMS_STORAGE_DIR")
+    inlined = []
+    for item in attachments:
+        if not isinstance(item, dict) or "storage_key" not in item or "content_base64" in item:
+            inlined.append(item)
+            continue
+        key = str(item["storage_key"])
+        data = await anyio.to_thread.run_sync(_read_stored, storage_dir, key)
+        if item.get("sha256") and hashlib.sha256(data).hexdigest() != item["sha256"]:
+            raise AttachmentMissing(f"attachment {key!r} does not match its sha256")
+        extra = {k: v for k, v in item.items() if k != "storage_key"}
+        inlined.append({**extra, "content_base64": base64.b64encode(data).decode("ascii")})
+    return {**message, "attachments": inlined}
+
+
+def _read_stored(storage_dir: Path, key: str) -> bytes:
+    root = storage_dir.resolve()
+    path = (root / key).resolve()
+    if not path.is_relative_to(root):
+        raise AttachmentMissing(f"attachment {key!r} is outside the storage")
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise AttachmentMissing(f"attachment {key!r}: {exc.strerror or exc}") from exc
