@@ -116,6 +116,10 @@ async def register_claim_rows(
     received_at = data.received_at.astimezone(UTC) if data.received_at else utcnow()
     received_day = local_date(received_at, settings)
     year = received_at.year
+    if customer.id is None:
+        await session.flush()
+    # The counter row stays locked from here to commit: every registration waits for the one
+    # before it, so nothing that can be done earlier is done after this line.
     seq = await next_value(session, name="claim", year=year)
     claim = Claim(
         number=format_number("CLM", year, seq),
@@ -144,8 +148,6 @@ async def register_claim_rows(
         created_by=principal.name,
     )
     warranty.assess_at_registration(claim, unit, model, received_on=received_day)  # no SQL
-    if customer.id is None:
-        await session.flush()
     claim.customer_id = customer.id  # type: ignore[assignment]
     session.add(claim)
     await session.flush()
