@@ -100,7 +100,7 @@ def _unit_read(unit: Unit, model_code: str) -> UnitRead:
     )
 
 
-async def get_unit(session: AsyncSession, serial: str) -> UnitRead:
+async def _unit_with_code(session: AsyncSession, serial: str) -> tuple[Unit, str]:
     row = (
         await session.execute(
             select(Unit, ProductModel.code)
@@ -110,7 +110,11 @@ async def get_unit(session: AsyncSession, serial: str) -> UnitRead:
     ).first()
     if row is None:
         raise NotFound(f"Unit {serial} is not in the registry.")
-    return _unit_read(row[0], row[1])
+    return row[0], row[1]
+
+
+async def get_unit(session: AsyncSession, serial: str) -> UnitRead:
+    return _unit_read(*await _unit_with_code(session, serial))
 
 
 async def list_units(
@@ -138,16 +142,7 @@ async def create_unit(session: AsyncSession, *, data: UnitCreate) -> UnitRead:
 
 
 async def update_unit(session: AsyncSession, *, serial: str, data: UnitUpdate) -> UnitRead:
-    row = (
-        await session.execute(
-            select(Unit, ProductModel.code)
-            .join(ProductModel, Unit.product_model_id == ProductModel.id)
-            .where(Unit.serial_number == serial)
-        )
-    ).first()
-    if row is None:
-        raise NotFound(f"Unit {serial} is not in the registry.")
-    unit, code = row
+    unit, code = await _unit_with_code(session, serial)
     for key, value in data.model_dump(exclude_unset=True).items():
         if value is None and key == "warranty_extension_months":
             continue  # null clears the nullable fields; this one has no "unknown"

@@ -1,6 +1,6 @@
 """Customers: matched by email address, else by phone, else created."""
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models.reference import Customer, CustomerIn
@@ -32,7 +32,3 @@ async def match_or_create(session: AsyncSession, *, data: CustomerIn) -> Custome
 def normalise_phone(phone: str) -> str:
     digits = "".join(ch for ch in phone if ch.isdigit())
     return ("+" + digits) if phone.strip().startswith("+") else digits
-
-
-async def count_customers(session: AsyncSession) -> int:
-    return (await session.execute(select(func.count()).select_from(Customer))).scalar_one()
