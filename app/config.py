@@ -26,6 +26,11 @@ class Settings(BaseSettings):
     # retires connections before idle timeouts (PgBouncer, firewalls) cut them.
     database_pre_ping: bool = False
     database_pool_recycle: int = 1800
+    # Each server remembers a key it has checked for this long, so a burst of requests costs
+    # one lookup instead of one each (about a fifth of a listing's CPU, bench/RESULTS.md).
+    # Revoking a key takes effect at once on the server that revoked it and within this many
+    # seconds on the other replicas; 0 checks every request against the database.
+    api_key_cache_seconds: float = Field(5.0, ge=0, le=300)
     storage_dir: Path = Path("./var/storage")
     log_level: str = "INFO"
     log_json: bool = True

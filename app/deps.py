@@ -46,7 +46,7 @@ async def get_principal(
 ) -> Principal:
     if not key:
         raise Unauthorized("Send an API key in the X-API-Key header.")
-    principal = await api_keys.authenticate(session, key)
+    principal = await api_keys.authenticate(session, key, request.app.state.principal_cache)
     if principal is None:
         raise Unauthorized("The API key is unknown or revoked.")
     request.state.principal = principal.name

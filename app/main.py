@@ -27,6 +27,7 @@ from app.routers import (
     workflow,
 )
 from app.routers import web as web_pages
+from app.services.api_keys import PrincipalCache
 
 DESCRIPTION = """
 Takes in customer claims (рекламации) about the company's products from email, phone and the
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         },
     )
     app.state.settings = settings
+    app.state.principal_cache = PrincipalCache(settings.api_key_cache_seconds)
     install_error_handlers(app)
     app.add_middleware(InputGuardMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)

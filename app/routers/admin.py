@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, status
+from fastapi import APIRouter, Path, Request, status
 
 from app.deps import Admin, SessionDep
 from app.errors import problem_responses
@@ -43,7 +43,11 @@ async def list_keys(principal: Admin, session: SessionDep) -> list[api_keys.ApiK
     responses=problem_responses(401, 403, 404),
 )
 async def revoke_key(
-    key_id: Annotated[int, Path(ge=1, le=2**31 - 1)], principal: Admin, session: SessionDep
+    key_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    principal: Admin,
+    session: SessionDep,
+    request: Request,
 ) -> None:
-    """The key stops working at once."""
-    await api_keys.revoke_key(session, key_id=key_id)
+    """The key stops working at once on this server, and within `CLAIMS_API_KEY_CACHE_SECONDS`
+    (5 s by default) on the other replicas."""
+    await api_keys.revoke_key(session, key_id=key_id, cache=request.app.state.principal_cache)

@@ -1,7 +1,8 @@
 """Claim registration, reading and listing: the intake and listing hot paths.
 
-Registration costs a fixed handful of statements: (idempotency lookup), unit lookup, customer
-lookup (+ insert), counter upsert, claim insert, event + outbox (+ idempotency) inserts, commit.
+Registration costs a fixed handful of statements: unit lookup, customer lookup (+ insert),
+counter upsert, the claim with its event, outbox row and idempotency record (one statement on
+PostgreSQL, see intake_rows.py), commit. An Idempotency-Key is read only when it was used before.
 """
 
 from dataclasses import dataclass
@@ -28,12 +29,12 @@ from app.models.claims import (
     MessageRead,
 )
 from app.models.reference import Customer, CustomerRead, ProductModel, Unit
+from app.models.system import IdempotencyRecord, OutboxEvent
 from app.models.types import utcnow
 from app.security import Principal
-from app.services import customers, idempotency, warranty
-from app.services.audit import record_event
+from app.services import customers, idempotency, outbox, warranty
+from app.services.intake_rows import Row, insert_claim
 from app.services.numbering import format_number, next_value
-from app.services.outbox import enqueue
 from app.workdays import add_working_days
 from app.workflow import ClaimState
 
@@ -63,6 +64,15 @@ def today(settings: Settings) -> date:
     return local_date(datetime.now(UTC), settings)
 
 
+@dataclass(slots=True)
+class IdempotentRequest:
+    """An Idempotency-Key with the request it came with: its record is written with the claim."""
+
+    principal: Principal
+    key: str
+    body_hash: str
+
+
 async def register_claim(
     session: AsyncSession,
     *,
@@ -71,62 +81,55 @@ async def register_claim(
     settings: Settings,
     idempotency_key: str | None = None,
 ) -> Registration:
-    body_hash = idempotency.request_hash(data.model_dump(mode="json")) if idempotency_key else ""
+    # An Idempotency-Key is checked by its unique constraint, not by a read first: retries are
+    # rare, and a retry's rolled-back attempt gives its claim number back.
+    request = None
     if idempotency_key:
-        record = await idempotency.find(
-            session, principal=principal, key=idempotency_key, body_hash=body_hash
-        )
-        if record is not None:
-            return Registration(record.status_code, record.response, replayed=True)
-
-    _, read = await register_claim_rows(session, data=data, principal=principal, settings=settings)
-    body = read.model_dump(mode="json")
-    if idempotency_key:
-        idempotency.remember(
-            session,
-            principal=principal,
-            key=idempotency_key,
-            body_hash=body_hash,
-            status_code=201,
-            response=body,
-        )
+        body_hash = idempotency.request_hash(data.model_dump(mode="json"))
+        request = IdempotentRequest(principal, idempotency_key, body_hash)
     try:
+        _, read = await register_claim_rows(
+            session, data=data, principal=principal, settings=settings, idempotent=request
+        )
         await session.commit()
     except IntegrityError:
-        # A concurrent request with the same Idempotency-Key committed first: replay it.
+        # This key was used before (or a concurrent request with it committed first): replay.
         await session.rollback()
-        if not idempotency_key:
+        if request is None:
             raise
         record = await idempotency.find(
-            session, principal=principal, key=idempotency_key, body_hash=body_hash
+            session, principal=principal, key=request.key, body_hash=request.body_hash
         )
         if record is None:
             raise
         return Registration(record.status_code, record.response, replayed=True)
-    return Registration(201, body)
+    return Registration(201, read.model_dump(mode="json"))
 
 
 async def register_claim_rows(
-    session: AsyncSession, *, data: ClaimCreate, principal: Principal, settings: Settings
+    session: AsyncSession,
+    *,
+    data: ClaimCreate,
+    principal: Principal,
+    settings: Settings,
+    idempotent: IdempotentRequest | None = None,
 ) -> tuple[Claim, ClaimRead]:
-    """Add a claim with its audit event and outbox row without committing, so that callers
-    (the email intake) can include it in a larger transaction."""
+    """Write a claim with its audit event and outbox row (and idempotency record) without
+    committing, so that callers (the email intake) can include it in a larger transaction.
+
+    The rows are written by Core inserts (intake_rows.py), not by the unit of work, so the
+    returned Claim is not in the session: read it, do not change it."""
     unit, model = await _find_product(session, data)
     customer = await customers.match_or_create(session, data=data.customer)
-    received_at = data.received_at.astimezone(UTC) if data.received_at else utcnow()
-    received_day = local_date(received_at, settings)
-    year = received_at.year
     if customer.id is None:
         await session.flush()
-    # The counter row stays locked from here to commit: every registration waits for the one
-    # before it, so nothing that can be done earlier is done after this line.
-    seq = await next_value(session, name="claim", year=year)
+    received_at = data.received_at.astimezone(UTC) if data.received_at else utcnow()
+    received_day = local_date(received_at, settings)
     claim = Claim(
-        number=format_number("CLM", year, seq),
-        year=year,
-        seq=seq,
+        year=received_at.year,
         channel=data.channel,
         state=ClaimState.new,
+        customer_id=customer.id,
         unit_id=unit.id if unit else None,
         product_model_id=model.id if model else None,
         reported_model=data.product.model_name or data.product.model_code,
@@ -148,24 +151,18 @@ async def register_claim_rows(
         created_by=principal.name,
     )
     warranty.assess_at_registration(claim, unit, model, received_on=received_day)  # no SQL
-    claim.customer_id = customer.id  # type: ignore[assignment]
-    session.add(claim)
-    await session.flush()
-    registered = record_event(
-        session,
-        claim=claim,
+    registered = EventRead(
+        at=claim.created_at,
         actor=principal.name,
         action="register",
         from_state=None,
         to_state=claim.state,
         payload={"channel": claim.channel},
     )
-    enqueue(
-        session,
-        event_type="claim.registered",
-        claim_id=claim.id,
-        data={"number": claim.number, "channel": claim.channel, "state": claim.state},
-    )
+    # The counter row stays locked from here to commit: every registration waits for the one
+    # before it, so only the claim's own insert comes after this line.
+    claim.seq = await next_value(session, name="claim", year=claim.year)
+    claim.number = format_number("CLM", claim.year, claim.seq)
     read = build_claim_read(
         ClaimBundle(claim, customer, unit, model),
         events=[registered],
@@ -173,7 +170,30 @@ async def register_claim_rows(
         attachments=[],
         allowed=[],
     )
+    rows = [
+        Row(ClaimEvent.__table__, registered.model_dump()),  # type: ignore[attr-defined]
+        Row(
+            OutboxEvent.__table__,  # type: ignore[attr-defined]
+            outbox.new_row(
+                "claim.registered",
+                {"number": claim.number, "channel": claim.channel, "state": claim.state},
+            ),
+        ),
+    ]
+    if idempotent is not None:
+        record = idempotency.new_record(
+            principal=idempotent.principal,
+            key=idempotent.key,
+            body_hash=idempotent.body_hash,
+            status_code=201,
+            response=read.model_dump(mode="json"),
+        )
+        rows.append(Row(IdempotencyRecord.__table__, record, linked=False))  # type: ignore[attr-defined]
+    claim.id = await insert_claim(session, {k: getattr(claim, k) for k in _CLAIM_COLUMNS}, rows)
     return claim, read
+
+
+_CLAIM_COLUMNS = [c.key for c in Claim.__table__.columns if c.key != "id"]  # type: ignore[attr-defined]
 
 
 async def _find_product(
@@ -181,15 +201,9 @@ async def _find_product(
 ) -> tuple[Unit | None, ProductModel | None]:
     """The registered unit (with its model) by serial number, else the model by its code."""
     if data.product.serial_number:
-        row = (
-            await session.execute(
-                select(Unit, ProductModel)
-                .join(ProductModel, Unit.product_model_id == ProductModel.id)
-                .where(Unit.serial_number == data.product.serial_number)
-            )
-        ).first()
-        if row is not None:
-            return row[0], row[1]
+        unit, model = await warranty.find_unit(session, data.product.serial_number)
+        if unit is not None:
+            return unit, model
     if data.product.model_code:
         model = (
             await session.execute(

@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import Conflict
 from app.models.system import IdempotencyRecord
+from app.models.types import utcnow
 from app.security import Principal
 
 
@@ -32,21 +33,16 @@ async def find(
     return record
 
 
-def remember(
-    session: AsyncSession,
-    *,
-    principal: Principal,
-    key: str,
-    body_hash: str,
-    status_code: int,
-    response: dict[str, Any],
-) -> None:
-    session.add(
-        IdempotencyRecord(
-            api_key_id=principal.key_id,
-            key=key,
-            request_hash=body_hash,
-            status_code=status_code,
-            response=response,
-        )
-    )
+def new_record(
+    *, principal: Principal, key: str, body_hash: str, status_code: int, response: dict[str, Any]
+) -> dict[str, Any]:
+    """An idempotency record's column values, for writing it with a Core insert (whose unique
+    constraint refuses a key used before)."""
+    return {
+        "api_key_id": principal.key_id,
+        "key": key,
+        "request_hash": body_hash,
+        "status_code": status_code,
+        "response": response,
+        "created_at": utcnow(),
+    }

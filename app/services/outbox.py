@@ -6,6 +6,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models.system import OutboxEvent
+from app.models.types import utcnow
 
 
 def enqueue(
@@ -15,3 +16,17 @@ def enqueue(
     row = OutboxEvent(event_id=str(uuid.uuid4()), type=event_type, claim_id=claim_id, payload=data)
     session.add(row)
     return row
+
+
+def new_row(event_type: str, data: dict[str, Any]) -> dict[str, Any]:
+    """An outbox row's column values (without `claim_id`), for writing it with a Core insert."""
+    now = utcnow()
+    return {
+        "event_id": str(uuid.uuid4()),
+        "type": event_type,
+        "payload": data,
+        "status": "pending",
+        "attempts": 0,
+        "available_at": now,
+        "created_at": now,
+    }

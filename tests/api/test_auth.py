@@ -1,10 +1,15 @@
 """API keys and roles: 401 without a key, 403 for a role that may not, keys stored hashed."""
 
+import asyncio
+
+import httpx
 import pytest
 from sqlalchemy import select
 
+from app.main import create_app
 from app.models.system import ApiKey
 from app.security import hash_key
+from app.services.api_keys import PrincipalCache, create_key
 from app.workflow import Role
 from tests.conftest import claim_payload
 
@@ -113,3 +118,40 @@ async def test_unknown_route_is_problem_404(client) -> None:
     response = await client.get("/api/v1/nothing-here")
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_key_revoked_on_another_server_stops_working_within_the_cache_time(
+    client, auth, app, settings
+) -> None:
+    async with app.state.session_factory() as session:
+        created = await create_key(session, name="replica-test", roles=[Role.auditor])
+    replica = create_app(settings.model_copy(update={"api_key_cache_seconds": 0.5}))
+    async with (
+        replica.router.lifespan_context(replica),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=replica), base_url="http://r") as other,
+    ):
+        key = {"X-API-Key": created.key}
+        assert (await other.get(CLAIMS, headers=key)).status_code == 200
+        revoked = await client.delete(
+            f"/api/v1/admin/api-keys/{created.id}", headers=auth(Role.admin)
+        )
+        assert revoked.status_code == 204
+        # The server that revoked it refuses it at once; the replica still remembers it...
+        assert (await client.get(CLAIMS, headers=key)).status_code == 401
+        assert (await other.get(CLAIMS, headers=key)).status_code == 200
+        await asyncio.sleep(0.6)
+        # ...for at most CLAIMS_API_KEY_CACHE_SECONDS.
+        assert (await other.get(CLAIMS, headers=key)).status_code == 401
+
+
+def test_the_key_cache_is_bounded_and_can_be_turned_off() -> None:
+    from app.security import Principal
+
+    principal = Principal(key_id=1, name="x", roles=frozenset({Role.auditor}))
+    off = PrincipalCache(0)
+    off.put("h", principal)
+    assert off.get("h") is None
+    small = PrincipalCache(60, max_entries=2)
+    for key_hash in ("a", "b", "c"):
+        small.put(key_hash, principal)
+    assert small.get("a") is None and small.get("b") == principal == small.get("c")
