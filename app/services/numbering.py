@@ -4,7 +4,11 @@ One upsert that increments and returns the counter inside the caller's transacti
 lock serialises concurrent registrations, and a rolled-back transaction gives its number back.
 """
 
+from functools import lru_cache
+
+from sqlalchemy import bindparam
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import ReturningInsert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models.system import Counter
@@ -12,15 +16,21 @@ from app.models.system import Counter
 
 async def next_value(session: AsyncSession, *, name: str, year: int) -> int:
     dialect = session.bind.dialect.name if session.bind else "postgresql"
+    params = {"counter_name": name, "counter_year": year}
+    return (await session.execute(_upsert(dialect), params)).scalar_one()
+
+
+@lru_cache(maxsize=2)
+def _upsert(dialect: str) -> ReturningInsert[tuple[int]]:
+    # Built once: on the registration path building it cost as much as running it.
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = Counter.__table__  # type: ignore[attr-defined]
-    stmt = (
+    return (
         insert(table)
-        .values(name=name, year=year, value=1)
+        .values(name=bindparam("counter_name"), year=bindparam("counter_year"), value=1)
         .on_conflict_do_update(index_elements=["name", "year"], set_={"value": table.c.value + 1})
         .returning(table.c.value)
     )
-    return (await session.execute(stmt)).scalar_one()
 
 
 def format_number(prefix: str, year: int, value: int) -> str:
