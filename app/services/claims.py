@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -205,13 +205,12 @@ async def _find_product(
         if unit is not None:
             return unit, model
     if data.product.model_code:
-        model = (
-            await session.execute(
-                select(ProductModel).where(ProductModel.code == data.product.model_code)
-            )
-        ).scalar_one_or_none()
-        return None, model
+        found = await session.execute(_MODEL_BY_CODE, {"code": data.product.model_code})
+        return None, found.scalar_one_or_none()
     return None, None
+
+
+_MODEL_BY_CODE = select(ProductModel).where(ProductModel.code == bindparam("code"))
 
 
 async def load_bundle(
