@@ -82,7 +82,6 @@ CREATE INDEX IF NOT EXISTS ix_claims_defect_cause ON claims (defect_cause);
 CREATE INDEX IF NOT EXISTS ix_claims_product_model_id ON claims (product_model_id);
 CREATE INDEX IF NOT EXISTS ix_claims_received_at_id ON claims (received_at, id);
 CREATE INDEX IF NOT EXISTS ix_claims_reported_serial ON claims (reported_serial);
-CREATE INDEX IF NOT EXISTS ix_claims_state ON claims (state);
 CREATE INDEX IF NOT EXISTS ix_claims_state_received_at_id ON claims (state, received_at, id);
 CREATE INDEX IF NOT EXISTS ix_claims_unit_id ON claims (unit_id);
 CREATE UNIQUE INDEX IF NOT EXISTS ix_claims_year_seq ON claims (year, seq);

@@ -50,7 +50,7 @@ class Claim(SQLModel, table=True):
     year: int
     seq: int
     channel: Channel = Field(sa_type=String(16), index=True)
-    state: ClaimState = Field(default=ClaimState.new, sa_type=String(40), index=True)
+    state: ClaimState = Field(default=ClaimState.new, sa_type=String(40))
     customer_id: int = Field(foreign_key="customers.id", index=True)
     unit_id: int | None = Field(default=None, foreign_key="units.id", index=True)
     product_model_id: int | None = Field(default=None, foreign_key="product_models.id", index=True)
