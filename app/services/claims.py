@@ -34,7 +34,6 @@ from app.models.types import utcnow
 from app.security import Principal
 from app.services import customers, idempotency, outbox, warranty
 from app.services.intake_rows import Row, insert_claim
-from app.services.numbering import format_number, next_value
 from app.workdays import add_working_days
 from app.workflow import ClaimState
 
@@ -159,10 +158,9 @@ async def register_claim_rows(
         to_state=claim.state,
         payload={"channel": claim.channel},
     )
-    # The counter row stays locked from here to commit: every registration waits for the one
-    # before it, so only the claim's own insert comes after this line.
-    claim.seq = await next_value(session, name="claim", year=claim.year)
-    claim.number = format_number("CLM", claim.year, claim.seq)
+    # The number is taken by the insert itself (last, see intake_rows.py): the response and
+    # the rows that carry it get it from there.
+    claim.number = ""
     read = build_claim_read(
         ClaimBundle(claim, customer, unit, model),
         events=[registered],
@@ -175,9 +173,9 @@ async def register_claim_rows(
         Row(
             OutboxEvent.__table__,  # type: ignore[attr-defined]
             outbox.new_row(
-                "claim.registered",
-                {"number": claim.number, "channel": claim.channel, "state": claim.state},
+                "claim.registered", {"number": "", "channel": claim.channel, "state": claim.state}
             ),
+            number_in="payload",
         ),
     ]
     if idempotent is not None:
@@ -188,12 +186,22 @@ async def register_claim_rows(
             status_code=201,
             response=read.model_dump(mode="json"),
         )
-        rows.append(Row(IdempotencyRecord.__table__, record, linked=False))  # type: ignore[attr-defined]
-    claim.id = await insert_claim(session, {k: getattr(claim, k) for k in _CLAIM_COLUMNS}, rows)
+        rows.append(
+            Row(IdempotencyRecord.__table__, record, linked=False, number_in="response")  # type: ignore[attr-defined]
+        )
+    values = {k: getattr(claim, k) for k in _CLAIM_COLUMNS}
+    inserted = await insert_claim(session, values, rows, year=claim.year)
+    claim.id, claim.seq, claim.number = inserted.id, inserted.seq, inserted.number
+    read.number = inserted.number
     return claim, read
 
 
-_CLAIM_COLUMNS = [c.key for c in Claim.__table__.columns if c.key != "id"]  # type: ignore[attr-defined]
+# Everything but what the insert fills in.
+_CLAIM_COLUMNS = [
+    c.key
+    for c in Claim.__table__.columns  # type: ignore[attr-defined]
+    if c.key not in ("id", "seq", "number")
+]
 
 
 async def _find_product(

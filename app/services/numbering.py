@@ -17,12 +17,13 @@ from app.models.system import Counter
 async def next_value(session: AsyncSession, *, name: str, year: int) -> int:
     dialect = session.bind.dialect.name if session.bind else "postgresql"
     params = {"counter_name": name, "counter_year": year}
-    return (await session.execute(_upsert(dialect), params)).scalar_one()
+    return (await session.execute(counter_upsert(dialect), params)).scalar_one()
 
 
 @lru_cache(maxsize=2)
-def _upsert(dialect: str) -> ReturningInsert[tuple[int]]:
-    # Built once: on the registration path building it cost as much as running it.
+def counter_upsert(dialect: str) -> ReturningInsert[tuple[int]]:
+    """The upsert, built once: on the registration path building it cost as much as running it.
+    Bind `counter_name` and `counter_year`; intake_rows.py uses it as a CTE."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = Counter.__table__  # type: ignore[attr-defined]
     return (
