@@ -3,10 +3,14 @@
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import Table, and_, or_, select
+from sqlalchemy import Select, Table, and_, bindparam, or_, select
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import InvalidInput
@@ -58,10 +62,9 @@ claims: Table = Claim.__table__  # type: ignore[attr-defined]
 customers: Table = Customer.__table__  # type: ignore[attr-defined]
 models: Table = ProductModel.__table__  # type: ignore[attr-defined]
 
-# Built once: Core columns, labelled as ClaimSummary's fields so that the rows validate into the
-# page in one pydantic pass. A Core select (Table columns, not ORM attributes) executes without
-# the ORM's compile state and row loading; building the columns and joins per request cost more
-# than the rest of the statement (bench/RESULTS.md §2).
+# Table columns rather than ORM attributes: a Core select executes without the ORM's compile
+# state and row loading (0.96 -> 0.64 ms of CPU per page). Labelled as ClaimSummary's fields so
+# that the rows validate into the page in one pydantic pass.
 _PAGE = (
     select(
         claims.c.id,
@@ -87,58 +90,104 @@ _PAGE = (
 )
 
 
+def _overdue() -> ColumnElement[bool]:
+    c = claims.c
+    return or_(
+        and_(
+            c.acknowledged_at.is_(None),
+            c.state != ClaimState.closed.value,
+            c.ack_due_date < bindparam("today"),
+        ),
+        sla_overdue(),  # the resolution clock, flagged by the worker's SLA sweep
+    )
+
+
+def _matches(columns: list[ColumnElement[str | None]], name: str) -> ColumnElement[bool]:
+    return or_(*(column.ilike(bindparam(name), escape="\\") for column in columns))
+
+
+# Each filter's condition, with its values as named bound parameters (see _statement).
+_CONDITIONS: dict[str, Callable[[], ColumnElement[bool]]] = {
+    "status": lambda: claims.c.state.in_(bindparam("status", expanding=True)),
+    "channel": lambda: claims.c.channel.in_(bindparam("channel", expanding=True)),
+    "customer": lambda: or_(
+        _matches([customers.c.name, customers.c.organisation], "customer"),
+        customers.c.email == bindparam("customer_email"),
+    ),
+    "model": lambda: models.c.code == bindparam("model"),
+    "serial": lambda: claims.c.reported_serial == bindparam("serial"),
+    "overdue": _overdue,
+    "not_overdue": lambda: ~_overdue(),
+    "created_from": lambda: claims.c.received_at >= bindparam("created_from"),
+    "created_to": lambda: claims.c.received_at < bindparam("created_to"),
+    "q": lambda: _matches(
+        [
+            claims.c.number,
+            claims.c.title,
+            claims.c.defect_description,
+            claims.c.reported_serial,
+            customers.c.name,
+        ],
+        "q",
+    ),
+    "cursor": lambda: or_(
+        claims.c.received_at < bindparam("cursor_at"),
+        and_(claims.c.received_at == bindparam("cursor_at"), claims.c.id < bindparam("cursor_id")),
+    ),
+}
+
+
+@lru_cache(maxsize=256)
+def _statement(conditions: tuple[str, ...]) -> Select[Any]:
+    """The page's SELECT for one combination of filters, built once and then reused. Building it
+    per request cost 0.1 ms, and SQLAlchemy walks a new statement again for its cache key on
+    execution (0.15 ms); a reused one keeps its key."""
+    stmt = _PAGE.limit(bindparam("limit"))
+    for name in conditions:
+        stmt = stmt.where(_CONDITIONS[name]())
+    return stmt
+
+
+def _bind(
+    f: ClaimFilter, cursor: str | None, today: date
+) -> tuple[tuple[str, ...], dict[str, Any]]:
+    """The conditions in use (in a fixed order: the key of _statement) and their values."""
+    used: list[str] = []
+    params: dict[str, Any] = {}
+
+    def use(condition: str, **values: Any) -> None:
+        used.append(condition)
+        params.update(values)
+
+    if f.status:
+        use("status", status=[s.value for s in f.status])
+    if f.channel:
+        use("channel", channel=[ch.value for ch in f.channel])
+    if f.customer:
+        use("customer", customer=_like(f.customer), customer_email=f.customer.lower())
+    if f.model:
+        use("model", model=f.model)
+    if f.serial:
+        use("serial", serial=f.serial)
+    if f.overdue is not None:
+        use("overdue" if f.overdue else "not_overdue", today=today)
+    if f.created_from:
+        use("created_from", created_from=f.created_from)
+    if f.created_to:
+        use("created_to", created_to=f.created_to)
+    if f.q:
+        use("q", q=_like(f.q))
+    if cursor:
+        at, last_id = decode_cursor(cursor)
+        use("cursor", cursor_at=at, cursor_id=last_id)
+    return tuple(used), params
+
+
 async def list_claims(
     session: AsyncSession, *, filters: ClaimFilter, limit: int, cursor: str | None, today: date
 ) -> ClaimPage:
-    c = claims.c
-    stmt = _PAGE
-    f = filters
-    if f.status:
-        stmt = stmt.where(c.state.in_([s.value for s in f.status]))
-    if f.channel:
-        stmt = stmt.where(c.channel.in_([ch.value for ch in f.channel]))
-    if f.customer:
-        pattern = _like(f.customer)
-        stmt = stmt.where(
-            or_(
-                customers.c.name.ilike(pattern, escape="\\"),
-                customers.c.organisation.ilike(pattern, escape="\\"),
-                customers.c.email == f.customer.lower(),
-            )
-        )
-    if f.model:
-        stmt = stmt.where(models.c.code == f.model)
-    if f.serial:
-        stmt = stmt.where(c.reported_serial == f.serial)
-    if f.overdue is not None:
-        overdue = or_(
-            and_(
-                c.acknowledged_at.is_(None),
-                c.state != ClaimState.closed.value,
-                c.ack_due_date < today,
-            ),
-            sla_overdue(),  # the resolution clock, flagged by the worker's SLA sweep
-        )
-        stmt = stmt.where(overdue if f.overdue else ~overdue)
-    if f.created_from:
-        stmt = stmt.where(c.received_at >= f.created_from)
-    if f.created_to:
-        stmt = stmt.where(c.received_at < f.created_to)
-    if f.q:
-        pattern = _like(f.q)
-        stmt = stmt.where(
-            or_(
-                c.number.ilike(pattern, escape="\\"),
-                c.title.ilike(pattern, escape="\\"),
-                c.defect_description.ilike(pattern, escape="\\"),
-                c.reported_serial.ilike(pattern, escape="\\"),
-                customers.c.name.ilike(pattern, escape="\\"),
-            )
-        )
-    if cursor:
-        at, last_id = decode_cursor(cursor)
-        stmt = stmt.where(or_(c.received_at < at, and_(c.received_at == at, c.id < last_id)))
-    result = await session.execute(stmt.limit(limit + 1))
+    conditions, params = _bind(filters, cursor, today)
+    result = await session.execute(_statement(conditions), {**params, "limit": limit + 1})
     keys = list(result.keys())
     rows = result.all()
     next_cursor = None
