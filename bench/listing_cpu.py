@@ -5,10 +5,11 @@
 
 Creates (or, with --db NAME, reuses) a PostgreSQL database migrated with Alembic and seeded by
 bench/seed.py, then drives the real app (create_app) and bench/baseline.py's app through httpx's
-ASGITransport and reports CPU time (time.process_time) per request, the median of --rounds
-rounds of --n requests of each kind (interleaved). The client's own share is measured on a bare ASGI app that returns
-a body of the listing's size; subtract it to get the server's share. The API-key lookup
-(session + api_keys.authenticate) is measured on its own so it can be subtracted too.
+ASGITransport and reports CPU time (time.process_time) per request: the median and the minimum
+over --rounds rounds of --n requests of each kind, the kinds interleaved. The client's own share
+is measured on a bare ASGI app that returns a body of the listing's size; subtract it to get the
+server's share. The API-key lookup (session + api_keys.authenticate) is measured on its own so
+that it can be subtracted too.
 """
 
 from __future__ import annotations
