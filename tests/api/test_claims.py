@@ -3,6 +3,7 @@
 import asyncio
 from typing import Any
 
+import anyio.to_thread
 import pytest
 from sqlalchemy import select
 
@@ -302,6 +303,100 @@ async def test_overdue_filter_uses_the_acknowledgement_due_date(client, auth, ne
     assert detail.json()["deadlines"]["ack_deadline_date"] == "2025-01-13"
 
 
+async def make_model(client, auth) -> str:
+    code = unique("M")
+    response = await client.post(
+        "/api/v1/product-models",
+        headers=auth(Role.admin),
+        json={"code": code, "name": "Pump", "warranty_months": 24},
+    )
+    assert response.status_code == 201, response.text
+    return code
+
+
+async def test_list_item_carries_every_summary_field(client, auth, new_claim) -> None:
+    code = await make_model(client, auth)
+    serial, organisation = unique("SN"), unique("SIA")
+    claim = await new_claim(
+        customer={
+            "name": "Jānis Bērziņš",
+            "organisation": organisation,
+            "email": f"{unique()}@x.lv",
+        },
+        product={"model_code": code, "serial_number": serial},
+        title="Pump stops",
+        received_at="2026-03-02T08:30:00+02:00",
+    )
+    page = (await client.get(CLAIMS, params={"serial": serial}, headers=auth(Role.head))).json()
+    assert page == {
+        "items": [
+            {
+                "number": claim["number"],
+                "channel": "web",
+                "state": "new",
+                "customer_name": "Jānis Bērziņš",
+                "organisation": organisation,
+                "model_code": code,
+                "serial_number": serial,
+                "title": "Pump stops",
+                "received_at": "2026-03-02T06:30:00Z",
+                "ack_due_date": claim["deadlines"]["ack_due_date"],
+                "acknowledged_at": None,
+                "version": 1,
+            }
+        ],
+        "next_cursor": None,
+    }
+
+
+async def test_list_with_every_filter_pages_and_reuses_the_query_for_other_values(
+    client, auth, new_claim
+) -> None:
+    code = await make_model(client, auth)
+    groups = []
+    for _ in range(2):
+        organisation, serial = unique("org"), unique("SN")
+        numbers = [
+            (
+                await new_claim(
+                    customer={"name": f"{organisation} {i}", "email": f"{unique()}@x.lv"},
+                    product={"model_code": code, "serial_number": serial},
+                    received_at=f"2025-02-0{i + 1}T10:00:00+00:00",
+                )
+            )["number"]
+            for i in range(3)
+        ]
+        groups.append((organisation, serial, numbers))
+    for organisation, serial, numbers in groups:
+        seen: list[str] = []
+        cursor = None
+        while True:
+            params: dict[str, Any] = {
+                "status": ["new", "closed"],
+                "channel": "web",
+                "customer": organisation,
+                "model": code,
+                "serial": serial,
+                "overdue": "true",
+                "created_from": "2025-01-01T00:00:00Z",
+                "created_to": "2025-03-01T00:00:00Z",
+                "q": organisation,
+                "limit": 1,
+                **({"cursor": cursor} if cursor else {}),
+            }
+            response = await client.get(CLAIMS, params=params, headers=auth(Role.head))
+            assert response.status_code == 200, response.text
+            seen += [item["number"] for item in response.json()["items"]]
+            cursor = response.json()["next_cursor"]
+            if not cursor:
+                break
+        assert seen == list(reversed(numbers))
+    not_overdue = await client.get(
+        CLAIMS, params={"serial": groups[0][1], "overdue": "false"}, headers=auth(Role.head)
+    )
+    assert not_overdue.json()["items"] == []
+
+
 async def test_bad_cursor_is_422(client, auth) -> None:
     response = await client.get(CLAIMS, params={"cursor": "garbage!"}, headers=auth(Role.head))
     assert response.status_code == 422
@@ -351,6 +446,24 @@ async def test_listing_costs_at_most_two_statements(client, auth, count_statemen
         )
     assert response.status_code == 200
     assert counter.count <= 2, counter.statements
+
+
+async def test_listing_hands_nothing_to_the_thread_pool(client, auth, monkeypatch) -> None:
+    # FastAPI runs a plain `def` dependency or endpoint in the thread pool: a thread hand-off on
+    # every request (bench/RESULTS.md, "What was changed" 2).
+    handed_off: list[Any] = []
+    real_run_sync = anyio.to_thread.run_sync
+
+    async def recording_run_sync(func: Any, *args: Any, **kwargs: Any) -> Any:
+        handed_off.append(func)
+        return await real_run_sync(func, *args, **kwargs)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", recording_run_sync)
+    response = await client.get(
+        CLAIMS, params={"status": "new", "limit": 50}, headers=auth(Role.specialist)
+    )
+    assert response.status_code == 200
+    assert handed_off == []
 
 
 async def test_nul_characters_are_refused_not_stored(client, auth) -> None:
