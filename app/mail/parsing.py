@@ -6,9 +6,7 @@ pure and never raises for odd content (unknown charsets, broken MIME,
 malformed addresses); `MailParseError` is for input that is not mail at all.
 
 Raw messages are read by the standard `email` package under `policy.default`'s
-rules, with two changes that only save work (see `_HeadersOnce`, `_Registry`):
-each header of each part is parsed once however often it is asked for, and the
-header classes are built once per process instead of once per lookup.
+rules, parsing each header once (app/mail/reading.py).
 """
 
 from __future__ import annotations
@@ -21,14 +19,12 @@ from base64 import b64decode
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email import message_from_bytes, policy
-from email.headerregistry import BaseHeader, HeaderRegistry
+from email import message_from_bytes
 from email.message import EmailMessage, Message
-from email.policy import EmailPolicy
 from email.utils import getaddresses, parsedate_to_datetime
-from typing import Any
 
 from app.mail import charsets
+from app.mail.reading import POLICY, HeadersOnce, unfold
 from app.mail.text import html_to_text, strip_quoted
 
 
@@ -207,93 +203,36 @@ def _finish(parsed: ParsedEmail, headers: Mapping[str, str]) -> ParsedEmail:
 # -------------------------------------------------------------------- RFC 5322
 
 
-class _Registry(HeaderRegistry):
-    """policy.default's header registry without a new class per lookup.
-
-    `HeaderRegistry.__getitem__` calls `type(...)` on every header it parses (about 20 µs, a
-    tenth of a small message's parse); the class it builds depends only on the header kind."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._made: dict[type, type] = {}
-
-    def __getitem__(self, name: str) -> type[BaseHeader]:
-        kind = self.registry.get(name.lower(), self.default_class)
-        made = self._made.get(kind)
-        if made is None:
-            made = self._made[kind] = type("_" + kind.__name__, (kind, self.base_class), {})
-        return made
-
-
-class _HeadersOnce(EmailMessage):
-    """An EmailMessage that parses each header once.
-
-    Under policy.default every `get()` builds and parses a new header object, and the
-    package's own methods call it over and over: one part's Content-Type is parsed again for
-    get_content_type(), get_content_maintype(), is_attachment(), get_body(),
-    iter_attachments(), get_param(), the parser's boundary lookup... (about 40 Content-Type
-    parses and 55 header objects for a three-part message). The cache is keyed by the stored
-    (name, value) pair itself, so any change to the headers misses it."""
-
-    def __init__(self, policy: Any = None) -> None:
-        super().__init__(policy)
-        self._parsed: dict[int, tuple[tuple[str, str], Any, Any]] = {}
-
-    def get(self, name: str, failobj: Any = None) -> Any:
-        name = name.lower()
-        for item in self._headers:
-            if item[0].lower() == name:
-                hit = self._parsed.get(id(item))
-                if hit is None or hit[0] is not item or hit[1] is not self.policy:
-                    hit = (item, self.policy, self.policy.header_fetch_parse(*item))
-                    self._parsed[id(item)] = hit
-                return hit[2]
-        return failobj
-
-
-# policy.default's rules, with the two savings above.
-POLICY: EmailPolicy = policy.default.clone(header_factory=_Registry(), message_factory=_HeadersOnce)
-
 _SURROGATE = re.compile(r"[\udc80-\udcff]")
 _LOOSE_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 # The headers parse_rfc822 reads (addresses, threading, date, and auto-reply detection).
-_USED_HEADERS = frozenset(
-    {
-        "from",
-        "sender",
-        "to",
-        "cc",
-        "subject",
-        "message-id",
-        "in-reply-to",
-        "references",
-        "date",
-        "auto-submitted",
-        "precedence",
-        "x-autoreply",
-        "x-autorespond",
-        "x-autorespond-from",
-        "x-auto-reply",
-        "content-type",
-        "return-path",
-    }
-)
+_USED_HEADERS = frozenset({
+    "from", "sender", "to", "cc", "subject", "message-id", "in-reply-to", "references", "date",
+    "auto-submitted", "precedence", "x-autoreply", "x-autorespond", "x-autorespond-from",
+    "x-auto-reply", "content-type", "return-path",
+})  # fmt: skip
 
 
 def _header_values(msg: Message) -> dict[str, list[str]]:
     """Decoded values of the headers we use, by lower-case name. Raw 8-bit headers (no
     encoded words, charset unlabelled) are decoded as UTF-8 or the likely Cyrillic."""
     out: dict[str, list[str]] = {}
-    for name, raw in msg.raw_items():
+    for item in msg.raw_items():
+        name, stored = item
         key = name.lower()
         if key not in _USED_HEADERS:
             continue  # Received, DKIM-Signature, …: costly to parse, never read
-        raw = "".join(str(raw).splitlines())  # unfold, as policy.default does
-        if _SURROGATE.search(raw):
+        raw = "".join(str(stored).splitlines())  # unfold, as policy.default does
+        guessed = bool(_SURROGATE.search(raw))
+        if guessed:
             raw = charsets.guess(raw.encode("ascii", "surrogateescape"))
         try:
-            value = str(POLICY.header_factory(name, raw))
+            if not guessed and isinstance(msg, HeadersOnce) and raw == unfold(stored):
+                # The very object get() returns (e.g. Content-Type): parse it once.
+                value = str(msg.parsed_header(item))
+            else:
+                value = str(POLICY.header_factory(name, raw))
         except Exception:  # a header the registry cannot model: keep it raw
             value = raw
         out.setdefault(key, []).append(value.strip())
@@ -317,12 +256,20 @@ def _is_attachment(part: Message) -> bool:
     return disposition == "attachment" or bool(part.get_filename())
 
 
-def parse_rfc822(raw: bytes) -> ParsedEmail:
-    """Parse a raw RFC 5322 message (bytes as received, any charset)."""
+def read_rfc822(raw: bytes) -> EmailMessage:
+    """The message as the email package reads it, for callers that need more than
+    `parse_rfc822` returns (e.g. a header exactly as policy.default gives it)."""
     if not raw or not raw.strip():
         raise MailParseError("empty message")
     msg = message_from_bytes(raw, policy=POLICY)
     assert isinstance(msg, EmailMessage)
+    return msg
+
+
+def parse_rfc822(raw: bytes | EmailMessage) -> ParsedEmail:
+    """Parse a raw RFC 5322 message (bytes as received, any charset, or `read_rfc822`'s
+    result for them)."""
+    msg = raw if isinstance(raw, EmailMessage) else read_rfc822(raw)
     if not len(msg):
         raise MailParseError("no headers: not an RFC 5322 message")
     hdrs = _header_values(msg)
@@ -504,6 +451,7 @@ def parse_mailgun_form(fields: Mapping[str, str], files: Sequence[FormFile] = ()
 
 
 __all__ = [
+    "POLICY",
     "FormFile",
     "MailAttachment",
     "MailParseError",
@@ -514,5 +462,6 @@ __all__ = [
     "parse_gateway_json",
     "parse_mailgun_form",
     "parse_rfc822",
+    "read_rfc822",
     "split_message_ids",
 ]
