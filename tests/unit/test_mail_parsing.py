@@ -523,6 +523,43 @@ def test_parser_survives_mangled_messages(seed, cuts):
     assert all(isinstance(a.content, bytes) for a in parsed.attachments)
 
 
+def _parsed_both_ways(raw: bytes) -> tuple[object, object]:
+    """parse_rfc822 of a message read with our parse-once policy, and of the same message read
+    with plain policy.default (the parser of record)."""
+
+    def outcome(read):  # type: ignore[no-untyped-def]
+        try:
+            return parse_rfc822(read())
+        except Exception as exc:
+            return type(exc).__name__, str(exc)
+
+    reference = email.message_from_bytes(raw, policy=email.policy.default)
+    return outcome(lambda: raw), outcome(lambda: reference)
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.glob("*.eml")))
+def test_parse_once_gives_what_policy_default_gives(name):
+    ours, reference = _parsed_both_ways((FIXTURES / name).read_bytes())
+    assert ours == reference
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.sampled_from(_SEEDS),
+    cuts=st.lists(
+        st.tuples(st.integers(0, 4000), st.integers(0, 64), st.binary(max_size=24)), max_size=6
+    ),
+)
+def test_parse_once_gives_what_policy_default_gives_for_mangled_messages(seed, cuts):
+    data = bytearray(seed)
+    for at, length, insert in cuts:
+        at = min(at, len(data))
+        data[at : at + length] = insert
+    if bytes(data).strip():
+        ours, reference = _parsed_both_ways(bytes(data))
+        assert ours == reference
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=600))
 def test_parser_survives_arbitrary_bytes(data):
