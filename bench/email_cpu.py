@@ -168,7 +168,9 @@ async def measure(app, template: bytes, args: argparse.Namespace) -> None:  # ty
                 for st in statements:
                     print("   ", " ".join(st.split())[:110])
             samples = []
-            profiler = cProfile.Profile(time.process_time) if args.profile and label == "email" else None
+            profiler = (
+                cProfile.Profile(time.process_time) if args.profile and label == "email" else None
+            )
             for i in range(args.n):
                 if profiler:
                     profiler.enable()
