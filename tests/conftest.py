@@ -137,32 +137,39 @@ def auth(keys: dict[Any, str]) -> Any:
 class StatementCounter:
     def __init__(self) -> None:
         self.statements: list[str] = []
+        self.commits = 0
 
     @property
     def count(self) -> int:
         return len(self.statements)
 
 
+@contextmanager
+def statement_counter(engine: Any) -> Iterator[StatementCounter]:
+    """Counts the SQL statements (and the commits) sent through `engine` meanwhile."""
+    engine = getattr(engine, "sync_engine", engine)
+    counter = StatementCounter()
+
+    def before(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if not statement.lstrip().upper().startswith(("PRAGMA", "BEGIN")):
+            counter.statements.append(statement)
+
+    def commit(conn):  # type: ignore[no-untyped-def]
+        counter.commits += 1
+
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "commit", commit)
+    try:
+        yield counter
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+        event.remove(engine, "commit", commit)
+
+
 @pytest.fixture
 def count_statements(app: Any) -> Any:
     """`with count_statements() as counter:` counts the SQL statements the app sends."""
-    engine = app.state.engine.sync_engine
-
-    @contextmanager
-    def counting() -> Iterator[StatementCounter]:
-        counter = StatementCounter()
-
-        def before(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-            if not statement.lstrip().upper().startswith(("PRAGMA", "BEGIN")):
-                counter.statements.append(statement)
-
-        event.listen(engine, "before_cursor_execute", before)
-        try:
-            yield counter
-        finally:
-            event.remove(engine, "before_cursor_execute", before)
-
-    return counting
+    return lambda: statement_counter(app.state.engine)
 
 
 def unique(prefix: str = "t") -> str:

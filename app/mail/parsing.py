@@ -4,6 +4,9 @@ Three inputs: a raw RFC 5322 message, the email gateway's JSON form, and
 Mailgun's routes form fields. All three become a `ParsedEmail`. Parsing is
 pure and never raises for odd content (unknown charsets, broken MIME,
 malformed addresses); `MailParseError` is for input that is not mail at all.
+
+Raw messages are read by the standard `email` package under `policy.default`'s
+rules, parsing each header once (app/mail/reading.py).
 """
 
 from __future__ import annotations
@@ -16,11 +19,12 @@ from base64 import b64decode
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email import message_from_bytes, policy
+from email import message_from_bytes
 from email.message import EmailMessage, Message
 from email.utils import getaddresses, parsedate_to_datetime
 
 from app.mail import charsets
+from app.mail.reading import POLICY, HeadersOnce, unfold
 from app.mail.text import html_to_text, strip_quoted
 
 
@@ -198,23 +202,40 @@ def _finish(parsed: ParsedEmail, headers: Mapping[str, str]) -> ParsedEmail:
 
 # -------------------------------------------------------------------- RFC 5322
 
+
 _SURROGATE = re.compile(r"[\udc80-\udcff]")
 _LOOSE_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
+# The headers parse_rfc822 reads (addresses, threading, date, and auto-reply detection).
+_USED_HEADERS = frozenset({
+    "from", "sender", "to", "cc", "subject", "message-id", "in-reply-to", "references", "date",
+    "auto-submitted", "precedence", "x-autoreply", "x-autorespond", "x-autorespond-from",
+    "x-auto-reply", "content-type", "return-path",
+})  # fmt: skip
+
 
 def _header_values(msg: Message) -> dict[str, list[str]]:
-    """Decoded header values by lower-case name. Raw 8-bit headers (no encoded
-    words, charset unlabelled) are decoded as UTF-8 or the likely Cyrillic."""
+    """Decoded values of the headers we use, by lower-case name. Raw 8-bit headers (no
+    encoded words, charset unlabelled) are decoded as UTF-8 or the likely Cyrillic."""
     out: dict[str, list[str]] = {}
-    for name, raw in msg.raw_items():
-        raw = "".join(str(raw).splitlines())  # unfold, as policy.default does
-        if _SURROGATE.search(raw):
+    for item in msg.raw_items():
+        name, stored = item
+        key = name.lower()
+        if key not in _USED_HEADERS:
+            continue  # Received, DKIM-Signature, …: costly to parse, never read
+        raw = "".join(str(stored).splitlines())  # unfold, as policy.default does
+        guessed = bool(_SURROGATE.search(raw))
+        if guessed:
             raw = charsets.guess(raw.encode("ascii", "surrogateescape"))
         try:
-            value = str(policy.default.header_factory(name, raw))
+            if not guessed and isinstance(msg, HeadersOnce) and raw == unfold(stored):
+                # The very object get() returns (e.g. Content-Type): parse it once.
+                value = str(msg.parsed_header(item))
+            else:
+                value = str(POLICY.header_factory(name, raw))
         except Exception:  # a header the registry cannot model: keep it raw
             value = raw
-        out.setdefault(name.lower(), []).append(value.strip())
+        out.setdefault(key, []).append(value.strip())
     return out
 
 
@@ -235,15 +256,23 @@ def _is_attachment(part: Message) -> bool:
     return disposition == "attachment" or bool(part.get_filename())
 
 
-def parse_rfc822(raw: bytes) -> ParsedEmail:
-    """Parse a raw RFC 5322 message (bytes as received, any charset)."""
+def read_rfc822(raw: bytes) -> EmailMessage:
+    """The message as the email package reads it, for callers that need more than
+    `parse_rfc822` returns (e.g. a header exactly as policy.default gives it)."""
     if not raw or not raw.strip():
         raise MailParseError("empty message")
-    msg = message_from_bytes(raw, policy=policy.default)
+    msg = message_from_bytes(raw, policy=POLICY)
     assert isinstance(msg, EmailMessage)
-    hdrs = _header_values(msg)
-    if not hdrs:
+    return msg
+
+
+def parse_rfc822(raw: bytes | EmailMessage) -> ParsedEmail:
+    """Parse a raw RFC 5322 message (bytes as received, any charset, or `read_rfc822`'s
+    result for them)."""
+    msg = raw if isinstance(raw, EmailMessage) else read_rfc822(raw)
+    if not len(msg):
         raise MailParseError("no headers: not an RFC 5322 message")
+    hdrs = _header_values(msg)
     first = {name: values[0] for name, values in hdrs.items()}
     parsed = ParsedEmail(defects=[type(d).__name__ for d in msg.defects])
 
@@ -422,6 +451,7 @@ def parse_mailgun_form(fields: Mapping[str, str], files: Sequence[FormFile] = ()
 
 
 __all__ = [
+    "POLICY",
     "FormFile",
     "MailAttachment",
     "MailParseError",
@@ -432,5 +462,6 @@ __all__ = [
     "parse_gateway_json",
     "parse_mailgun_form",
     "parse_rfc822",
+    "read_rfc822",
     "split_message_ids",
 ]

@@ -19,7 +19,7 @@ from app.models.email_intake import (
     IntakeResult,
 )
 from app.security import Principal
-from app.services import email_intake
+from app.services import email_intake, email_queue
 from app.services.email_auth import authenticate_delivery
 from app.workflow import Role
 
@@ -231,7 +231,7 @@ async def list_failed(
     before: Annotated[int | None, Query(ge=1, le=MAX_ID, description="Older than this id")] = None,
 ) -> InboundEmailPage:
     """Deliveries that could not be parsed or matched, newest first, with the reason."""
-    return await email_intake.list_failed(session, limit=limit, before=before)
+    return await email_queue.list_failed(session, limit=limit, before=before)
 
 
 @router.get(
@@ -244,7 +244,7 @@ async def read_inbound(
     principal: Reviewer, inbound_id: InboundId, session: SessionDep
 ) -> InboundEmailRead:
     """Status, outcome, error and claim of one delivery."""
-    return await email_intake.get_inbound(session, inbound_id=inbound_id)
+    return await email_queue.get_inbound(session, inbound_id=inbound_id)
 
 
 @router.post(
@@ -257,7 +257,7 @@ async def retry(
     principal: Reviewer, inbound_id: InboundId, session: SessionDep, settings: SettingsDep
 ) -> InboundEmailRead:
     """Run a failed delivery through parsing and matching again (e.g. after fixing its claim)."""
-    return await email_intake.retry(
+    return await email_queue.retry(
         session, inbound_id=inbound_id, principal=principal, settings=settings
     )
 
@@ -276,7 +276,7 @@ async def assign(
     settings: SettingsDep,
 ) -> InboundEmailRead:
     """Add a failed or ignored delivery to the named claim as a customer message."""
-    return await email_intake.assign(
+    return await email_queue.assign(
         session,
         inbound_id=inbound_id,
         claim_number=data.claim_number.strip().upper(),

@@ -95,12 +95,15 @@ def add_attachment_row(
     content_type: str,
     actor: str,
     message_id: int | None = None,
+    event: bool = True,
 ) -> Attachment:
+    """The attachment row and its audit event; `event=False` when the caller recorded the
+    event already (`record_attachment_added`), e.g. to flush it with other events."""
     assert claim.id is not None
     attachment = Attachment(
         claim_id=claim.id,
         message_id=message_id,
-        filename=filename.replace("\x00", "")[:255] or "file",
+        filename=stored_filename(filename),
         content_type=content_type,
         size=stored.size,
         sha256=stored.sha256,
@@ -108,6 +111,20 @@ def add_attachment_row(
         uploaded_by=actor,
     )
     session.add(attachment)
+    if event:
+        record_attachment_added(
+            session, claim=claim, filename=attachment.filename, size=stored.size, actor=actor
+        )
+    return attachment
+
+
+def stored_filename(filename: str) -> str:
+    return filename.replace("\x00", "")[:255] or "file"
+
+
+def record_attachment_added(
+    session: AsyncSession, *, claim: Claim, filename: str, size: int, actor: str
+) -> None:
     record_event(
         session,
         claim=claim,
@@ -115,9 +132,8 @@ def add_attachment_row(
         action="attachment_added",
         from_state=claim.state,
         to_state=claim.state,
-        payload={"filename": attachment.filename, "size": stored.size},
+        payload={"filename": stored_filename(filename), "size": size},
     )
-    return attachment
 
 
 async def attach_upload(

@@ -1,9 +1,12 @@
-"""Filing a stored email: parse it, find its claim or register one, add the customer message
-and the attachments. Runs inside the caller's transaction and never commits."""
+"""Filing an email: find its claim or register one, add the customer message and the
+attachments. `file_email` runs inside the caller's transaction and never commits; parsing and
+writing the attachment files (`stage_attachments`) happen before it, outside any transaction."""
 
 import base64
 import json
 import mimetypes
+from dataclasses import dataclass, field
+from email.message import EmailMessage
 
 from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -51,14 +54,17 @@ class IntakeFailure(DomainError):
     status, type_slug, title = 422, "email-intake-failed", "Email could not be processed"
 
 
-def _parse(row: InboundEmail) -> ParsedEmail:
-    if row.source == InboundSource.rfc822:
-        return parse_rfc822(row.raw)
+def parse_stored(
+    source: InboundSource, raw: bytes, message: EmailMessage | None = None
+) -> ParsedEmail:
+    """A delivery as stored (`message`: the raw message already read by the email package)."""
+    if source == InboundSource.rfc822:
+        return parse_rfc822(raw if message is None else message)
     try:
-        doc = json.loads(row.raw)
+        doc = json.loads(raw)
     except ValueError as exc:
         raise MailParseError(f"the stored body is not JSON: {exc}") from exc
-    if row.source == InboundSource.json:
+    if source == InboundSource.json:
         return parse_gateway_json(doc)
     files = [
         FormFile(
@@ -83,27 +89,94 @@ def _unparseable(row: InboundEmail, error: MailParseError) -> ParsedEmail:
     return ParsedEmail(text=f"{note}\n\n{text}", full_text=text)
 
 
-async def file_email(
+@dataclass(slots=True)
+class StagedFile:
+    filename: str
+    content_type: str
+    stored: attachment_store.StoredFile
+
+
+@dataclass(slots=True)
+class Staged:
+    """Attachments already written to storage (content-addressed, so a rolled-back or repeated
+    filing leaves at most an unreferenced copy), and notes on the refused ones."""
+
+    files: list[StagedFile] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def sender_and_subject(parsed: ParsedEmail) -> tuple[str | None, str | None]:
+    """The inbound row's `from_address` and `subject`."""
+    return parsed.from_address[:320] or None, parsed.subject[:500] or None
+
+
+def will_file(parsed: ParsedEmail, assign_to: str | None) -> bool:
+    """Whether `file_email` goes as far as the attachments (an automatic message, or one
+    without a sender, stops before)."""
+    return assign_to is not None or (not parsed.auto_reply and bool(parsed.from_address))
+
+
+async def stage_attachments(parsed: ParsedEmail, settings: Settings) -> Staged:
+    """Check and store the attachments (inline images too); refused ones are noted, not fatal."""
+    staged = Staged()
+    for item in parsed.attachments:
+        ctype = _CONTENT_TYPE_FIXES.get(item.content_type, item.content_type)
+        if ctype == "application/octet-stream":
+            ctype = mimetypes.guess_type(item.filename)[0] or ctype
+        try:
+            base = attachment_store.check_content_type(ctype, item.content[:16], settings)
+            stored = await attachment_store.store_bytes(item.content, settings)
+        except DomainError as exc:
+            staged.notes.append(f"attachment {item.filename!r} not stored: {exc.detail}")
+            continue
+        staged.files.append(StagedFile(item.filename, base, stored))
+    return staged
+
+
+async def file_stored(
     session: AsyncSession,
     row: InboundEmail,
     *,
     principal: Principal,
     settings: Settings,
     assign_to: str | None,
-) -> None:
+) -> Claim | None:
+    """Parse a stored delivery again and file it (a retry, or a specialist's assignment)."""
     try:
-        parsed = _parse(row)
+        parsed = parse_stored(row.source, row.raw)
     except MailParseError as exc:
         if assign_to is None:
             raise
         parsed = _unparseable(row, exc)
-    row.from_address = parsed.from_address[:320] or None
-    row.subject = parsed.subject[:500] or None
+    staged = await stage_attachments(parsed, settings) if will_file(parsed, assign_to) else Staged()
+    return await file_email(
+        session,
+        row,
+        parsed,
+        staged,
+        principal=principal,
+        settings=settings,
+        assign_to=assign_to,
+    )
+
+
+async def file_email(
+    session: AsyncSession,
+    row: InboundEmail,
+    parsed: ParsedEmail,
+    staged: Staged,
+    *,
+    principal: Principal,
+    settings: Settings,
+    assign_to: str | None,
+) -> Claim | None:
+    """Record on `row` what the message became; the claim it went to, if any."""
+    row.from_address, row.subject = sender_and_subject(parsed)
     row.error, row.notes = None, None
     if assign_to is None and parsed.auto_reply:
         row.status, row.outcome = InboundStatus.ignored, InboundOutcome.ignored
         row.error = f"automatic message ({parsed.auto_reply}): stored, never opens a claim"
-        return
+        return None
     if not parsed.from_address and assign_to is None:
         raise IntakeFailure("the sender's address is missing or invalid")
     if assign_to is not None:
@@ -119,19 +192,35 @@ async def file_email(
     # The workflow resumes a claim waiting for the customer; lock it first, as add_message does.
     await lock_if_waiting(session, claim)
     message = add_message_rows(session, claim=claim, data=_message(parsed), actor=principal.name)
-    await session.flush()
-    row.notes = (
-        await _attach(
-            session, parsed, claim=claim, message=message, actor=principal.name, settings=settings
+    # The attachments' events before the flush, so that one INSERT writes all the events.
+    for item in staged.files:
+        attachment_store.record_attachment_added(
+            session,
+            claim=claim,
+            filename=item.filename,
+            size=item.stored.size,
+            actor=principal.name,
         )
-        or None
-    )
+    await session.flush()  # the message's id, for its attachments and the inbound row
+    for item in staged.files:
+        attachment_store.add_attachment_row(
+            session,
+            claim=claim,
+            stored=item.stored,
+            filename=item.filename,
+            content_type=item.content_type,
+            actor=principal.name,
+            message_id=message.id,
+            event=False,
+        )
+    row.notes = staged.notes or None
     row.status, row.outcome, row.claim_id, row.message_row_id = (
         InboundStatus.processed,
         outcome,
         claim.id,
         message.id,
     )
+    return claim
 
 
 async def _thread(session: AsyncSession, parsed: ParsedEmail) -> Claim | None:
@@ -220,36 +309,3 @@ def _message(parsed: ParsedEmail) -> MessageCreate:
         at=parsed.date or utcnow(),
         external_message_id=parsed.message_id[:500] if parsed.message_id else None,
     )
-
-
-async def _attach(
-    session: AsyncSession,
-    parsed: ParsedEmail,
-    *,
-    claim: Claim,
-    message: Message,
-    actor: str,
-    settings: Settings,
-) -> list[str]:
-    """Store the attachments (inline images too); refused ones are noted, not fatal."""
-    notes: list[str] = []
-    for item in parsed.attachments:
-        ctype = _CONTENT_TYPE_FIXES.get(item.content_type, item.content_type)
-        if ctype == "application/octet-stream":
-            ctype = mimetypes.guess_type(item.filename)[0] or ctype
-        try:
-            base = attachment_store.check_content_type(ctype, item.content[:16], settings)
-            stored = await attachment_store.store_bytes(item.content, settings)
-        except DomainError as exc:
-            notes.append(f"attachment {item.filename!r} not stored: {exc.detail}")
-            continue
-        attachment_store.add_attachment_row(
-            session,
-            claim=claim,
-            stored=stored,
-            filename=item.filename,
-            content_type=base,
-            actor=actor,
-            message_id=message.id,
-        )
-    return notes

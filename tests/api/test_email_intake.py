@@ -17,12 +17,14 @@ from sqlalchemy import func, select
 
 from app.mail.signing import sign_body, sign_mailgun
 from app.main import create_app
-from app.models.claims import Claim, Message
+from app.models.claims import Claim, Message, MessageDirection
 from app.models.email_intake import InboundEmail
 from app.models.reference import Customer
 from app.models.types import utcnow
+from app.services import attachments, email_filing
 from app.workflow import Action, Role
 from tests.api.workflow_support import Flow
+from tests.conftest import statement_counter
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "email"
 SECRET = "test-email-hmac-secret-0123456789"
@@ -402,6 +404,153 @@ async def test_simultaneous_redeliveries_make_one_claim(mail, db):
     assert len({r.json()["id"] for r in results}) == 1
     assert await inbound_count(db, mid) == 1
     assert len(await claims_of(db, sender)) == 1
+
+
+# ------------------------------------------ one transaction, nothing lost
+
+
+async def test_new_claim_from_email_is_one_transaction_of_nine_statements(mail, email_app):
+    sender = f"known-{uuid.uuid4().hex[:8]}@example.lv"
+    first, _ = fixture("06_attachment_only.eml", From=f"<{sender}>")
+    assert (await deliver(mail, first)).json()["outcome"] == "created"  # the customer exists now
+    raw, _ = fixture("06_attachment_only.eml", From=f"<{sender}>")
+    with statement_counter(email_app.state.engine) as counter:
+        r = await deliver(mail, raw)
+    assert r.status_code == 201 and r.json()["outcome"] == "created", r.text
+    # SQLite inserts the rows of one table one by one where PostgreSQL batches them: count a
+    # run of identical statements once.
+    trips = [
+        s for i, s in enumerate(counter.statements) if i == 0 or s != counter.statements[i - 1]
+    ]
+    # inbound insert (the de-duplication), customer lookup, counter, claim, events, message,
+    # outbox, attachment, inbound update; one COMMIT
+    assert counter.commits == 1
+    assert len(trips) <= 9, "\n".join(s[:60] for s in trips)
+    assert sum(s.lstrip().startswith("INSERT INTO claim_events") for s in trips) == 1
+    assert trips[0].startswith("INSERT INTO inbound_emails")
+
+
+async def test_redelivery_stops_at_the_first_insert(mail, email_app):
+    raw, _ = fixture("04_koi8r_qp.eml")
+    first = await deliver(mail, raw)
+    with statement_counter(email_app.state.engine) as counter:
+        again = await deliver(mail, raw)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json() == {**first.json(), "duplicate": True}
+    # the refused insert, the first delivery's row, its claim's number: no claim work
+    assert counter.count <= 3, counter.statements
+    assert not any("counters" in s or "INTO claims" in s for s in counter.statements)
+
+
+async def test_crash_while_filing_keeps_the_raw_delivery_as_failed(
+    mail, client, auth, db, monkeypatch
+):
+    """The claim and its message are rolled back; the delivery itself is never lost."""
+    sender = f"crash-{uuid.uuid4().hex[:8]}@example.ru"
+    raw, mid = fixture("06_attachment_only.eml", From=f"<{sender}>")
+
+    def crash(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("storage exploded")
+
+    # after the claim, the message and their flush: the latest point inside the transaction
+    monkeypatch.setattr(attachments, "add_attachment_row", crash)
+    r = await deliver(mail, raw)
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert (body["status"], body["claim_number"]) == ("failed", None)
+    assert body["error"] == "internal error (RuntimeError); see the service log"
+    row = (
+        await db.execute(select(InboundEmail).where(InboundEmail.message_id == mid))
+    ).scalar_one()
+    assert (row.raw, row.status, row.claim_id, row.attempts) == (raw, "failed", None, 1)
+    await db.rollback()
+    assert await claims_of(db, sender) == []
+    messages = select(func.count()).select_from(Message).where(Message.external_message_id == mid)
+    assert (await db.execute(messages)).scalar_one() == 0
+    await db.rollback()
+
+    monkeypatch.undo()  # the cause is gone: a specialist's retry files it
+    retried = await client.post(f"{URL}/{body['id']}/retry", headers=auth(Role.specialist))
+    assert retried.status_code == 200, retried.text
+    assert (retried.json()["status"], retried.json()["outcome"]) == ("processed", "created")
+    assert len(await claims_of(db, sender)) == 1
+
+
+async def test_storage_failure_keeps_the_raw_delivery_as_failed(mail, db, monkeypatch):
+    async def full(*args: Any, **kwargs: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(attachments, "store_bytes", full)
+    sender = f"full-{uuid.uuid4().hex[:8]}@example.ru"
+    raw, mid = fixture("06_attachment_only.eml", From=f"<{sender}>")
+    r = await deliver(mail, raw)
+    assert r.status_code == 201, r.text
+    assert r.json()["status"] == "failed" and "OSError" in r.json()["error"]
+    assert await inbound_count(db, mid) == 1
+    assert await claims_of(db, sender) == []
+
+
+async def test_database_refusing_a_row_is_a_failure_not_a_duplicate(mail, db, monkeypatch):
+    def orphan_message(session: Any, *, claim: Any, data: Any, actor: str) -> Message:
+        message = Message(
+            claim_id=2**31 - 1,  # no such claim: the foreign key refuses it at the flush
+            direction=MessageDirection.inbound,
+            channel=data.channel,
+            body=data.body,
+            author=actor,
+        )
+        session.add(message)
+        return message
+
+    monkeypatch.setattr(email_filing, "add_message_rows", orphan_message)
+    sender = f"orphan-{uuid.uuid4().hex[:8]}@example.ru"
+    raw, mid = fixture("04_koi8r_qp.eml", From=f"<{sender}>")
+    r = await deliver(mail, raw)
+    assert r.status_code == 201, r.text
+    assert r.json()["status"] == "failed" and r.json()["duplicate"] is False
+    assert "IntegrityError" in r.json()["error"]
+    assert await inbound_count(db, mid) == 1
+    assert await claims_of(db, sender) == []
+
+
+async def test_redelivery_of_a_failed_message_answers_with_its_failure(mail):
+    doc = {
+        "from": "a.b@example.com",
+        "subject": "Re: [CLM-2099-999998]",
+        "text": "Any news?",
+        "message_id": f"{uuid.uuid4().hex}@example.com",
+    }
+    first, again = await deliver_json(mail, doc), await deliver_json(mail, doc)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["status"] == "failed"
+    assert again.json() == {**first.json(), "duplicate": True}
+
+
+async def test_message_without_headers_is_stored_as_failed(mail, db):
+    raw = f"\r\nno headers at all {uuid.uuid4().hex}\r\n".encode()
+    r = await deliver(mail, raw)
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert body["status"] == "failed" and body["message_id"] is None
+    assert body["error"] == "cannot be parsed: no headers: not an RFC 5322 message"
+    again = await deliver(mail, raw)  # de-duplicated by the body's hash
+    assert again.status_code == 200 and again.json()["id"] == body["id"]
+
+
+async def test_simultaneous_copies_all_answer_with_the_finished_result(mail, db):
+    """A copy that arrives while the first is being filed waits for it: it never sees a
+    half-done delivery, and nothing is filed twice."""
+    sender = f"race-{uuid.uuid4().hex[:8]}@example.lv"
+    raw, mid = fixture("06_attachment_only.eml", From=f"<{sender}>")
+    results = await asyncio.gather(*(deliver(mail, raw) for _ in range(6)))
+    assert sorted(r.status_code for r in results) == [200] * 5 + [201]
+    assert {(r.json()["id"], r.json()["status"], r.json()["claim_number"]) for r in results} == {
+        (results[0].json()["id"], "processed", results[0].json()["claim_number"])
+    }
+    assert len(await claims_of(db, sender)) == 1
+    count = select(func.count()).select_from(Message).where(Message.external_message_id == mid)
+    assert (await db.execute(count)).scalar_one() == 1
+    await db.rollback()
 
 
 # ------------------------------------------------------------- auto-replies

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import email
+import email.message
+import email.policy
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,6 +17,7 @@ from hypothesis import strategies as st
 from app.mail import charsets
 from app.mail.language import guess_language
 from app.mail.parsing import (
+    POLICY,
     FormFile,
     MailParseError,
     detect_auto_reply,
@@ -178,6 +182,76 @@ def test_latvian_reply_in_iso_8859_13_strips_rakstija_quote():
 def test_not_mail_at_all_is_refused():
     with pytest.raises(MailParseError):
         parse_rfc822(b"   \r\n")
+
+
+# ------------------------------------------------- parsing each header once
+
+
+def _shape(msg: email.message.Message) -> list[tuple]:
+    """Everything the parser of record tells about a message, part by part."""
+    out = []
+    for part in msg.walk():
+        out.append(
+            (
+                part.get_content_type(),
+                part.get_content_disposition(),
+                part.get_filename(),
+                part.get_content_charset(),
+                part.get_boundary(),
+                part.is_multipart() or part.get_payload(decode=True),
+                [(k, str(v)) for k, v in part.items()],
+                [type(d).__name__ for d in part.defects],
+            )
+        )
+    if isinstance(msg, email.message.EmailMessage):
+        with contextlib.suppress(Exception):
+            body = msg.get_body(preferencelist=("plain", "html"))
+            out.append(("body", body and body.get_content_type()))
+            out.append(("attachments", [a.get_filename() for a in msg.iter_attachments()]))
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.glob("*.eml")))
+def test_parse_once_policy_reads_messages_exactly_as_policy_default(name):
+    raw = (FIXTURES / name).read_bytes()
+    ours = email.message_from_bytes(raw, policy=POLICY)
+    reference = email.message_from_bytes(raw, policy=email.policy.default)
+    assert _shape(ours) == _shape(reference)
+
+
+def test_each_header_of_a_part_is_parsed_once(monkeypatch):
+    raw = (FIXTURES / "02_nested_related_attachments_latvian.eml").read_bytes()
+    calls: list[str] = []
+    registry = POLICY.header_factory
+    original = type(registry).__call__
+    monkeypatch.setattr(
+        type(registry),
+        "__call__",
+        lambda self, n, v: calls.append(n.lower()) or original(self, n, v),
+    )
+    msg = email.message_from_bytes(raw, policy=POLICY)
+    parts = list(msg.walk())
+    for _ in range(3):
+        for part in parts:
+            part.get_content_type(), part.get_filename(), part.get("content-id")
+    # one Content-Type per part (the parser's own lookups included), nothing parsed twice
+    assert calls.count("content-type") == len(parts)
+
+
+def test_a_changed_header_is_parsed_again():
+    msg = email.message_from_bytes(
+        b"From: a@b.example\r\nContent-Type: text/plain; charset=koi8-r\r\n\r\nx",
+        policy=POLICY,
+    )
+    assert msg.get_content_charset() == "koi8-r"
+    msg.set_param("charset", "utf-8")
+    assert msg.get_content_charset() == "utf-8"
+    msg.replace_header("Content-Type", "text/html")
+    assert msg.get_content_type() == "text/html"
+    del msg["Content-Type"]
+    assert msg.get_content_type() == "text/plain" and msg.get("content-type") is None
+    msg["Content-Type"] = "image/png"
+    assert msg.get_content_type() == "image/png"
 
 
 # ------------------------------------------------------------ quoted history
@@ -447,6 +521,43 @@ def test_parser_survives_mangled_messages(seed, cuts):
         return
     assert isinstance(parsed.text, str) and isinstance(parsed.subject, str)
     assert all(isinstance(a.content, bytes) for a in parsed.attachments)
+
+
+def _parsed_both_ways(raw: bytes) -> tuple[object, object]:
+    """parse_rfc822 of a message read with our parse-once policy, and of the same message read
+    with plain policy.default (the parser of record)."""
+
+    def outcome(read):  # type: ignore[no-untyped-def]
+        try:
+            return parse_rfc822(read())
+        except Exception as exc:
+            return type(exc).__name__, str(exc)
+
+    reference = email.message_from_bytes(raw, policy=email.policy.default)
+    return outcome(lambda: raw), outcome(lambda: reference)
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.glob("*.eml")))
+def test_parse_once_gives_what_policy_default_gives(name):
+    ours, reference = _parsed_both_ways((FIXTURES / name).read_bytes())
+    assert ours == reference
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.sampled_from(_SEEDS),
+    cuts=st.lists(
+        st.tuples(st.integers(0, 4000), st.integers(0, 64), st.binary(max_size=24)), max_size=6
+    ),
+)
+def test_parse_once_gives_what_policy_default_gives_for_mangled_messages(seed, cuts):
+    data = bytearray(seed)
+    for at, length, insert in cuts:
+        at = min(at, len(data))
+        data[at : at + length] = insert
+    if bytes(data).strip():
+        ours, reference = _parsed_both_ways(bytes(data))
+        assert ours == reference
 
 
 @settings(max_examples=200, deadline=None)
