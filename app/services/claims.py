@@ -1,8 +1,9 @@
 """Claim registration, reading and listing: the intake and listing hot paths.
 
-Registration costs a fixed handful of statements: unit lookup, customer lookup (+ insert),
-counter upsert, the claim with its event, outbox row and idempotency record (one statement on
-PostgreSQL, see intake_rows.py), commit. An Idempotency-Key is read only when it was used before.
+Registration costs a fixed handful of statements: unit lookup, customer lookup (+ insert), then
+the claim with its number, audit event, outbox row and idempotency record (one statement on
+PostgreSQL; the counter and one INSERT per row on SQLite: intake_rows.py), commit. An
+Idempotency-Key is read only when it was used before.
 """
 
 from dataclasses import dataclass
