@@ -4,7 +4,7 @@ import csv
 import io
 
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -39,10 +39,16 @@ async def list_models(session: AsyncSession) -> list[ProductModelRead]:
     return [ProductModelRead.model_validate(m, from_attributes=True) for m in rows]
 
 
+# Built once: registration looks a model up by code on every claim without a registered unit.
+_MODEL_BY_CODE = select(ProductModel).where(ProductModel.code == bindparam("code"))
+
+
+async def find_model(session: AsyncSession, code: str) -> ProductModel | None:
+    return (await session.execute(_MODEL_BY_CODE, {"code": code})).scalar_one_or_none()
+
+
 async def _model_by_code(session: AsyncSession, code: str) -> ProductModel:
-    model = (
-        await session.execute(select(ProductModel).where(ProductModel.code == code))
-    ).scalar_one_or_none()
+    model = await find_model(session, code)
     if model is None:
         raise NotFound(f"Product model {code} does not exist.")
     return model

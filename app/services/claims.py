@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -33,7 +33,7 @@ from app.models.reference import Customer, CustomerRead, ProductModel, Unit
 from app.models.system import IdempotencyRecord, OutboxEvent
 from app.models.types import utcnow
 from app.security import Principal
-from app.services import customers, idempotency, outbox, warranty
+from app.services import catalog, customers, idempotency, outbox, warranty
 from app.services.intake_rows import Row, insert_claim
 from app.workdays import add_working_days
 from app.workflow import ClaimState
@@ -214,12 +214,8 @@ async def _find_product(
         if unit is not None:
             return unit, model
     if data.product.model_code:
-        found = await session.execute(_MODEL_BY_CODE, {"code": data.product.model_code})
-        return None, found.scalar_one_or_none()
+        return None, await catalog.find_model(session, data.product.model_code)
     return None, None
-
-
-_MODEL_BY_CODE = select(ProductModel).where(ProductModel.code == bindparam("code"))
 
 
 async def load_bundle(

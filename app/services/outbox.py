@@ -13,7 +13,7 @@ def enqueue(
     session: AsyncSession, *, event_type: str, data: dict[str, Any], claim_id: int | None = None
 ) -> OutboxEvent:
     """Add an outbox row; the worker delivers it after the transaction commits."""
-    row = OutboxEvent(event_id=str(uuid.uuid4()), type=event_type, claim_id=claim_id, payload=data)
+    row = OutboxEvent(claim_id=claim_id, **new_row(event_type, data))
     session.add(row)
     return row
 
