@@ -5,7 +5,7 @@ import asyncio
 from pathlib import Path
 
 from app.config import get_settings
-from app.workflow import Role
+from app.enums import Role
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,7 +36,7 @@ async def _with_session(work):  # type: ignore[no-untyped-def]
 
 
 def create_api_key(name: str, roles: list[str]) -> str:
-    from app.services.api_keys import create_key
+    from app.auth.api_keys import create_key
 
     created = asyncio.run(
         _with_session(lambda s: create_key(s, name=name, roles=[Role(r) for r in roles]))
@@ -88,11 +88,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"API key for {args.name} ({', '.join(args.role)}); it is shown only once:")
         print(key_value)
     elif args.command == "seed-demo":
-        from app.demo import seed_demo
+        from app.catalog.demo import seed_demo
 
         print(asyncio.run(_with_session(seed_demo)))
     elif args.command == "worker":
-        from app.events.runner import run_worker
+        from app.runner import run_worker
 
         asyncio.run(run_worker(get_settings(), once=args.once))
     return 0

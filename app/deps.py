@@ -7,13 +7,13 @@ from fastapi import Depends, Header, Request
 from fastapi.security import APIKeyHeader
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.auth import api_keys
+from app.auth.principal import Principal
+from app.claims.reading import get_claim
 from app.config import Settings
+from app.enums import Role
 from app.errors import Forbidden, PreconditionFailed, PreconditionRequired, Unauthorized
 from app.models.claims import Claim
-from app.security import Principal
-from app.services import api_keys
-from app.services.claims import get_claim
-from app.workflow import Role
 
 api_key_header = APIKeyHeader(
     name="X-API-Key",

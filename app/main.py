@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from app.auth.api_keys import PrincipalCache
 from app.config import Settings, get_settings
 from app.db import create_engine, create_session_factory
 from app.docs_offline import install_offline_docs
@@ -27,7 +28,8 @@ from app.routers import (
     workflow,
 )
 from app.routers import web as web_pages
-from app.services.api_keys import PrincipalCache
+from app.sla.service import on_state_change as sla_follows_state
+from app.workflow.service import observe_state_changes
 
 DESCRIPTION = """
 Takes in customer claims (рекламации) about the company's products from email, phone and the
@@ -67,7 +69,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     configure_pdf_pool(settings.letter_pdf_workers)
     stop_worker = None
     if settings.worker_in_process:
-        from app.events.runner import start_in_process
+        from app.runner import start_in_process
 
         stop_worker = start_in_process(app.state.session_factory, settings)
     try:
@@ -95,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         },
     )
     app.state.settings = settings
+    observe_state_changes("sla", sla_follows_state)  # the SLA clock pauses with the claim's state
     app.state.principal_cache = PrincipalCache(settings.api_key_cache_seconds)
     install_error_handlers(app)
     app.add_middleware(InputGuardMiddleware, max_bytes=settings.max_body_bytes)

@@ -1,7 +1,19 @@
-"""Working-day arithmetic: weekends and a configurable list of holidays."""
+"""The plant's calendar: the local date of a moment, and working days (weekends and a
+configurable list of holidays)."""
 
 from collections.abc import Collection
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from app.config import Settings
+
+
+def local_date(moment: datetime, settings: Settings) -> date:
+    return moment.astimezone(ZoneInfo(settings.timezone)).date()
+
+
+def today(settings: Settings) -> date:
+    return local_date(datetime.now(UTC), settings)
 
 
 def is_working_day(day: date, holidays: Collection[date] = ()) -> bool:

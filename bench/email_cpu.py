@@ -35,10 +35,10 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 import fixtures  # noqa: E402
 
 from app.config import Settings  # noqa: E402
+from app.enums import Role  # noqa: E402
 from app.mail.parsing import parse_rfc822  # noqa: E402
 from app.mail.signing import sign_body  # noqa: E402
 from app.main import create_app  # noqa: E402
-from app.workflow import Role  # noqa: E402
 
 SECRET = "bench-email-gateway-secret-0123456789"
 PG = os.environ.get("CLAIMS_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
@@ -118,7 +118,7 @@ async def run(args: argparse.Namespace) -> None:
 
 
 async def measure(app, template: bytes, args: argparse.Namespace) -> None:  # type: ignore[no-untyped-def]
-    from app.services.api_keys import create_key
+    from app.auth.api_keys import create_key
 
     async with app.state.session_factory() as s:
         key = (await create_key(s, name="bench", roles=[Role.intake])).key

@@ -124,11 +124,11 @@ async def main(args: argparse.Namespace, out: TextIO) -> None:
 
 
 async def measure(args: argparse.Namespace, out: TextIO) -> None:
+    from app.auth import api_keys
+    from app.auth.api_keys import create_key
     from app.config import Settings
+    from app.enums import Role
     from app.main import create_app
-    from app.services import api_keys
-    from app.services.api_keys import create_key
-    from app.workflow import Role
 
     def report(line: str) -> None:
         print(line, file=out, flush=True)

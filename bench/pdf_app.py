@@ -5,9 +5,9 @@ It measures what the scenario asks (does PDF rendering stall the event loop that
 /healthz?) without depending on the letters API's workflow (claim, draft, approval).
 """
 
-from app.letters.pdf import render_pdf
 from fastapi import Response
 
+from app.letters.pdf import render_pdf
 from app.main import app
 
 PARAGRAPH = (

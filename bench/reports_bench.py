@@ -26,10 +26,10 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from app.auth.api_keys import create_key
 from app.config import Settings  # noqa: E402
+from app.enums import Role
 from app.main import create_app  # noqa: E402
-from app.services.api_keys import create_key  # noqa: E402
-from app.workflow import Role  # noqa: E402
 
 SEED = """
 SELECT setseed(0.42);

@@ -20,8 +20,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
 from app.config import Settings
+from app.enums import Role
 from app.main import create_app
-from app.workflow import Role
 
 PG_ENV = "CLAIMS_TEST_DATABASE_URL"
 
@@ -116,7 +116,7 @@ def db(app: Any) -> Any:
 @pytest.fixture(scope="session")
 async def keys(app: Any) -> dict[Role, str]:
     """One API key per role, plus "all" holding every role."""
-    from app.services.api_keys import create_key
+    from app.auth.api_keys import create_key
 
     result: dict[Any, str] = {}
     async with app.state.session_factory() as s:

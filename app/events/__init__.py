@@ -1,1 +1,3 @@
-"""Events out: signed webhooks, outbound email, the outbox worker."""
+"""Events out: the outbox written in the caller's transaction, signed webhooks and their
+subscriptions, outbound email, and the worker that delivers them.
+"""

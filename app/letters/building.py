@@ -12,7 +12,9 @@ from typing import Any
 
 from sqlalchemy.orm.attributes import set_committed_value
 
+from app.auth.principal import Principal
 from app.config import Settings
+from app.enums import LetterKind, LetterState, Role
 from app.letters.context import (
     ClaimInfo,
     Company,
@@ -21,21 +23,13 @@ from app.letters.context import (
     LetterInfo,
     Signatory,
 )
-from app.letters.kinds import (
-    INTERNAL_KINDS,
-    LetterKind,
-    editable_fields,
-    missing_fields,
-    normalize_fields,
-)
-from app.letters.lifecycle import LetterState, allowed_actions, approver_roles
+from app.letters.kinds import INTERNAL_KINDS, editable_fields, missing_fields, normalize_fields
+from app.letters.lifecycle import allowed_actions, approver_roles
 from app.models.claims import Claim
 from app.models.letters import Letter, LetterLinks, LetterRead
 from app.models.reference import Customer as CustomerRow
 from app.models.reference import ProductModel, Unit
-from app.security import Principal
-from app.services.claims import local_date
-from app.workflow import Role
+from app.workdays import local_date
 
 
 @dataclass(slots=True)

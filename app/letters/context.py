@@ -9,7 +9,7 @@ are produced by exactly the same code.
 from dataclasses import dataclass, field
 from datetime import date
 
-from app.letters.kinds import LetterKind
+from app.enums import LetterKind
 
 
 @dataclass(frozen=True, slots=True)

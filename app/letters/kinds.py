@@ -5,7 +5,8 @@ wording, or as a visible "to be completed" marker when the field is required;
 `missing_fields` tells the service which required fields still block submission.
 """
 
-from app.workflow import LetterKind
+from app.enums import LetterKind
+from app.models.letters import FIELD_MAX_LENGTH
 
 # Internal documents go to another department, not to the customer: no key-customer
 # sign-off rule and no outbound email to the customer.
@@ -73,8 +74,6 @@ REQUIRED_FIELDS: dict[LetterKind, tuple[str, ...]] = {
     LetterKind.repair_completed: ("repair_summary",),
     LetterKind.rejection: ("rejection_reasons",),
 }
-
-FIELD_MAX_LENGTH = 10_000
 
 
 def editable_fields(kind: LetterKind) -> tuple[str, ...]:

@@ -16,15 +16,7 @@ Who may do what:
 from dataclasses import dataclass
 from enum import StrEnum
 
-from app.workflow import Role
-
-
-class LetterState(StrEnum):
-    draft = "draft"
-    pending_approval = "pending_approval"
-    approved = "approved"
-    issued = "issued"
-    sent = "sent"
+from app.enums import LetterState, Role
 
 
 class LetterAction(StrEnum):

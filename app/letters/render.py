@@ -21,8 +21,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
+from app.enums import LetterKind
 from app.letters.context import LetterContext
-from app.letters.kinds import LetterKind, normalize_fields
+from app.letters.kinds import normalize_fields
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("ru", "en", "lv")

@@ -9,10 +9,10 @@ from pydantic import BaseModel, ValidationInfo, field_validator
 from sqlalchemy import Column, Index, String, Text
 from sqlmodel import Field, SQLModel
 
+from app.enums import ClaimState
 from app.models.base import InputModel
 from app.models.reference import CustomerIn, CustomerRead
 from app.models.types import JSONType, UTCDateTime, utcnow
-from app.workflow import ClaimState
 
 
 class Channel(StrEnum):

@@ -8,9 +8,11 @@ from pydantic import EmailStr, field_validator
 from sqlalchemy import Column, Index, String, Text
 from sqlmodel import Field, SQLModel
 
-from app.letters.kinds import FIELD_MAX_LENGTH, LetterKind
-from app.letters.lifecycle import LetterState
+from app.enums import LetterKind, LetterState
 from app.models.types import JSONType, UTCDateTime, utcnow
+
+FIELD_MAX_LENGTH = 10_000
+"""The longest text a letter's free-text field may hold."""
 
 
 class SendChannel(StrEnum):

@@ -10,7 +10,6 @@ from sqlalchemy import Index, Numeric, String, Text
 from sqlmodel import Field, SQLModel
 
 from app.models.types import JSONType, UTCDateTime, utcnow
-from app.workflow import ClaimFacts
 
 
 class ReferralStatus(StrEnum):
@@ -91,7 +90,7 @@ PROGRESS_FLAGS = (
     "replacement_shipped",
     "substitute_out",
 )
-assert set(PROGRESS_FLAGS) <= set(ClaimFacts.__dataclass_fields__)
+"""The progress row's flags, each a field of the workflow's `ClaimFacts` of the same name."""
 
 
 class Referral(SQLModel, table=True):

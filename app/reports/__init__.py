@@ -1,1 +1,3 @@
-"""Reports for the quality department, management and accounting."""
+"""Reports for the quality department, management and accounting: summary, recurring defects,
+costs (and their recording), exports and the dashboard's charts.
+"""

@@ -4,9 +4,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, status
 
+from app.auth import api_keys
 from app.deps import Admin, SessionDep
 from app.errors import problem_responses
-from app.services import api_keys
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
 

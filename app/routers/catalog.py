@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Query, UploadFile, status
 
+from app.catalog import service as catalog
 from app.deps import Admin, AnyPrincipal, SessionDep, SettingsDep
 from app.errors import PayloadTooLarge, problem_responses
 from app.models.reference import (
@@ -15,7 +16,6 @@ from app.models.reference import (
     UnitRead,
     UnitUpdate,
 )
-from app.services import catalog
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
 

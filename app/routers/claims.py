@@ -6,7 +6,9 @@ from typing import Annotated
 from fastapi import APIRouter, File, Header, Path, Query, Response, UploadFile, status
 from fastapi.responses import FileResponse, JSONResponse
 
+from app.claims import attachments, listing, registration
 from app.deps import AnyPrincipal, ClaimDep, Contributor, Registrar, SessionDep, SettingsDep, etag
+from app.enums import ClaimState
 from app.errors import problem_responses
 from app.models.claims import (
     AttachmentRead,
@@ -17,8 +19,8 @@ from app.models.claims import (
     MessageCreate,
     MessageRead,
 )
-from app.services import attachments, claims, listing, messages
-from app.workflow import ClaimState
+from app.workdays import today
+from app.workflow import claim_view, messages
 
 router = APIRouter(prefix="/api/v1/claims", tags=["claims"])
 
@@ -51,7 +53,7 @@ async def register_claim(
     ] = None,
 ) -> JSONResponse:
     """Register a claim from the web, phone, email or an internal source."""
-    result = await claims.register_claim(
+    result = await registration.register_claim(
         session,
         data=data,
         principal=principal,
@@ -105,7 +107,7 @@ async def list_claims(
         q=q,
     )
     return await listing.list_claims(
-        session, filters=filters, limit=limit, cursor=cursor, today=claims.today(settings)
+        session, filters=filters, limit=limit, cursor=cursor, today=today(settings)
     )
 
 
@@ -127,7 +129,9 @@ async def read_claim(
     response: Response,
 ) -> ClaimRead:
     """The claim with its timeline, messages, attachments, deadlines and the actions allowed to you."""
-    claim = await claims.read_claim(session, number=number, principal=principal, settings=settings)
+    claim = await claim_view.read_claim(
+        session, number=number, principal=principal, settings=settings
+    )
     response.headers["ETag"] = etag(claim.version)
     return claim
 

@@ -11,14 +11,15 @@ from typing import Annotated
 from fastapi import APIRouter, Cookie, Form, Query, Request, Response, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from app.auth import api_keys
+from app.auth.principal import Principal
 from app.deps import SessionDep, SettingsDep, api_key_header
+from app.enums import Role
 from app.errors import NotFound
+from app.reports import service as reports
 from app.reports.dashboard import render_dashboard, render_login
 from app.reports.export import costs_csv, recurring_csv, summary_csv
 from app.reports.negotiation import csv_response
-from app.security import Principal
-from app.services import api_keys, reports
-from app.workflow import Role
 
 BASE = "/dashboard"
 COOKIE = "claims_dashboard_key"

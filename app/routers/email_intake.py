@@ -8,8 +8,12 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
 
+from app.auth.principal import Principal
 from app.deps import SessionDep, SettingsDep, require
+from app.enums import Role
 from app.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType, problem_responses
+from app.mail import failed_queue, intake
+from app.mail.gateway_auth import authenticate_delivery
 from app.mail.parsing import FormFile
 from app.models.email_intake import (
     AssignRequest,
@@ -18,10 +22,6 @@ from app.models.email_intake import (
     InboundSource,
     IntakeResult,
 )
-from app.security import Principal
-from app.services import email_intake, email_queue
-from app.services.email_auth import authenticate_delivery
-from app.workflow import Role
 
 router = APIRouter(prefix="/api/v1/intake/email", tags=["email intake"])
 log = logging.getLogger("app.email_intake")
@@ -124,7 +124,7 @@ async def _read_form(
 
 async def inbound_delivery(
     request: Request, session: SessionDep, settings: SettingsDep
-) -> email_intake.Delivery:
+) -> intake.Delivery:
     """Read, size-check, authenticate and classify one webhook call."""
     body = await _read_body(request, settings.email_max_bytes)
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -152,7 +152,7 @@ async def inbound_delivery(
                 "A form delivery needs Mailgun's fields: sender or from, "
                 "subject, body-plain (or body-mime)."
             )
-        body = email_intake.mailgun_document(fields, files)
+        body = intake.mailgun_document(fields, files)
     else:
         raise UnsupportedMediaType(
             f"Send message/rfc822, application/json or Mailgun's form, not {ctype or 'nothing'}.",
@@ -160,7 +160,7 @@ async def inbound_delivery(
         )
     if not body.strip():
         raise InvalidInput("The body is empty.")
-    return email_intake.Delivery(source, ctype, body, headers, principal, fields, files)
+    return intake.Delivery(source, ctype, body, headers, principal, fields, files)
 
 
 def _check_json(body: bytes) -> None:
@@ -207,12 +207,12 @@ def _check_json(body: bytes) -> None:
     },
 )
 async def receive_email(
-    delivery: Annotated[email_intake.Delivery, Depends(inbound_delivery)],
+    delivery: Annotated[intake.Delivery, Depends(inbound_delivery)],
     session: SessionDep,
     settings: SettingsDep,
 ) -> JSONResponse:
     """Store the message raw, then register a claim or thread it into one."""
-    result = await email_intake.receive(session, delivery=delivery, settings=settings)
+    result = await intake.receive(session, delivery=delivery, settings=settings)
     return JSONResponse(
         result.model_dump(mode="json"), status_code=200 if result.duplicate else 201
     )
@@ -231,7 +231,7 @@ async def list_failed(
     before: Annotated[int | None, Query(ge=1, le=MAX_ID, description="Older than this id")] = None,
 ) -> InboundEmailPage:
     """Deliveries that could not be parsed or matched, newest first, with the reason."""
-    return await email_queue.list_failed(session, limit=limit, before=before)
+    return await failed_queue.list_failed(session, limit=limit, before=before)
 
 
 @router.get(
@@ -244,7 +244,7 @@ async def read_inbound(
     principal: Reviewer, inbound_id: InboundId, session: SessionDep
 ) -> InboundEmailRead:
     """Status, outcome, error and claim of one delivery."""
-    return await email_queue.get_inbound(session, inbound_id=inbound_id)
+    return await failed_queue.get_inbound(session, inbound_id=inbound_id)
 
 
 @router.post(
@@ -257,7 +257,7 @@ async def retry(
     principal: Reviewer, inbound_id: InboundId, session: SessionDep, settings: SettingsDep
 ) -> InboundEmailRead:
     """Run a failed delivery through parsing and matching again (e.g. after fixing its claim)."""
-    return await email_queue.retry(
+    return await failed_queue.retry(
         session, inbound_id=inbound_id, principal=principal, settings=settings
     )
 
@@ -276,7 +276,7 @@ async def assign(
     settings: SettingsDep,
 ) -> InboundEmailRead:
     """Add a failed or ignored delivery to the named claim as a customer message."""
-    return await email_queue.assign(
+    return await failed_queue.assign(
         session,
         inbound_id=inbound_id,
         claim_number=data.claim_number.strip().upper(),

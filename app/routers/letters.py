@@ -6,8 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Response, status
 
+from app.auth.principal import Principal
 from app.deps import AnyPrincipal, SessionDep, SettingsDep, etag, parse_if_match, require
+from app.enums import Role
 from app.errors import problem_responses
+from app.letters import delivery, issue
+from app.letters import service as letters
 from app.letters.lifecycle import LetterAction
 from app.models.letters import (
     LetterCreate,
@@ -17,9 +21,6 @@ from app.models.letters import (
     LetterSend,
     LetterUpdate,
 )
-from app.security import Principal
-from app.services import letter_delivery, letter_issue, letters
-from app.workflow import Role
 
 router = APIRouter(tags=["letters"])
 
@@ -158,7 +159,7 @@ async def preview_html(
     letter_id: LetterId, principal: AnyPrincipal, session: SessionDep, settings: SettingsDep
 ) -> Response:
     """The letter as it would be issued today, marked as a draft (before issue only)."""
-    html = await letter_issue.preview_html(session, letter_id=letter_id, settings=settings)
+    html = await issue.preview_html(session, letter_id=letter_id, settings=settings)
     return _file(html.encode(), "text/html", f"letter-{letter_id}-preview.html", frozen=False)
 
 
@@ -172,7 +173,7 @@ async def preview_pdf(
     letter_id: LetterId, principal: AnyPrincipal, session: SessionDep, settings: SettingsDep
 ) -> Response:
     """The draft rendered to PDF (A4), marked as a draft (before issue only)."""
-    pdf = await letter_issue.preview_pdf(session, letter_id=letter_id, settings=settings)
+    pdf = await issue.preview_pdf(session, letter_id=letter_id, settings=settings)
     return _file(pdf, "application/pdf", f"letter-{letter_id}-preview.pdf", frozen=False)
 
 
@@ -268,7 +269,7 @@ async def issue_letter(
     response: Response,
 ) -> LetterRead:
     """Give the approved letter its number and freeze its HTML and PDF (with SHA-256)."""
-    letter = await letter_issue.issue_letter(
+    letter = await issue.issue_letter(
         session,
         letter_id=letter_id,
         principal=principal,
@@ -294,7 +295,7 @@ async def send_letter(
     data: Annotated[LetterSend | None, Body()] = None,
 ) -> LetterRead:
     """Email the issued letter's PDF through the outbox; replies thread to the claim."""
-    letter = await letter_delivery.send_letter(
+    letter = await delivery.send_letter(
         session,
         letter_id=letter_id,
         data=data or LetterSend(),
@@ -320,7 +321,7 @@ async def mark_sent(
     data: Annotated[LetterMarkSent | None, Body()] = None,
 ) -> LetterRead:
     """Record that the issued letter went out by post."""
-    letter = await letter_delivery.mark_sent_by_post(
+    letter = await delivery.mark_sent_by_post(
         session,
         letter_id=letter_id,
         data=data or LetterMarkSent(),
@@ -340,7 +341,7 @@ async def letter_html(
     letter_id: LetterId, principal: AnyPrincipal, session: SessionDep, settings: SettingsDep
 ) -> Response:
     """The frozen HTML of an issued letter, byte for byte as issued."""
-    data, letter = await letter_issue.frozen_copy(
+    data, letter = await issue.frozen_copy(
         session, letter_id=letter_id, suffix="html", settings=settings
     )
     return _file(data, "text/html", f"{letter.number}.html", frozen=True)
@@ -356,7 +357,7 @@ async def letter_pdf(
     letter_id: LetterId, principal: AnyPrincipal, session: SessionDep, settings: SettingsDep
 ) -> Response:
     """The frozen PDF of an issued letter; `Repr-Digest` carries its SHA-256."""
-    data, letter = await letter_issue.frozen_copy(
+    data, letter = await issue.frozen_copy(
         session, letter_id=letter_id, suffix="pdf", settings=settings
     )
     return _file(data, "application/pdf", f"{letter.number}.pdf", frozen=True)

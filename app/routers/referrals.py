@@ -5,11 +5,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from app.deps import AnyPrincipal, SessionDep
+from app.enums import ClaimState, Urgency
 from app.errors import problem_responses
+from app.models.workflow.responses import ReferralPage
 from app.models.workflow_records import ReferralStatus
-from app.models.workflow_schemas import ReferralPage
-from app.services import referrals
-from app.workflow import ClaimState, Urgency
+from app.workflow import referrals
 
 router = APIRouter(prefix="/api/v1/referrals", tags=["referrals"])
 

@@ -5,7 +5,9 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Response, status
 
+from app.auth.principal import Principal
 from app.deps import ClaimDep, SessionDep, SettingsDep, require
+from app.enums import Role
 from app.errors import problem_responses
 from app.models.claims import Channel
 from app.models.reports import (
@@ -16,11 +18,10 @@ from app.models.reports import (
     RecurringReport,
     SummaryReport,
 )
+from app.reports import costs
+from app.reports import service as reports
 from app.reports.export import costs_csv, recurring_csv, summary_csv
 from app.reports.negotiation import csv_response, wants_csv
-from app.security import Principal
-from app.services import costs, reports
-from app.workflow import Role
 
 router = APIRouter(tags=["reports"])
 

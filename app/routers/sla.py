@@ -6,7 +6,7 @@ from app.deps import AnyPrincipal, ClaimDep, SessionDep, SettingsDep
 from app.errors import problem_responses
 from app.models.events import SlaRead
 from app.models.types import utcnow
-from app.services import sla
+from app.sla import service as sla
 
 router = APIRouter(prefix="/api/v1/claims", tags=["claims"])
 

@@ -4,10 +4,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
+from app.catalog import warranty_check
 from app.deps import AnyPrincipal, SessionDep, SettingsDep
 from app.errors import problem_responses
-from app.models.workflow_schemas import WarrantyRead
-from app.services import claims, warranty
+from app.models.workflow.responses import WarrantyRead
+from app.workdays import today
 
 router = APIRouter(prefix="/api/v1/warranty", tags=["warranty"])
 
@@ -25,4 +26,4 @@ async def read_warranty(
     settings: SettingsDep,
 ) -> WarrantyRead:
     """In warranty, expired, void or unknown unit, today, with the reasons and the end date."""
-    return await warranty.warranty_by_serial(session, serial=serial, today=claims.today(settings))
+    return await warranty_check.warranty_by_serial(session, serial=serial, today=today(settings))

@@ -10,8 +10,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from app.deps import SessionDep, SettingsDep
-from app.services import webform
 from app.web import pages, submission
+from app.web import service as webform
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Path, Query, status
 
 from app.deps import Admin, SessionDep
 from app.errors import problem_responses
+from app.events import webhooks
 from app.models.events import (
     DeliveryRead,
     OutboxEventRead,
@@ -14,7 +15,6 @@ from app.models.events import (
     WebhookRead,
     WebhookUpdate,
 )
-from app.services import webhooks
 
 router = APIRouter(prefix="/api/v1/admin", tags=["events"])
 

@@ -6,25 +6,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Response
 
+from app.auth.principal import Principal
 from app.deps import AnyPrincipal, ExpectedVersion, SessionDep, SettingsDep, etag, get_principal
+from app.enums import Action
 from app.errors import problem_responses
-from app.models.workflow_schemas import (
-    BODIES,
-    ActionBody,
-    ActionResult,
-    ClaimRecords,
-    WorkflowRead,
-)
+from app.models.workflow.base import ActionBody
+from app.models.workflow.bodies import BODIES
+from app.models.workflow.records import ClaimRecords
+from app.models.workflow.responses import ActionResult, WorkflowRead
 from app.routers import referrals, warranty
-from app.security import Principal
-from app.services import workflow
-from app.services.workflow_info import (
-    action_path,
-    claim_records,
-    describe_action,
-    workflow_read,
-)
-from app.workflow import Action
+from app.workflow import service as workflow
+from app.workflow.info import action_path, claim_records, describe_action, workflow_read
 
 TAGS = [
     {

@@ -15,16 +15,16 @@ from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.datastructures import FormData, UploadFile
 
+from app.claims.attachments import check_content_type
 from app.config import Settings
 from app.errors import UnsupportedMediaType
 from app.models.claims import ClaimCreate
-from app.services import webform
-from app.services.attachments import check_content_type
-from app.services.claims import local_date, today
 from app.web import forms
+from app.web import service as webform
 from app.web.i18n import translator
 from app.web.pages import Page, WebContext, csrf_ok
 from app.web.ratelimit import client_key
+from app.workdays import local_date, today
 
 log = logging.getLogger("app.web")
 

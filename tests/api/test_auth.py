@@ -6,11 +6,11 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from app.auth.api_keys import PrincipalCache, create_key
+from app.auth.keys import hash_key
+from app.enums import Role
 from app.main import create_app
 from app.models.system import ApiKey
-from app.security import hash_key
-from app.services.api_keys import PrincipalCache, create_key
-from app.workflow import Role
 from tests.conftest import claim_payload
 
 CLAIMS = "/api/v1/claims"
@@ -145,7 +145,7 @@ async def test_a_key_revoked_on_another_server_stops_working_within_the_cache_ti
 
 
 def test_the_key_cache_is_bounded_and_can_be_turned_off() -> None:
-    from app.security import Principal
+    from app.auth.principal import Principal
 
     principal = Principal(key_id=1, name="x", roles=frozenset({Role.auditor}))
     off = PrincipalCache(0)

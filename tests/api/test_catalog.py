@@ -1,6 +1,6 @@
 """Product models, units and the CSV import of the sold-units registry."""
 
-from app.workflow import Role
+from app.enums import Role
 from tests.conftest import unique
 
 

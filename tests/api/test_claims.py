@@ -7,9 +7,9 @@ import anyio.to_thread
 import pytest
 from sqlalchemy import select
 
+from app.enums import Role
 from app.models.claims import Claim, ClaimEvent
 from app.models.system import OutboxEvent
-from app.workflow import Role
 from tests.conftest import claim_payload, unique
 
 CLAIMS = "/api/v1/claims"

@@ -15,14 +15,15 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
+from app.claims import attachments
+from app.enums import Action, Role
+from app.mail import filing as email_filing
 from app.mail.signing import sign_body, sign_mailgun
 from app.main import create_app
 from app.models.claims import Claim, Message, MessageDirection
 from app.models.email_intake import InboundEmail
 from app.models.reference import Customer
 from app.models.types import utcnow
-from app.services import attachments, email_filing
-from app.workflow import Action, Role
 from tests.api.workflow_support import Flow
 from tests.conftest import statement_counter
 
@@ -507,7 +508,7 @@ async def test_database_refusing_a_row_is_a_failure_not_a_duplicate(mail, db, mo
         session.add(message)
         return message
 
-    monkeypatch.setattr(email_filing, "add_message_rows", orphan_message)
+    monkeypatch.setattr(email_filing, "file_message", orphan_message)
     sender = f"orphan-{uuid.uuid4().hex[:8]}@example.ru"
     raw, mid = fixture("04_koi8r_qp.eml", From=f"<{sender}>")
     r = await deliver(mail, raw)

@@ -13,13 +13,13 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select, update
 
+from app.enums import Role
 from app.letters.render import TEMPLATES_DIR
+from app.letters.service import create_draft
 from app.main import create_app
 from app.models.claims import Claim, Message
 from app.models.reference import Customer
 from app.models.system import OutboxEvent
-from app.services.letters import create_draft
-from app.workflow import Role
 
 LETTERS = "/api/v1/letters"
 NUMBER = re.compile(r"^L-\d{4}-\d{6}$")

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.workflow import Role
+from app.enums import Role
 from tests.reports_data import (
     make_claim,
     make_customer,

@@ -3,7 +3,7 @@ referral, design's answer, close) and a cost recorded over HTTP: no row written 
 
 from datetime import date, timedelta
 
-from app.workflow import Action, Role
+from app.enums import Action, Role
 from tests.api.workflow_support import Flow, make_unit
 from tests.conftest import claim_payload, unique
 

@@ -13,14 +13,15 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from app.catalog import service as catalog
 from app.config import Settings
+from app.enums import Role
 from app.main import create_app
 from app.models.claims import Claim
 from app.models.reference import Customer, ProductModelCreate
 from app.models.webform import WebRateLimit
-from app.services import catalog, webform
 from app.web import csrf
-from app.workflow import Role
+from app.web import service as webform
 from tests.conftest import unique
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + b"\x00" * 200

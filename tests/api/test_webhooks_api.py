@@ -5,7 +5,7 @@ from typing import Any
 import httpx
 import pytest
 
-from app.workflow import Role
+from app.enums import Role
 
 WEBHOOKS = "/api/v1/admin/webhooks"
 

@@ -3,8 +3,8 @@
 from datetime import date, timedelta
 from typing import Any
 
-from app.workflow import Action as A
-from app.workflow import Role
+from app.enums import Action as A
+from app.enums import Role
 from tests.api.workflow_support import BODIES, CLAIMS, Flow, make_unit
 from tests.conftest import unique
 

@@ -5,9 +5,9 @@ from typing import Any
 
 from sqlalchemy import update
 
+from app.enums import Action as A
+from app.enums import ClaimState, Role
 from app.models.claims import Claim
-from app.workflow import Action as A
-from app.workflow import ClaimState, Role
 from tests.api.workflow_support import BODIES, CLAIMS, Flow, make_unit
 from tests.conftest import unique
 

@@ -7,8 +7,10 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
+from app.enums import Action, ClaimState, Role
 from app.models.claims import Claim
-from app.workflow import ACTION_ROLES, Action, ClaimState, Role, actions_from
+from app.workflow.machine import actions_from
+from app.workflow.rules import ACTION_ROLES
 from tests.api.workflow_support import BODIES, CLAIMS, path
 
 REFUSED_BY_STATE = [(s, a) for s in ClaimState for a in Action if a not in actions_from(s)]

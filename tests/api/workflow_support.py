@@ -5,7 +5,7 @@ from typing import Any
 
 import httpx
 
-from app.workflow import Action, Role
+from app.enums import Action, Role
 from tests.conftest import unique
 
 CLAIMS = "/api/v1/claims"

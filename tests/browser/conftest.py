@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from app.config import Settings
-from app.workflow import Role
+from app.enums import Role
 
 T = TypeVar("T")
 
@@ -117,8 +117,8 @@ class LiveServer:
     settings: Settings
 
     def create_key(self, role: Role, name: str) -> str:
+        from app.auth.api_keys import create_key
         from app.db import create_engine, create_session_factory
-        from app.services.api_keys import create_key
 
         async def create() -> str:
             engine = create_engine(self.settings, pooled=False)

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from app.workflow import Role
+from app.enums import Role
 from tests.browser.conftest import LiveServer
 
 NUMBER = re.compile(r"^CLM-\d{4}-\d{6}$")

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from app.workflow import Role
+from app.enums import Role
 from tests.browser.conftest import DESKTOP, MOBILE, LiveServer
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"

@@ -3,8 +3,8 @@
 import pytest
 from sqlalchemy import literal, select
 
-from app.services.intake_rows import number_sql
-from app.services.numbering import format_number
+from app.claims.intake_rows import number_sql
+from app.claims.numbering import format_number
 
 
 @pytest.mark.parametrize("value", [1, 42, 999_999, 1_000_000, 12_345_678])

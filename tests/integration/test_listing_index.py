@@ -13,7 +13,7 @@ async def test_claims_have_the_state_received_at_index(app) -> None:
 
 
 async def test_status_filtered_pages_stay_newest_first(client, auth, new_claim) -> None:
-    from app.workflow import Role
+    from app.enums import Role
 
     made = [(await new_claim())["number"] for _ in range(3)]
     response = await client.get(

@@ -4,7 +4,7 @@ import asyncio
 
 import httpx
 
-from app.workflow import Role
+from app.enums import Role
 from tests.conftest import claim_payload
 
 

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from app.enums import Role
 from app.events import signing
+from app.events.outbox import enqueue
 from app.models.events import Delivery
 from app.models.system import OutboxEvent
-from app.services.outbox import enqueue
-from app.workflow import Role
 from tests.support.events_env import EventsEnv, events_database_url, events_env  # noqa: F401
 from tests.support.receiver import Receiver
 

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from app.reports import queries as q
-from app.services import reports
+from app.reports import service as reports
 from tests.reports_data import (
     make_claim,
     make_customer,

@@ -11,13 +11,13 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import select, text, update
 
+from app.enums import ClaimState, Role
 from app.mail.signing import sign_body
 from app.main import create_app
 from app.models.claims import Claim, Message
 from app.models.events import ClaimSla
 from app.models.system import OutboxEvent
-from app.services import sla as sla_service
-from app.workflow import ClaimState, Role
+from app.sla import service as sla_service
 from tests.support.clock import FakeClock
 from tests.support.events_env import EventsEnv, events_database_url, events_env  # noqa: F401
 from tests.support.receiver import Receiver

@@ -13,9 +13,9 @@ import pytest
 
 from app.config import Settings
 from app.db import create_engine, create_session_factory
+from app.enums import Role
 from app.events.worker import Worker, WorkerConfig
 from app.main import create_app
-from app.workflow import Role
 from tests.conftest import claim_payload
 from tests.support.events_env import EventsEnv, events_database_url, events_env  # noqa: F401
 from tests.support.receiver import Receiver

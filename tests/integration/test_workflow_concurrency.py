@@ -7,10 +7,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from app.enums import Action, Role
 from app.models.claims import Claim
 from app.models.system import OutboxEvent
 from app.models.workflow_records import Referral
-from app.workflow import Action, Role
 from tests.api.workflow_support import BODIES, CLAIMS, path
 
 

@@ -25,10 +25,10 @@ from sqlalchemy.engine import make_url
 
 from app.config import Settings
 from app.db import SessionFactory
+from app.enums import Role
 from app.events.backoff import Backoff
 from app.events.worker import Worker, WorkerConfig
 from app.main import create_app
-from app.workflow import Role
 from tests.conftest import PG_ENV, _pg_admin, claim_payload, run_migrations
 
 
@@ -114,7 +114,7 @@ def events_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[st
 async def events_env(
     events_database_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[EventsEnv]:
-    from app.services.api_keys import create_key
+    from app.auth.api_keys import create_key
 
     settings = Settings(
         environment="test",

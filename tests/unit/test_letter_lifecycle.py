@@ -4,18 +4,17 @@ import itertools
 
 import pytest
 
+from app.enums import LetterState, Role
 from app.letters.lifecycle import (
     TRANSITIONS,
     LetterAction,
     LetterCommentRequired,
     LetterRoleForbidden,
-    LetterState,
     LetterStateConflict,
     allowed_actions,
     apply,
     approver_roles,
 )
-from app.workflow import Role
 
 A, S = LetterAction, LetterState
 

@@ -9,6 +9,7 @@ import pytest
 from jinja2 import UndefinedError
 from pypdf import PdfReader
 
+from app.enums import LetterKind
 from app.letters.context import (
     ClaimInfo,
     Company,
@@ -21,7 +22,6 @@ from app.letters.context import (
 from app.letters.kinds import (
     KIND_FIELDS,
     REQUIRED_FIELDS,
-    LetterKind,
     editable_fields,
     missing_fields,
     normalize_fields,

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import holidays as holidays_lib
 import pytest
 
-from app import sla
-from app.sla import ResolutionClock, SlaStatus
+from app.sla import clock as sla
+from app.sla.clock import ResolutionClock, SlaStatus
 from app.workdays import add_working_days
 from tests.support.clock import FakeClock
 

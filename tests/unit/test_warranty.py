@@ -2,7 +2,8 @@ from datetime import date
 
 import pytest
 
-from app.warranty import WarrantyStatus, add_months, evaluate_warranty, warranty_end
+from app.catalog.warranty import add_months, evaluate_warranty, warranty_end
+from app.enums import WarrantyStatus
 
 TODAY = date(2026, 11, 23)
 

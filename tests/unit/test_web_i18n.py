@@ -2,8 +2,8 @@
 
 import pytest
 
+from app.enums import ClaimState
 from app.web import i18n
-from app.workflow import ClaimState
 
 
 @pytest.mark.parametrize(

@@ -5,26 +5,22 @@ from dataclasses import replace
 
 import pytest
 
-from app.warranty import WarrantyStatus
-from app.workflow import (
-    ACTION_ROLES,
-    FINAL_STATES,
-    OPEN_STATES,
-    RULES,
-    TABLE,
+from app.enums import (
     Action,
-    ClaimFacts,
     ClaimState,
     CostBearer,
     DefectCause,
     FieldVisitOutcome,
-    GuardFailed,
-    LetterHint,
     RemedyKind,
     Resolution,
     Role,
+    WarrantyStatus,
+)
+from app.enums import LetterKind as LetterKind
+from app.workflow.facts import FINAL_STATES, OPEN_STATES, ClaimFacts, suggested_resolution
+from app.workflow.machine import (
+    GuardFailed,
     RoleNotAllowed,
-    Rule,
     TransitionNotAllowed,
     WorkflowError,
     actions_from,
@@ -32,8 +28,8 @@ from app.workflow import (
     apply,
     mermaid,
     resume_on_customer_message,
-    suggested_resolution,
 )
+from app.workflow.rules import ACTION_ROLES, RULES, TABLE, Rule
 
 S, A = ClaimState, Action
 
@@ -188,7 +184,7 @@ def walk(
     steps: list[tuple[Action, Role, dict[str, object]]],
     start: ClaimState = S.new,
     facts: ClaimFacts | None = None,
-) -> tuple[ClaimState, ClaimFacts, list[LetterHint]]:
+) -> tuple[ClaimState, ClaimFacts, list[LetterKind]]:
     """Apply `steps`, each with what its request carries, then record the action's effects."""
     facts = facts or ClaimFacts(warranty_status=WarrantyStatus.in_warranty)
     state, letters = start, []
@@ -219,11 +215,11 @@ def test_misuse_explained_and_confirmed() -> None:
     )
     assert state is S.closed
     assert letters == [
-        LetterHint.design_memo,
-        LetterHint.explanation,
-        LetterHint.withdrawal_request,
-        LetterHint.withdrawal_request,
-        LetterHint.closure,
+        LetterKind.design_memo,
+        LetterKind.explanation,
+        LetterKind.withdrawal_request,
+        LetterKind.withdrawal_request,
+        LetterKind.closure,
     ]
     assert suggested_resolution(facts) is Resolution.explained
 
@@ -256,7 +252,7 @@ def test_recommendations_did_not_help_return_inspect_repair_close() -> None:
         [(A.substitute_returned, SV, {}), (A.withdrawal_received, SP, {})], state, facts
     )
     assert state is S.closed
-    assert LetterHint.inspection_act in letters and LetterHint.repair_completed in letters
+    assert LetterKind.inspection_act in letters and LetterKind.repair_completed in letters
     assert (
         apply(S.awaiting_withdrawal, A.withdrawal_received, {SP}, facts).resolution
         is Resolution.repaired
@@ -285,8 +281,8 @@ def test_field_visit_then_repair_impossible_then_replacement() -> None:
         ]
     )
     assert state is S.closed
-    assert letters[:2] == [LetterHint.design_memo, LetterHint.service_visit]
-    assert LetterHint.replacement_offer in letters
+    assert letters[:2] == [LetterKind.design_memo, LetterKind.service_visit]
+    assert LetterKind.replacement_offer in letters
     assert suggested_resolution(facts) is Resolution.replaced
 
 
@@ -296,7 +292,7 @@ def test_out_of_warranty_paid_repair_declined() -> None:
         in_warranty = ClaimFacts(warranty_status=WarrantyStatus.in_warranty)
         apply(S.new, A.offer_paid_repair, {SP}, in_warranty)
     t = apply(S.new, A.offer_paid_repair, {SP}, facts)
-    assert (t.to_state, t.letter) == (S.awaiting_payment_guarantee, LetterHint.paid_repair_offer)
+    assert (t.to_state, t.letter) == (S.awaiting_payment_guarantee, LetterKind.paid_repair_offer)
     t = apply(t.to_state, A.decline_paid_repair, {SP}, replace(facts, paid_repair_offered=True))
     assert (t.to_state, t.resolution) == (S.closed, Resolution.declined_paid_repair)
 
@@ -337,7 +333,7 @@ def test_design_asks_for_info_and_a_customer_message_resumes_review() -> None:
         {DS},
         ClaimFacts(design_cause=DefectCause.needs_info, referral_open=True),
     )
-    assert (t.to_state, t.letter) == (S.awaiting_customer_info, LetterHint.information_request)
+    assert (t.to_state, t.letter) == (S.awaiting_customer_info, LetterKind.information_request)
     resumed = resume_on_customer_message(S.awaiting_customer_info, ClaimFacts(referral_open=True))
     assert resumed is not None and resumed.to_state is S.design_review
     resumed = resume_on_customer_message(S.awaiting_customer_info, ClaimFacts())
@@ -383,7 +379,7 @@ def test_close_checks_the_resolution_against_the_history(resolution, facts, ok) 
         t = apply(S.repair, A.close, {SP}, facts)
         assert (t.to_state, t.resolution) == (S.closed, resolution)
         assert t.letter is (
-            LetterHint.rejection if resolution is Resolution.rejected else LetterHint.closure
+            LetterKind.rejection if resolution is Resolution.rejected else LetterKind.closure
         )
     else:
         with pytest.raises(GuardFailed, match=f"closing as {resolution.value.split('_')[0]}"):

@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from app.services.workflow_info import render_markdown
+from app.workflow.info import render_markdown
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "workflow.md"
 

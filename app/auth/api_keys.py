@@ -1,0 +1,116 @@
+"""API keys: created by the CLI or an admin, looked up by hash, remembered for a few seconds."""
+
+import time
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.auth.keys import generate_key, hash_key
+from app.auth.principal import Principal
+from app.enums import Role
+from app.errors import NotFound
+from app.models.base import InputModel
+from app.models.system import ApiKey
+from app.models.types import utcnow
+
+
+class ApiKeyCreate(InputModel):
+    name: str = Field(min_length=1, max_length=100, examples=["telephony-gateway"])
+    roles: list[Role] = Field(min_length=1, examples=[["intake"]])
+
+
+class ApiKeyRead(BaseModel):
+    id: int
+    name: str
+    prefix: str
+    roles: list[Role]
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class ApiKeyCreated(ApiKeyRead):
+    key: str = Field(description="The key itself; shown once, store it now")
+
+
+async def create_key(session: AsyncSession, *, name: str, roles: list[Role]) -> ApiKeyCreated:
+    key, prefix, key_hash = generate_key()
+    row = ApiKey(name=name, prefix=prefix, key_hash=key_hash, roles=[r.value for r in roles])
+    session.add(row)
+    await session.commit()
+    return ApiKeyCreated(
+        **ApiKeyRead.model_validate(row, from_attributes=True).model_dump(), key=key
+    )
+
+
+class PrincipalCache:
+    """Keys this server has recently found valid, by hash. Unknown keys are never remembered,
+    so a new key works at once and guessing costs a lookup per guess."""
+
+    def __init__(self, ttl_seconds: float, max_entries: int = 1024) -> None:
+        self.ttl = ttl_seconds
+        self.max_entries = max_entries
+        self._entries: dict[str, tuple[float, Principal]] = {}
+
+    def get(self, key_hash: str) -> Principal | None:
+        entry = self._entries.get(key_hash)
+        if entry is None:
+            return None
+        expires, principal = entry
+        if expires <= time.monotonic():
+            del self._entries[key_hash]
+            return None
+        return principal
+
+    def put(self, key_hash: str, principal: Principal) -> None:
+        if self.ttl <= 0:
+            return
+        if len(self._entries) >= self.max_entries:
+            # Oldest first (dicts keep insertion order): enough to bound the memory.
+            del self._entries[next(iter(self._entries))]
+        self._entries[key_hash] = (time.monotonic() + self.ttl, principal)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+async def authenticate(
+    session: AsyncSession, key: str, cache: PrincipalCache | None = None
+) -> Principal | None:
+    key_hash = hash_key(key)
+    if cache is not None and (principal := cache.get(key_hash)) is not None:
+        return principal
+    row = (
+        await session.execute(
+            select(ApiKey.id, ApiKey.name, ApiKey.roles).where(
+                ApiKey.key_hash == key_hash,
+                ApiKey.revoked_at.is_(None),  # type: ignore[union-attr]
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    roles = frozenset(Role(r) for r in row.roles if r in Role.__members__)
+    principal = Principal(key_id=row.id, name=row.name, roles=roles)
+    if cache is not None:
+        cache.put(key_hash, principal)
+    return principal
+
+
+async def list_keys(session: AsyncSession) -> list[ApiKeyRead]:
+    rows = (await session.execute(select(ApiKey).order_by(ApiKey.id))).scalars()
+    return [ApiKeyRead.model_validate(r, from_attributes=True) for r in rows]
+
+
+async def revoke_key(
+    session: AsyncSession, *, key_id: int, cache: PrincipalCache | None = None
+) -> None:
+    row = await session.get(ApiKey, key_id)
+    if row is None:
+        raise NotFound(f"API key {key_id} does not exist.")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        await session.commit()
+    if cache is not None:
+        cache.clear()

@@ -1,0 +1,114 @@
+"""Reading a claim: the claim with its customer, unit and model in one query, and the shape of
+its response (`ClaimRead`). What the caller may do next is added above, by the workflow
+(`app/workflow/claim_view.py`)."""
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.enums import ClaimState
+from app.errors import NotFound
+from app.models.claims import AttachmentRead, Claim, ClaimRead, Deadlines, EventRead, MessageRead
+from app.models.reference import Customer, CustomerRead, ProductModel, Unit
+
+
+@dataclass(slots=True)
+class ClaimBundle:
+    """A claim with the rows a response needs, loaded in one query."""
+
+    claim: Claim
+    customer: Customer
+    unit: Unit | None
+    model: ProductModel | None
+
+
+async def load_bundle(
+    session: AsyncSession, number: str, *, for_update: bool = False
+) -> ClaimBundle:
+    stmt = (
+        select(Claim, Customer, Unit, ProductModel)
+        .join(Customer, Claim.customer_id == Customer.id)
+        .outerjoin(Unit, Claim.unit_id == Unit.id)
+        .outerjoin(ProductModel, Claim.product_model_id == ProductModel.id)
+        .where(Claim.number == number)
+    )
+    if for_update:
+        stmt = stmt.with_for_update(of=Claim)  # type: ignore[arg-type]
+    row = (await session.execute(stmt)).first()
+    if row is None:
+        raise NotFound(f"Claim {number} does not exist.")
+    return ClaimBundle(*row)
+
+
+async def get_claim(session: AsyncSession, number: str) -> Claim:
+    claim = (
+        await session.execute(select(Claim).where(Claim.number == number))
+    ).scalar_one_or_none()
+    if claim is None:
+        raise NotFound(f"Claim {number} does not exist.")
+    return claim
+
+
+def is_overdue(claim: Claim, today_: date) -> bool:
+    return (
+        claim.acknowledged_at is None
+        and claim.state != ClaimState.closed
+        and claim.ack_due_date < today_
+    )
+
+
+def build_claim_read(
+    bundle: ClaimBundle,
+    *,
+    events: Any,
+    messages: Any,
+    attachments: Any,
+    allowed: list[str],
+    today_: date | None = None,
+    timezone: str = "UTC",
+) -> ClaimRead:
+    claim, model = bundle.claim, bundle.model
+    acked = claim.acknowledged_at
+    return ClaimRead(
+        number=claim.number,
+        channel=claim.channel,
+        state=claim.state,
+        version=claim.version,
+        customer=CustomerRead.model_validate(bundle.customer, from_attributes=True),
+        model_code=model.code if model else None,
+        model_name=model.name if model else claim.reported_model,
+        serial_number=bundle.unit.serial_number if bundle.unit else claim.reported_serial,
+        purchase_date=claim.purchase_date,
+        title=claim.title,
+        defect_description=claim.defect_description,
+        language=claim.language,
+        received_at=claim.received_at,
+        deadlines=Deadlines(
+            ack_due_date=claim.ack_due_date,
+            ack_deadline_date=claim.ack_deadline_date,
+            acknowledged_at=claim.acknowledged_at,
+            overdue=is_overdue(claim, today_) if today_ else False,
+            acknowledged_in_time=(
+                acked.astimezone(ZoneInfo(timezone)).date() <= claim.ack_due_date if acked else None
+            ),
+        ),
+        warranty_status=claim.warranty_status,
+        warranty_end_date=claim.warranty_end_date,
+        warranty_reasons=claim.warranty_reasons,
+        defect_cause=claim.defect_cause,
+        cost_bearer=claim.cost_bearer,
+        resolution=claim.resolution,
+        closed_at=claim.closed_at,
+        phone_call=claim.call_details,
+        internal_source=claim.internal_source,
+        external_reference=claim.external_reference,
+        created_by=claim.created_by,
+        allowed_actions=allowed,
+        timeline=[EventRead.model_validate(e, from_attributes=True) for e in events],
+        messages=[MessageRead.model_validate(m, from_attributes=True) for m in messages],
+        attachments=[AttachmentRead.model_validate(a, from_attributes=True) for a in attachments],
+    )

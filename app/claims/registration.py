@@ -1,0 +1,196 @@
+"""Claim registration: the intake hot path.
+
+Registration costs a fixed handful of statements: unit lookup, customer lookup (+ insert), then
+the claim with its number, audit event, outbox row and idempotency record (one statement on
+PostgreSQL; the counter and one INSERT per row on SQLite: intake_rows.py), commit. An
+Idempotency-Key is read only when it was used before.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.auth.principal import Principal
+from app.catalog import service as catalog
+from app.catalog import warranty_check
+from app.claims import customers, idempotency
+from app.claims.intake_rows import Row, insert_claim
+from app.claims.reading import ClaimBundle, build_claim_read
+from app.config import Settings
+from app.enums import ClaimState
+from app.events import outbox
+from app.models.claims import (
+    Claim,
+    ClaimCreate,
+    ClaimEvent,
+    ClaimRead,
+    EventRead,
+)
+from app.models.reference import ProductModel, Unit
+from app.models.system import IdempotencyRecord, OutboxEvent
+from app.models.types import utcnow
+from app.workdays import add_working_days, local_date
+
+
+@dataclass(slots=True)
+class Registration:
+    status_code: int
+    body: dict[str, Any]
+    replayed: bool = False
+
+
+@dataclass(slots=True)
+class IdempotentRequest:
+    """An Idempotency-Key with the request it came with: its record is written with the claim."""
+
+    principal: Principal
+    key: str
+    body_hash: str
+
+
+async def register_claim(
+    session: AsyncSession,
+    *,
+    data: ClaimCreate,
+    principal: Principal,
+    settings: Settings,
+    idempotency_key: str | None = None,
+) -> Registration:
+    # An Idempotency-Key is checked by its unique constraint, not by a read first: retries are
+    # rare, and a retry's rolled-back attempt gives its claim number back.
+    request = None
+    if idempotency_key:
+        body_hash = idempotency.request_hash(data.model_dump(mode="json"))
+        request = IdempotentRequest(principal, idempotency_key, body_hash)
+    try:
+        _, read = await register_claim_rows(
+            session, data=data, principal=principal, settings=settings, idempotent=request
+        )
+        await session.commit()
+    except IntegrityError:
+        # This key was used before (or a concurrent request with it committed first): replay.
+        await session.rollback()
+        if request is None:
+            raise
+        record = await idempotency.find(
+            session, principal=principal, key=request.key, body_hash=request.body_hash
+        )
+        if record is None:
+            raise
+        return Registration(record.status_code, record.response, replayed=True)
+    return Registration(201, read.model_dump(mode="json"))
+
+
+async def register_claim_rows(
+    session: AsyncSession,
+    *,
+    data: ClaimCreate,
+    principal: Principal,
+    settings: Settings,
+    idempotent: IdempotentRequest | None = None,
+) -> tuple[Claim, ClaimRead]:
+    """Write a claim with its audit event and outbox row (and idempotency record) without
+    committing, so that callers (the email intake) can include it in a larger transaction.
+
+    The rows are written by Core inserts (intake_rows.py), not by the unit of work, so the
+    returned Claim is not in the session: read it, do not change it."""
+    unit, model = await _find_product(session, data)
+    customer = await customers.match_or_create(session, data=data.customer)
+    if customer.id is None:
+        await session.flush()
+    received_at = data.received_at.astimezone(UTC) if data.received_at else utcnow()
+    received_day = local_date(received_at, settings)
+    claim = Claim(
+        year=received_at.year,
+        channel=data.channel,
+        state=ClaimState.new,
+        customer_id=customer.id,
+        unit_id=unit.id if unit else None,
+        product_model_id=model.id if model else None,
+        reported_model=data.product.model_name or data.product.model_code,
+        reported_serial=data.product.serial_number,
+        purchase_date=data.product.purchase_date,
+        title=data.title,
+        defect_description=data.defect_description,
+        language=data.language or data.customer.language,
+        received_at=received_at,
+        ack_due_date=add_working_days(
+            received_day, settings.ack_due_working_days, settings.holidays
+        ),
+        ack_deadline_date=add_working_days(
+            received_day, settings.ack_deadline_working_days, settings.holidays
+        ),
+        call_details=data.phone_call.model_dump(mode="json") if data.phone_call else None,
+        internal_source=data.internal_source,
+        external_reference=data.external_reference,
+        created_by=principal.name,
+    )
+    warranty_check.assess_at_registration(claim, unit, model, received_on=received_day)  # no SQL
+    registered = EventRead(
+        at=claim.created_at,
+        actor=principal.name,
+        action="register",
+        from_state=None,
+        to_state=claim.state,
+        payload={"channel": claim.channel},
+    )
+    # The number is taken by the insert itself (last, see intake_rows.py): the response and
+    # the rows that carry it get it from there.
+    claim.number = ""
+    read = build_claim_read(
+        ClaimBundle(claim, customer, unit, model),
+        events=[registered],
+        messages=[],
+        attachments=[],
+        allowed=[],
+    )
+    rows = [
+        Row(ClaimEvent.__table__, registered.model_dump()),  # type: ignore[attr-defined]
+        Row(
+            OutboxEvent.__table__,  # type: ignore[attr-defined]
+            outbox.new_row(
+                "claim.registered", {"number": "", "channel": claim.channel, "state": claim.state}
+            ),
+            number_in="payload",
+        ),
+    ]
+    if idempotent is not None:
+        record = idempotency.new_record(
+            principal=idempotent.principal,
+            key=idempotent.key,
+            body_hash=idempotent.body_hash,
+            status_code=201,
+            response=read.model_dump(mode="json"),
+        )
+        rows.append(
+            Row(IdempotencyRecord.__table__, record, linked=False, number_in="response")  # type: ignore[attr-defined]
+        )
+    values = {k: getattr(claim, k) for k in _CLAIM_COLUMNS}
+    inserted = await insert_claim(session, values, rows, year=claim.year)
+    claim.id, claim.seq, claim.number = inserted.id, inserted.seq, inserted.number
+    read.number = inserted.number
+    return claim, read
+
+
+# Everything but what the insert fills in.
+_CLAIM_COLUMNS = [
+    c.key
+    for c in Claim.__table__.columns  # type: ignore[attr-defined]
+    if c.key not in ("id", "seq", "number")
+]
+
+
+async def _find_product(
+    session: AsyncSession, data: ClaimCreate
+) -> tuple[Unit | None, ProductModel | None]:
+    """The registered unit (with its model) by serial number, else the model by its code."""
+    if data.product.serial_number:
+        unit, model = await warranty_check.find_unit(session, data.product.serial_number)
+        if unit is not None:
+            return unit, model
+    if data.product.model_code:
+        return None, await catalog.find_model(session, data.product.model_code)
+    return None, None

@@ -1,0 +1,231 @@
+"""Sending an issued letter: by email through the outbox, or recorded as sent by post.
+
+The email is not sent here: an outbox row of type `letter.sent` carries everything the
+email gateway needs (addresses, subject with the claim number, Message-ID, threading
+headers, the plain-text cover note and the stored PDF to attach), and the worker delivers
+it after the transaction commits. The outbound message is recorded on the claim with the
+same Message-ID, so the customer's reply (In-Reply-To, or claims+<number>@ in Reply-To)
+threads back to the claim.
+"""
+
+from __future__ import annotations
+
+from email.utils import make_msgid
+
+from sqlalchemy import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.auth.principal import Principal
+from app.claims.messages import add_message_rows
+from app.config import Settings
+from app.errors import InvalidInput
+from app.events.outbox import enqueue
+from app.letters.building import LetterBundle, build_context, letter_read
+from app.letters.lifecycle import LetterAction
+from app.letters.render import render_cover_note
+from app.letters.service import audit, check, check_version, load, touch
+from app.models.claims import (
+    Message,
+    MessageChannel,
+    MessageCreate,
+    MessageDirection,
+)
+from app.models.letters import LetterMarkSent, LetterRead, LetterSend, SendChannel
+from app.models.types import utcnow
+
+
+def reply_to_address(claim_number: str, settings: Settings) -> str:
+    return f"claims+{claim_number}@{settings.letter_reply_domain}"
+
+
+def email_subject(claim_number: str, letter_number: str, subject: str) -> str:
+    # The claim number in brackets is what the intake matches replies on.
+    return f"[{claim_number}] {subject} ({letter_number})"
+
+
+async def _thread_parent(session: AsyncSession, claim_id: int) -> str | None:
+    """The Message-ID of the customer's latest email on the claim, to reply in its thread."""
+    return (
+        await session.execute(
+            select(Message.external_message_id)
+            .where(
+                Message.claim_id == claim_id,
+                Message.direction == MessageDirection.inbound,
+                Message.channel == MessageChannel.email,
+                Message.external_message_id.is_not(None),  # type: ignore[union-attr]
+            )
+            .order_by(Message.at.desc(), Message.id.desc())  # type: ignore[union-attr]
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+
+
+def _recipient(b: LetterBundle, data: LetterSend, settings: Settings) -> str:
+    if data.to:
+        return str(data.to)
+    if b.internal:
+        if settings.letter_design_department_email:
+            return settings.letter_design_department_email
+        raise InvalidInput(
+            "No address for the design department (CLAIMS_LETTER_DESIGN_DEPARTMENT_EMAIL); "
+            "give `to`, or mark the memo as sent by post."
+        )
+    if b.customer.email:
+        return b.customer.email
+    raise InvalidInput("The customer has no email address; give `to`, or mark it sent by post.")
+
+
+async def send_letter(
+    session: AsyncSession,
+    *,
+    letter_id: int,
+    data: LetterSend,
+    principal: Principal,
+    settings: Settings,
+    expected_version: int | None = None,
+) -> LetterRead:
+    b = await load(session, letter_id, for_update=True)
+    target = check(b, LetterAction.send, principal)
+    check_version(b.letter, expected_version)
+    letter, claim = b.letter, b.claim
+    assert letter.number and letter.letter_date and letter.pdf_path and claim.id is not None
+    to = _recipient(b, data, settings)
+    context = build_context(b, settings, number=letter.number, letter_date=letter.letter_date)
+    subject = email_subject(claim.number, letter.number, letter.subject or letter.number)
+    body = render_cover_note(
+        letter.language,
+        context,
+        subject=letter.subject or "",
+        templates_dir=settings.letter_templates_dir,
+    )
+    message_id = make_msgid(idstring=letter.number, domain=settings.letter_reply_domain)
+    parent = await _thread_parent(session, claim.id)
+    message = add_message_rows(
+        session,
+        claim=claim,
+        data=MessageCreate(
+            direction=MessageDirection.outbound,
+            channel=MessageChannel.email,
+            subject=subject[:500],
+            body=body,
+            author=principal.name,
+            external_message_id=message_id,
+        ),
+        actor=principal.name,
+    )
+    await session.flush()
+    enqueue(
+        session,
+        event_type="letter.sent",
+        claim_id=claim.id,
+        data={
+            "letter_id": letter.id,
+            "letter_number": letter.number,
+            "claim_number": claim.number,
+            "kind": letter.kind.value,
+            "channel": SendChannel.email.value,
+            "email": {
+                "from": settings.letter_from_address,
+                "to": [to],
+                "reply_to": reply_to_address(claim.number, settings),
+                "subject": subject,
+                "message_id": message_id,
+                "in_reply_to": parent,
+                "references": [parent] if parent else [],
+                "text": body,
+                "attachments": [
+                    {
+                        "filename": f"{letter.number}.pdf",
+                        "content_type": "application/pdf",
+                        "storage_key": letter.pdf_path,
+                        "sha256": letter.sha256,
+                    }
+                ],
+            },
+        },
+    )
+    source = letter.state
+    letter.state, letter.send_channel, letter.sent_to = target, SendChannel.email, to
+    letter.sent_by, letter.sent_at, letter.message_id = principal.name, utcnow(), message.id
+    touch(letter)
+    audit(
+        session,
+        b,
+        actor=principal.name,
+        action="sent",
+        from_state=source,
+        channel="email",
+        to=to,
+        message_id=message_id,
+    )
+    result = letter_read(b, principal)
+    await session.commit()
+    return result
+
+
+async def mark_sent_by_post(
+    session: AsyncSession,
+    *,
+    letter_id: int,
+    data: LetterMarkSent,
+    principal: Principal,
+    expected_version: int | None = None,
+) -> LetterRead:
+    b = await load(session, letter_id, for_update=True)
+    target = check(b, LetterAction.mark_sent_by_post, principal)
+    check_version(b.letter, expected_version)
+    letter, claim = b.letter, b.claim
+    now = utcnow()
+    sent_at = data.sent_at or now
+    if sent_at.tzinfo is None:
+        raise InvalidInput("sent_at must carry a timezone, e.g. 2026-11-23T10:00:00+02:00")
+    try:
+        out_of_range = sent_at > now or bool(letter.issued_at and sent_at < letter.issued_at)
+    except OverflowError:  # e.g. year 1 with a +14:00 offset
+        out_of_range = True
+    if out_of_range:
+        raise InvalidInput("sent_at must lie between the letter's issue and now.")
+    note = f" {data.note}" if data.note else ""
+    message = add_message_rows(
+        session,
+        claim=claim,
+        data=MessageCreate(
+            direction=MessageDirection.outbound,
+            channel=MessageChannel.post,
+            subject=f"{letter.number}: {letter.subject or ''}"[:500],
+            body=f"Letter {letter.number} sent by post.{note}",
+            author=principal.name,
+            at=sent_at,
+        ),
+        actor=principal.name,
+    )
+    await session.flush()
+    enqueue(
+        session,
+        event_type="letter.sent",
+        claim_id=claim.id,
+        data={
+            "letter_id": letter.id,
+            "letter_number": letter.number,
+            "claim_number": claim.number,
+            "kind": letter.kind.value,
+            "channel": SendChannel.post.value,
+            "sent_at": sent_at.isoformat(),
+        },
+    )
+    source = letter.state
+    letter.state, letter.send_channel, letter.sent_to = target, SendChannel.post, None
+    letter.sent_by, letter.sent_at, letter.message_id = principal.name, sent_at, message.id
+    touch(letter)
+    audit(
+        session,
+        b,
+        actor=principal.name,
+        action="sent",
+        from_state=source,
+        channel="post",
+        note=data.note,
+    )
+    result = letter_read(b, principal)
+    await session.commit()
+    return result

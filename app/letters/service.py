@@ -1,0 +1,329 @@
+"""Letters: drafts prefilled from the claim, edits, and sign-off (submit, approve, reject).
+
+Issue and previews live in app/services/letter_issue.py, sending in letter_delivery.py.
+Every change goes on the claim's audit trail and, where other systems care, the outbox.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.auth.principal import Principal
+from app.claims.audit import record_event
+from app.claims.reading import get_claim
+from app.config import Settings, get_settings
+from app.enums import LetterKind, LetterState, Role
+from app.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    PreconditionFailed,
+)
+from app.events.outbox import enqueue
+from app.letters import lifecycle
+from app.letters.building import LetterBundle, letter_read
+from app.letters.kinds import missing_fields, normalize_fields
+from app.letters.lifecycle import LetterAction
+from app.letters.prefill import prefill
+from app.letters.render import UnknownLanguage, resolve_language
+from app.models.claims import Claim
+from app.models.letters import Letter, LetterCreate, LetterRead, LetterUpdate
+from app.models.reference import Customer, ProductModel, Unit
+from app.models.types import utcnow
+
+_SUBJECT = re.compile(r'<h1 class="subject">(.*?)</h1>', re.S)
+
+
+_EVENT = {
+    LetterAction.submit: "letter.submitted",
+    LetterAction.approve: "letter.approved",
+    LetterAction.reject: "letter.rejected",
+}
+
+
+# ---- loading and checks ----------------------------------------------------------------------
+
+
+async def load(session: AsyncSession, letter_id: int, *, for_update: bool = False) -> LetterBundle:
+    stmt = (
+        select(Letter, Claim, Customer, Unit, ProductModel)
+        .join(Claim, Letter.claim_id == Claim.id)
+        .join(Customer, Claim.customer_id == Customer.id)
+        .outerjoin(Unit, Claim.unit_id == Unit.id)
+        .outerjoin(ProductModel, Claim.product_model_id == ProductModel.id)
+        .where(Letter.id == letter_id)
+    )
+    if for_update:
+        # populate_existing: a row another request changed must not be read from the
+        # identity map's stale copy.
+        stmt = stmt.with_for_update(of=[Letter, Claim]).execution_options(  # type: ignore[list-item]
+            populate_existing=True
+        )
+    row = (await session.execute(stmt)).first()
+    if row is None:
+        raise NotFound(f"Letter {letter_id} does not exist.")
+    return LetterBundle(*row)
+
+
+def check_version(letter: Letter, expected: int | None) -> None:
+    if expected is not None and expected != letter.version:
+        raise PreconditionFailed(
+            f"The letter is at version {letter.version}, not {expected}; reload it.",
+            current_version=letter.version,
+        )
+
+
+def check(
+    b: LetterBundle, action: LetterAction, principal: Principal, comment: str | None = None
+) -> LetterState:
+    """Ask the lifecycle; its refusals become problem details (409, 403, 422)."""
+    try:
+        return lifecycle.apply(
+            b.letter.state,
+            action,
+            principal.roles,
+            key_customer=b.key_customer,
+            internal=b.internal,
+            comment=comment,
+        )
+    except lifecycle.LetterStateConflict as exc:
+        raise Conflict(exc.reason, letter_state=b.letter.state.value) from None
+    except lifecycle.LetterRoleForbidden as exc:
+        raise Forbidden(exc.reason) from None
+    except lifecycle.LetterCommentRequired as exc:
+        raise InvalidInput(exc.reason) from None
+
+
+def audit(
+    session: AsyncSession,
+    b: LetterBundle,
+    *,
+    actor: str,
+    action: str,
+    from_state: LetterState | None,
+    **extra: Any,
+) -> None:
+    """A letter's change goes on its claim's audit trail; the claim's own state is unchanged."""
+    letter = b.letter
+    record_event(
+        session,
+        claim=b.claim,
+        actor=actor,
+        action=f"letter_{action}",
+        from_state=b.claim.state,
+        to_state=b.claim.state,
+        payload={
+            "letter_id": letter.id,
+            "kind": letter.kind.value,
+            "from": from_state.value if from_state else None,
+            "to": letter.state.value,
+            "number": letter.number if letter.issued_at else None,
+            **extra,
+        },
+    )
+
+
+def touch(letter: Letter) -> None:
+    letter.version += 1
+    letter.updated_at = utcnow()
+
+
+def _language(requested: str | None, settings: Settings) -> str:
+    try:
+        return resolve_language(
+            requested,
+            default=settings.letter_default_language,
+            fallbacks=settings.letter_language_fallbacks,
+        )
+    except UnknownLanguage as exc:
+        raise InvalidInput(str(exc)) from None
+
+
+def _normalize(kind: LetterKind, fields: dict[str, Any] | None) -> dict[str, str]:
+    try:
+        normalized = normalize_fields(kind, fields)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+    return {name: value for name, value in normalized.items() if value is not None}
+
+
+# ---- drafts ----------------------------------------------------------------------------------
+
+
+async def create_draft(
+    session: AsyncSession,
+    *,
+    claim: Claim,
+    kind: LetterKind | str,
+    actor: str,
+    fields: dict[str, Any] | None = None,
+    language: str | None = None,
+    settings: Settings | None = None,
+) -> Letter:
+    """Add a draft letter of `kind` for `claim`, prefilled from it; flushes, never commits.
+
+    Workflow actions that imply a letter call this inside their own transaction.
+    """
+    settings = settings or get_settings()
+    try:
+        kind = LetterKind(kind)
+    except ValueError:
+        raise InvalidInput(f"Unknown letter kind {kind!r}.") from None
+    lang = _language(language or claim.language, settings)
+    known = await prefill(session, claim=claim, kind=kind, lang=lang)
+    letter = Letter(
+        claim_id=claim.id,  # type: ignore[arg-type]
+        kind=kind,
+        language=lang,
+        fields=_normalize(kind, {**known, **(fields or {})}),
+        created_by=actor,
+    )
+    session.add(letter)
+    await session.flush()
+    record_event(
+        session,
+        claim=claim,
+        actor=actor,
+        action="letter_drafted",
+        from_state=claim.state,
+        to_state=claim.state,
+        payload={"letter_id": letter.id, "kind": kind.value, "language": letter.language},
+    )
+    return letter
+
+
+async def create_letter(
+    session: AsyncSession,
+    *,
+    claim_number: str,
+    data: LetterCreate,
+    principal: Principal,
+    settings: Settings,
+) -> LetterRead:
+    if not principal.has_any({Role.specialist}):
+        raise Forbidden("Letters are drafted by a specialist.")
+    claim = await get_claim(session, claim_number)
+    letter = await create_draft(
+        session,
+        claim=claim,
+        kind=data.kind,
+        actor=principal.name,
+        fields=data.fields,
+        language=data.language,
+        settings=settings,
+    )
+    bundle = await load(session, letter.id)  # type: ignore[arg-type]
+    result = letter_read(bundle, principal)
+    await session.commit()
+    return result
+
+
+async def list_letters(
+    session: AsyncSession, *, claim_number: str, principal: Principal
+) -> list[LetterRead]:
+    claim = await get_claim(session, claim_number)
+    rows = (
+        await session.execute(
+            select(Letter, Claim, Customer, Unit, ProductModel)
+            .join(Claim, Letter.claim_id == Claim.id)
+            .join(Customer, Claim.customer_id == Customer.id)
+            .outerjoin(Unit, Claim.unit_id == Unit.id)
+            .outerjoin(ProductModel, Claim.product_model_id == ProductModel.id)
+            .where(Letter.claim_id == claim.id)
+            .order_by(Letter.id)
+        )
+    ).all()
+    return [letter_read(LetterBundle(*row), principal) for row in rows]
+
+
+async def get_letter(session: AsyncSession, *, letter_id: int, principal: Principal) -> LetterRead:
+    return letter_read(await load(session, letter_id), principal)
+
+
+async def update_letter(
+    session: AsyncSession,
+    *,
+    letter_id: int,
+    data: LetterUpdate,
+    principal: Principal,
+    settings: Settings,
+    expected_version: int | None = None,
+) -> LetterRead:
+    b = await load(session, letter_id, for_update=True)
+    check(b, LetterAction.edit, principal)
+    check_version(b.letter, expected_version)
+    letter = b.letter
+    if data.fields:
+        letter.fields = _normalize(letter.kind, {**(letter.fields or {}), **data.fields})
+    if data.language:
+        letter.language = _language(data.language, settings)
+    touch(letter)
+    audit(
+        session,
+        b,
+        actor=principal.name,
+        action="edited",
+        from_state=letter.state,
+        fields=sorted((data.fields or {}).keys()),
+    )
+    result = letter_read(b, principal)
+    await session.commit()
+    return result
+
+
+# ---- sign-off --------------------------------------------------------------------------------
+
+
+async def transition(
+    session: AsyncSession,
+    *,
+    letter_id: int,
+    action: LetterAction,
+    principal: Principal,
+    comment: str | None = None,
+    expected_version: int | None = None,
+) -> LetterRead:
+    """Submit, approve or reject."""
+    b = await load(session, letter_id, for_update=True)
+    target = check(b, action, principal, comment)
+    check_version(b.letter, expected_version)
+    letter, now, source = b.letter, utcnow(), b.letter.state
+    if action is LetterAction.submit:
+        missing = missing_fields(letter.kind, letter.fields or {})
+        if missing:
+            raise InvalidInput(
+                f"Fill in {', '.join(missing)} before submitting.", missing_fields=missing
+            )
+        letter.submitted_by, letter.submitted_at = principal.name, now
+        letter.rejection_comment = letter.rejected_by = None
+    elif action is LetterAction.approve:
+        permitted = lifecycle.approver_roles(key_customer=b.key_customer, internal=b.internal)
+        role = Role.director if Role.director in principal.roles & permitted else Role.head
+        letter.approved_by, letter.approver_role, letter.approved_at = principal.name, role, now
+    elif action is LetterAction.reject:
+        letter.rejected_by, letter.rejection_comment = principal.name, (comment or "").strip()
+        letter.submitted_at = letter.submitted_by = None
+    letter.state = target
+    touch(letter)
+    audit(
+        session,
+        b,
+        actor=principal.name,
+        action=action.value,
+        from_state=source,
+        comment=comment if action is LetterAction.reject else None,
+    )
+    enqueue(
+        session,
+        event_type=_EVENT[action],
+        claim_id=b.claim.id,
+        data={"letter_id": letter.id, "claim_number": b.claim.number, "kind": letter.kind.value},
+    )
+    result = letter_read(b, principal)
+    await session.commit()
+    return result

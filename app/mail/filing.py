@@ -1,0 +1,311 @@
+"""Filing an email: find its claim or register one, add the customer message and the
+attachments. `file_email` runs inside the caller's transaction and never commits; parsing and
+writing the attachment files (`stage_attachments`) happen before it, outside any transaction."""
+
+import base64
+import json
+import mimetypes
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+
+from sqlalchemy import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.auth.principal import Principal
+from app.claims import attachments as attachment_store
+from app.claims.reading import get_claim
+from app.claims.registration import register_claim_rows
+from app.config import Settings
+from app.errors import DomainError
+from app.mail.language import guess_language
+from app.mail.parsing import (
+    FormFile,
+    MailAttachment,
+    MailParseError,
+    ParsedEmail,
+    parse_gateway_json,
+    parse_mailgun_form,
+    parse_rfc822,
+)
+from app.models.claims import (
+    Channel,
+    Claim,
+    ClaimCreate,
+    Message,
+    MessageChannel,
+    MessageCreate,
+    MessageDirection,
+)
+from app.models.email_intake import InboundEmail, InboundOutcome, InboundSource, InboundStatus
+from app.models.reference import CustomerIn
+from app.models.types import utcnow
+from app.workflow.messages import file_message, lock_if_waiting
+
+_CONTENT_TYPE_FIXES = {
+    "image/jpg": "image/jpeg",
+    "image/pjpeg": "image/jpeg",
+    "image/x-png": "image/png",
+}
+
+
+class IntakeFailure(DomainError):
+    """The message was stored but cannot become a claim or a message without a person."""
+
+    status, type_slug, title = 422, "email-intake-failed", "Email could not be processed"
+
+
+def parse_stored(
+    source: InboundSource, raw: bytes, message: EmailMessage | None = None
+) -> ParsedEmail:
+    """A delivery as stored (`message`: the raw message already read by the email package)."""
+    if source == InboundSource.rfc822:
+        return parse_rfc822(raw if message is None else message)
+    try:
+        doc = json.loads(raw)
+    except ValueError as exc:
+        raise MailParseError(f"the stored body is not JSON: {exc}") from exc
+    if source == InboundSource.json:
+        return parse_gateway_json(doc)
+    files = [
+        FormFile(
+            f["field"],
+            f.get("filename"),
+            f.get("content_type") or "",
+            base64.b64decode(f["content_base64"]),
+        )
+        for f in doc.get("files", [])
+    ]
+    return parse_mailgun_form(doc.get("fields", {}), files)
+
+
+def _unparseable(row: InboundEmail, error: MailParseError) -> ParsedEmail:
+    """What a specialist's assignment files when the message cannot be parsed: a note, and
+    the original itself (as an .eml attachment, or its text)."""
+    note = f"[the email could not be parsed ({error}); the original is attached]"
+    if row.source == InboundSource.rfc822:
+        original = MailAttachment(f"inbound-{row.id}.eml", "message/rfc822", row.raw)
+        return ParsedEmail(text=note, full_text=note, attachments=[original])
+    text = row.raw.decode("utf-8", "replace")
+    return ParsedEmail(text=f"{note}\n\n{text}", full_text=text)
+
+
+@dataclass(slots=True)
+class StagedFile:
+    filename: str
+    content_type: str
+    stored: attachment_store.StoredFile
+
+
+@dataclass(slots=True)
+class Staged:
+    """Attachments already written to storage (content-addressed, so a rolled-back or repeated
+    filing leaves at most an unreferenced copy), and notes on the refused ones."""
+
+    files: list[StagedFile] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def sender_and_subject(parsed: ParsedEmail) -> tuple[str | None, str | None]:
+    """The inbound row's `from_address` and `subject`."""
+    return parsed.from_address[:320] or None, parsed.subject[:500] or None
+
+
+def will_file(parsed: ParsedEmail, assign_to: str | None) -> bool:
+    """Whether `file_email` goes as far as the attachments (an automatic message, or one
+    without a sender, stops before)."""
+    return assign_to is not None or (not parsed.auto_reply and bool(parsed.from_address))
+
+
+async def stage_attachments(parsed: ParsedEmail, settings: Settings) -> Staged:
+    """Check and store the attachments (inline images too); refused ones are noted, not fatal."""
+    staged = Staged()
+    for item in parsed.attachments:
+        ctype = _CONTENT_TYPE_FIXES.get(item.content_type, item.content_type)
+        if ctype == "application/octet-stream":
+            ctype = mimetypes.guess_type(item.filename)[0] or ctype
+        try:
+            base = attachment_store.check_content_type(ctype, item.content[:16], settings)
+            stored = await attachment_store.store_bytes(item.content, settings)
+        except DomainError as exc:
+            staged.notes.append(f"attachment {item.filename!r} not stored: {exc.detail}")
+            continue
+        staged.files.append(StagedFile(item.filename, base, stored))
+    return staged
+
+
+async def file_stored(
+    session: AsyncSession,
+    row: InboundEmail,
+    *,
+    principal: Principal,
+    settings: Settings,
+    assign_to: str | None,
+) -> Claim | None:
+    """Parse a stored delivery again and file it (a retry, or a specialist's assignment)."""
+    try:
+        parsed = parse_stored(row.source, row.raw)
+    except MailParseError as exc:
+        if assign_to is None:
+            raise
+        parsed = _unparseable(row, exc)
+    staged = await stage_attachments(parsed, settings) if will_file(parsed, assign_to) else Staged()
+    return await file_email(
+        session,
+        row,
+        parsed,
+        staged,
+        principal=principal,
+        settings=settings,
+        assign_to=assign_to,
+    )
+
+
+async def file_email(
+    session: AsyncSession,
+    row: InboundEmail,
+    parsed: ParsedEmail,
+    staged: Staged,
+    *,
+    principal: Principal,
+    settings: Settings,
+    assign_to: str | None,
+) -> Claim | None:
+    """Record on `row` what the message became; the claim it went to, if any."""
+    row.from_address, row.subject = sender_and_subject(parsed)
+    row.error, row.notes = None, None
+    if assign_to is None and parsed.auto_reply:
+        row.status, row.outcome = InboundStatus.ignored, InboundOutcome.ignored
+        row.error = f"automatic message ({parsed.auto_reply}): stored, never opens a claim"
+        return None
+    if not parsed.from_address and assign_to is None:
+        raise IntakeFailure("the sender's address is missing or invalid")
+    if assign_to is not None:
+        claim, outcome = await get_claim(session, assign_to), InboundOutcome.assigned
+    else:
+        claim = await _thread(session, parsed)
+        outcome = InboundOutcome.threaded
+        if claim is None:
+            claim = await _register(
+                session, parsed, row=row, principal=principal, settings=settings
+            )
+            outcome = InboundOutcome.created
+    # The workflow resumes a claim waiting for the customer; lock it first, as add_message does.
+    await lock_if_waiting(session, claim)
+    message = file_message(session, claim=claim, data=_message(parsed), actor=principal.name)
+    # The attachments' events before the flush, so that one INSERT writes all the events.
+    for item in staged.files:
+        attachment_store.record_attachment_added(
+            session,
+            claim=claim,
+            filename=item.filename,
+            size=item.stored.size,
+            actor=principal.name,
+        )
+    await session.flush()  # the message's id, for its attachments and the inbound row
+    for item in staged.files:
+        attachment_store.add_attachment_row(
+            session,
+            claim=claim,
+            stored=item.stored,
+            filename=item.filename,
+            content_type=item.content_type,
+            actor=principal.name,
+            message_id=message.id,
+            event=False,
+        )
+    row.notes = staged.notes or None
+    row.status, row.outcome, row.claim_id, row.message_row_id = (
+        InboundStatus.processed,
+        outcome,
+        claim.id,
+        message.id,
+    )
+    return claim
+
+
+async def _thread(session: AsyncSession, parsed: ParsedEmail) -> Claim | None:
+    """The claim this message continues: by number (plus-address, subject), else by the
+    messages it answers (In-Reply-To, References) among those we stored or sent."""
+    number = parsed.claim_number
+    if number:
+        claim = (
+            await session.execute(select(Claim).where(Claim.number == number))
+        ).scalar_one_or_none()
+        if claim is None:
+            raise IntakeFailure(f"the message names claim {number}, which does not exist")
+        return claim
+    ids = parsed.thread_ids[:50]
+    if not ids:
+        return None
+    # Other parts of the service may store Message-IDs with their angle brackets.
+    candidates = ids + [f"<{i}>" for i in ids]
+    claim_id = (
+        await session.execute(
+            select(Message.claim_id)
+            .where(Message.external_message_id.in_(candidates))  # type: ignore[union-attr]
+            .order_by(Message.id.desc())  # type: ignore[union-attr]
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    if claim_id is None:
+        claim_id = (
+            await session.execute(
+                select(InboundEmail.claim_id)
+                .where(InboundEmail.message_id.in_(ids), InboundEmail.claim_id.is_not(None))  # type: ignore[union-attr]
+                .order_by(InboundEmail.id.desc())  # type: ignore[union-attr]
+                .limit(1)
+            )
+        ).scalar_one_or_none()
+    if claim_id is None:
+        return None
+    return (await session.execute(select(Claim).where(Claim.id == claim_id))).scalar_one()
+
+
+def _description(parsed: ParsedEmail) -> str:
+    text = parsed.text.strip() or parsed.subject.strip()
+    if parsed.attachments:
+        names = ", ".join(a.filename for a in parsed.attachments)
+        text = f"{text}\n\n[attachments: {names}]" if text else f"[attachments: {names}]"
+    if len(text) < 5:
+        text = (text + " [email without text]").strip()
+    return text[:20000]
+
+
+async def _register(
+    session: AsyncSession,
+    parsed: ParsedEmail,
+    *,
+    row: InboundEmail,
+    principal: Principal,
+    settings: Settings,
+) -> Claim:
+    language = guess_language(f"{parsed.subject}\n{parsed.text}")
+    data = ClaimCreate(
+        channel=Channel.email,
+        customer=CustomerIn(
+            name=(parsed.from_name or parsed.from_address.split("@")[0])[:200],
+            email=parsed.from_address,
+            language=language,
+        ),
+        title=parsed.subject[:300] or None,
+        defect_description=_description(parsed),
+        received_at=row.received_at,
+        language=language,
+    )
+    claim, _ = await register_claim_rows(session, data=data, principal=principal, settings=settings)
+    return claim
+
+
+def _message(parsed: ParsedEmail) -> MessageCreate:
+    sender = parsed.from_address or "unknown sender"
+    if parsed.from_name:
+        sender = f"{parsed.from_name} <{sender}>"
+    return MessageCreate(
+        direction=MessageDirection.inbound,
+        channel=MessageChannel.email,
+        subject=parsed.subject[:500] or None,
+        body=(parsed.text or "[email without text]")[:100000],
+        author=sender[:200],
+        at=parsed.date or utcnow(),
+        external_message_id=parsed.message_id[:500] if parsed.message_id else None,
+    )

@@ -1,0 +1,183 @@
+"""Use cases of the public web pages: register a claim from the form, count hits per client,
+and look a claim up for its customer.
+
+The form registers through the same `register_claim` as `POST /api/v1/claims`, as the
+pseudo-principal `web-form` with the `intake` role, so a web claim is indistinguishable from
+one an intake system registers: same numbering, audit event, outbox event and deadlines.
+"""
+
+import importlib
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import BinaryIO
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.auth.principal import Principal
+from app.catalog import service as catalog
+from app.claims import attachments, reading, registration
+from app.config import Settings
+from app.enums import Role
+from app.errors import DomainError
+from app.models.claims import Claim, ClaimCreate
+from app.models.reference import Customer
+from app.models.webform import WebRateLimit
+from app.web.ratelimit import retry_after_seconds, window_start
+
+# key_id 0 belongs to no API key: the form is not an API client and never uses idempotency.
+WEB_PRINCIPAL = Principal(key_id=0, name="web-form", roles=frozenset({Role.intake}))
+
+
+class RateLimited(DomainError):
+    status, type_slug, title = 429, "rate-limited", "Too many requests"
+
+
+@dataclass(frozen=True, slots=True)
+class Photo:
+    """A checked upload: its sniffed content type and a readable, seekable file."""
+
+    filename: str
+    content_type: str
+    file: BinaryIO
+
+
+@dataclass(frozen=True, slots=True)
+class LetterLine:
+    number: str
+    kind: str
+    issued_on: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimStatus:
+    number: str
+    state: str
+    received_at: datetime
+    letters: list[LetterLine]
+
+
+async def model_choices(session: AsyncSession) -> list[dict[str, str]]:
+    return [{"code": m.code, "name": m.name} for m in await catalog.list_models(session)]
+
+
+async def count_hit(
+    session: AsyncSession,
+    *,
+    client_key: str,
+    limit: int,
+    window_seconds: int,
+    now: datetime | None = None,
+) -> int:
+    """Counts one hit of `client_key` in the current window; raises RateLimited past `limit`.
+
+    One atomic upsert on both databases, so concurrent hits from several replicas never lose
+    a count. The hit is committed even when it is refused: a client that keeps trying stays
+    limited until the window ends.
+    """
+    now = now or datetime.now(UTC)
+    start = window_start(now, window_seconds)
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    table = WebRateLimit.__table__  # type: ignore[attr-defined]
+    statement = (
+        insert(table)
+        .values(client_key=client_key, window_start=start, hits=1)
+        .on_conflict_do_update(
+            index_elements=[table.c.client_key, table.c.window_start],
+            set_={"hits": table.c.hits + 1},
+        )
+        .returning(table.c.hits)
+    )
+    hits = (await session.execute(statement)).scalar_one()
+    # Windows before the previous one can go: nothing reads them.
+    await session.execute(
+        delete(table).where(table.c.window_start < start - timedelta(seconds=window_seconds))
+    )
+    await session.commit()
+    if hits > limit:
+        raise RateLimited(
+            "Too many submissions from this address.",
+            retry_after=retry_after_seconds(now, window_seconds),
+        )
+    return int(hits)
+
+
+async def register_web_claim(
+    session: AsyncSession, *, data: ClaimCreate, photos: list[Photo], settings: Settings
+) -> str:
+    """Registers the claim, then stores its photos; returns the claim number.
+
+    The files are written to storage before the claim exists (content-addressed, so a file
+    left behind by a failure is harmless) and their rows are added in a second transaction:
+    `register_claim` commits on its own, as the API's registration does.
+    """
+    stored = [await attachments.store_stream(photo.file, settings) for photo in photos]
+    registered = await registration.register_claim(
+        session, data=data, principal=WEB_PRINCIPAL, settings=settings
+    )
+    number = str(registered.body["number"])
+    if stored:
+        claim = await reading.get_claim(session, number)
+        for photo, file in zip(photos, stored, strict=True):
+            attachments.add_attachment_row(
+                session,
+                claim=claim,
+                stored=file,
+                filename=photo.filename,
+                content_type=photo.content_type,
+                actor=WEB_PRINCIPAL.name,
+            )
+        await session.commit()
+    return number
+
+
+async def find_claim_status(
+    session: AsyncSession, *, number: str, email: str
+) -> ClaimStatus | None:
+    """The claim's state and issued letters, only when the number and the email match.
+
+    One query whatever is wrong, so that a wrong number and a wrong email look the same.
+    """
+    row = (
+        await session.execute(
+            select(Claim.id, Claim.number, Claim.state, Claim.received_at)
+            .join(Customer, Claim.customer_id == Customer.id)
+            .where(Claim.number == number.strip().upper())
+            .where(func.lower(Customer.email) == email.strip().lower())
+        )
+    ).first()
+    if row is None:
+        return None
+    claim_id, claim_number, state, received_at = row
+    return ClaimStatus(
+        number=claim_number,
+        state=str(state),
+        received_at=received_at,
+        letters=await issued_letters(session, claim_id=claim_id),
+    )
+
+
+async def issued_letters(session: AsyncSession, *, claim_id: int) -> list[LetterLine]:
+    """Letters issued to the customer (numbered), oldest first; internal memos excluded.
+
+    The seam to the letters module: where `app.models.letters` is not part of the build, a
+    claim simply has no letters to show.
+    """
+    try:
+        letter = importlib.import_module("app.models.letters").Letter
+    except (ImportError, AttributeError):
+        return []
+    rows = await session.execute(
+        select(letter.number, letter.kind, letter.issued_at)
+        .where(letter.claim_id == claim_id)
+        .where(letter.number.is_not(None))
+        .where(letter.kind != "design_memo")
+        .order_by(letter.issued_at, letter.id)
+    )
+    return [
+        LetterLine(number=n, kind=str(k), issued_on=issued.date() if issued else None)
+        for n, k, issued in rows.all()
+    ]
