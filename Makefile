@@ -23,9 +23,13 @@ run: install
 test: install
 	$(BIN)/pytest
 
+## Lint: ruff (rules and format), the direction of imports, declared dependencies, types
 lint: install
-	$(BIN)/ruff check app tests
-	$(BIN)/ruff format --check app tests
+	$(BIN)/ruff check app tests bench scripts
+	$(BIN)/ruff format --check app tests bench scripts
+	$(BIN)/lint-imports
+	$(BIN)/deptry .
+	$(BIN)/mypy app
 
 migrate: install
 	$(BIN)/claims migrate

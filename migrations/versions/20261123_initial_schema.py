@@ -13,6 +13,7 @@ from alembic import op
 
 import app.models.types
 
+
 revision: str = "0001_initial"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None

@@ -11,12 +11,12 @@ from app.enums import (
     CostBearer,
     DefectCause,
     FieldVisitOutcome,
+    LetterKind,
     RemedyKind,
     Resolution,
     Role,
     WarrantyStatus,
 )
-from app.enums import LetterKind as LetterKind
 from app.workflow.facts import FINAL_STATES, OPEN_STATES, ClaimFacts, suggested_resolution
 from app.workflow.machine import (
     GuardFailed,
