@@ -2,15 +2,22 @@
 
 import argparse
 import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from app.config import get_settings
 from app.enums import Role
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
 ROOT = Path(__file__).resolve().parent.parent
+_T = TypeVar("_T")
 
 
-def alembic_config():  # type: ignore[no-untyped-def]
+def alembic_config() -> "Config":
     from alembic.config import Config
 
     cfg = Config(str(ROOT / "alembic.ini"))
@@ -24,7 +31,7 @@ def migrate(revision: str = "head") -> None:
     command.upgrade(alembic_config(), revision)
 
 
-async def _with_session(work):  # type: ignore[no-untyped-def]
+async def _with_session(work: "Callable[[AsyncSession], Awaitable[_T]]") -> _T:
     from app.db import create_engine, create_session_factory
 
     engine = create_engine(get_settings())

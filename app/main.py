@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from types import ModuleType
 from typing import Any
 
 from fastapi import FastAPI
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(InputGuardMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
+    routers: tuple[ModuleType, ...]
     routers = (claims, workflow, letters, email_intake, reports, dashboard, catalog, admin, health)
     routers += (sla, webhooks)  # events out: the SLA view, webhooks admin
     for module in routers:

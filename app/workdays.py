@@ -1,7 +1,7 @@
 """The plant's calendar: the local date of a moment, and working days (weekends and a
 configurable list of holidays)."""
 
-from collections.abc import Collection
+from collections.abc import Collection, Container
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,7 +16,7 @@ def today(settings: Settings) -> date:
     return local_date(datetime.now(UTC), settings)
 
 
-def is_working_day(day: date, holidays: Collection[date] = ()) -> bool:
+def is_working_day(day: date, holidays: Container[date] = ()) -> bool:
     return day.weekday() < 5 and day not in holidays
 
 

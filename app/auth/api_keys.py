@@ -5,6 +5,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 from sqlalchemy import select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.auth.keys import generate_key, hash_key
@@ -83,9 +84,9 @@ async def authenticate(
         return principal
     row = (
         await session.execute(
-            select(ApiKey.id, ApiKey.name, ApiKey.roles).where(
-                ApiKey.key_hash == key_hash,
-                ApiKey.revoked_at.is_(None),  # type: ignore[union-attr]
+            select(col(ApiKey.id), col(ApiKey.name), col(ApiKey.roles)).where(
+                col(ApiKey.key_hash) == key_hash,
+                col(ApiKey.revoked_at).is_(None),
             )
         )
     ).first()
@@ -99,7 +100,7 @@ async def authenticate(
 
 
 async def list_keys(session: AsyncSession) -> list[ApiKeyRead]:
-    rows = (await session.execute(select(ApiKey).order_by(ApiKey.id))).scalars()
+    rows = (await session.execute(select(ApiKey).order_by(col(ApiKey.id)))).scalars()
     return [ApiKeyRead.model_validate(r, from_attributes=True) for r in rows]
 
 

@@ -3,6 +3,7 @@
 from datetime import date
 
 from sqlalchemy import select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models.reference import ProductModel, Unit
@@ -21,7 +22,7 @@ UNITS = [
 
 
 async def seed_demo(session: AsyncSession) -> str:
-    existing = set((await session.execute(select(ProductModel.code))).scalars())
+    existing = set((await session.execute(select(col(ProductModel.code)))).scalars())
     models = {}
     for code, name, months in MODELS:
         if code not in existing:
@@ -29,7 +30,7 @@ async def seed_demo(session: AsyncSession) -> str:
     await session.flush()
     for model in (await session.execute(select(ProductModel))).scalars():
         models[model.code] = model.id
-    serials = set((await session.execute(select(Unit.serial_number))).scalars())
+    serials = set((await session.execute(select(col(Unit.serial_number)))).scalars())
     added = 0
     for serial, code, sold, commissioned, extension, void in UNITS:
         if serial not in serials:

@@ -6,6 +6,7 @@ import io
 from pydantic import ValidationError
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import Conflict, NotFound
@@ -35,12 +36,12 @@ UNIT_CSV_COLUMNS = (
 
 
 async def list_models(session: AsyncSession) -> list[ProductModelRead]:
-    rows = (await session.execute(select(ProductModel).order_by(ProductModel.code))).scalars()
+    rows = (await session.execute(select(ProductModel).order_by(col(ProductModel.code)))).scalars()
     return [ProductModelRead.model_validate(m, from_attributes=True) for m in rows]
 
 
 # Built once: registration looks a model up by code on every claim without a registered unit.
-_MODEL_BY_CODE = select(ProductModel).where(ProductModel.code == bindparam("code"))
+_MODEL_BY_CODE = select(ProductModel).where(col(ProductModel.code) == bindparam("code"))
 
 
 async def find_model(session: AsyncSession, code: str) -> ProductModel | None:
@@ -86,11 +87,11 @@ async def delete_model(session: AsyncSession, *, code: str) -> None:
     model = await _model_by_code(session, code)
     in_use = (
         await session.execute(
-            select(func.count()).select_from(Unit).where(Unit.product_model_id == model.id)
+            select(func.count()).select_from(Unit).where(col(Unit.product_model_id) == model.id)
         )
     ).scalar_one() + (
         await session.execute(
-            select(func.count()).select_from(Claim).where(Claim.product_model_id == model.id)
+            select(func.count()).select_from(Claim).where(col(Claim.product_model_id) == model.id)
         )
     ).scalar_one()
     if in_use:
@@ -109,9 +110,9 @@ def _unit_read(unit: Unit, model_code: str) -> UnitRead:
 async def _unit_with_code(session: AsyncSession, serial: str) -> tuple[Unit, str]:
     row = (
         await session.execute(
-            select(Unit, ProductModel.code)
-            .join(ProductModel, Unit.product_model_id == ProductModel.id)
-            .where(Unit.serial_number == serial)
+            select(Unit, col(ProductModel.code))
+            .join(ProductModel, col(Unit.product_model_id) == col(ProductModel.id))
+            .where(col(Unit.serial_number) == serial)
         )
     ).first()
     if row is None:
@@ -126,17 +127,18 @@ async def get_unit(session: AsyncSession, serial: str) -> UnitRead:
 async def list_units(
     session: AsyncSession, *, model_code: str | None, limit: int, offset: int
 ) -> list[UnitRead]:
-    stmt = select(Unit, ProductModel.code).join(
-        ProductModel, Unit.product_model_id == ProductModel.id
+    stmt = select(Unit, col(ProductModel.code)).join(
+        ProductModel, col(Unit.product_model_id) == col(ProductModel.id)
     )
     if model_code:
-        stmt = stmt.where(ProductModel.code == model_code)
-    rows = await session.execute(stmt.order_by(Unit.serial_number).limit(limit).offset(offset))
+        stmt = stmt.where(col(ProductModel.code) == model_code)
+    rows = await session.execute(stmt.order_by(col(Unit.serial_number)).limit(limit).offset(offset))
     return [_unit_read(unit, code) for unit, code in rows.all()]
 
 
 async def create_unit(session: AsyncSession, *, data: UnitCreate) -> UnitRead:
     model = await _model_by_code(session, data.model_code)
+    assert model.id is not None  # a loaded row
     unit = Unit(**data.model_dump(exclude={"model_code"}), product_model_id=model.id)
     session.add(unit)
     try:
@@ -208,7 +210,7 @@ async def import_units_csv(
         {
             u.serial_number: u
             for u in (
-                await session.execute(select(Unit).where(Unit.serial_number.in_(list(parsed))))  # type: ignore[attr-defined]
+                await session.execute(select(Unit).where(col(Unit.serial_number).in_(list(parsed))))
             ).scalars()
         }
         if parsed
@@ -221,7 +223,7 @@ async def import_units_csv(
             unit = existing[serial]
             for key, value in values.items():
                 setattr(unit, key, value)
-            unit.product_model_id = models[data.model_code]  # type: ignore[assignment]
+            unit.product_model_id = models[data.model_code]
             unit.updated_at = utcnow()
             updated += 1
         else:

@@ -4,6 +4,7 @@ on demand for a claim, and by serial number."""
 from datetime import date
 
 from sqlalchemy import bindparam, select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.catalog.warranty import WarrantyResult, evaluate_warranty
@@ -44,8 +45,8 @@ def assess_at_registration(
 # Built once: it runs on every registration, where building it cost a third of running it.
 _UNIT_BY_SERIAL = (
     select(Unit, ProductModel)
-    .join(ProductModel, Unit.product_model_id == ProductModel.id)  # type: ignore[arg-type]
-    .where(Unit.serial_number == bindparam("serial"))  # type: ignore[arg-type]
+    .join(ProductModel, col(Unit.product_model_id) == col(ProductModel.id))
+    .where(col(Unit.serial_number) == bindparam("serial"))
 )
 
 

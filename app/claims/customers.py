@@ -1,14 +1,15 @@
 """Customers: matched by email address, else by phone, else created."""
 
 from sqlalchemy import bindparam, select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models.reference import Customer, CustomerIn
 
 # Built once: they run on every registration, where building one cost a third of running it.
 _BY_EMAIL, _BY_PHONE = (
-    select(Customer).where(column == bindparam("match")).order_by(Customer.id).limit(1)
-    for column in (Customer.email, Customer.phone)
+    select(Customer).where(column == bindparam("match")).order_by(col(Customer.id)).limit(1)
+    for column in (col(Customer.email), col(Customer.phone))
 )
 
 

@@ -5,6 +5,7 @@ import json
 from typing import Any
 
 from sqlalchemy import select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.auth.principal import Principal
@@ -24,7 +25,8 @@ async def find(
     record = (
         await session.execute(
             select(IdempotencyRecord).where(
-                IdempotencyRecord.api_key_id == principal.key_id, IdempotencyRecord.key == key
+                col(IdempotencyRecord.api_key_id) == principal.key_id,
+                col(IdempotencyRecord.key) == key,
             )
         )
     ).scalar_one_or_none()

@@ -36,7 +36,8 @@ from app.claims.numbering import counter_upsert, format_number, next_value
 from app.models.claims import Claim
 
 PREFIX = "CLM"
-_NUMBER_PATH = literal_column("ARRAY['number']")  # jsonb_set's path: a text[], not a varchar
+# jsonb_set's path: a text[], not a varchar
+_NUMBER_PATH: ColumnElement[list[str]] = literal_column("ARRAY['number']")
 
 
 @dataclass(slots=True)
@@ -112,7 +113,7 @@ def _one_statement(
     values and all, cost more than the round trips it saves."""
     claims: Table = Claim.__table__  # type: ignore[attr-defined]
     counter = counter_upsert("postgresql").cte("counter")
-    year = bindparam("counter_year")
+    year: ColumnElement[int] = bindparam("counter_year")
     new_claim = (
         insert(claims)
         .from_select(

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Select, Table, and_, bindparam, exists, or_, select
 from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.enums import ClaimState
@@ -92,7 +93,7 @@ _PAGE = (
 
 def _flagged_overdue() -> ColumnElement[bool]:
     """The SLA sweep flagged this claim overdue (its resolution clock, `app/sla/service.py`)."""
-    return exists().where(ClaimSla.claim_id == Claim.id, ClaimSla.overdue == True)  # noqa: E712
+    return exists().where(col(ClaimSla.claim_id) == col(Claim.id), col(ClaimSla.overdue) == True)  # noqa: E712
 
 
 def _overdue() -> ColumnElement[bool]:

@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.enums import ClaimState
@@ -31,13 +32,13 @@ async def load_bundle(
 ) -> ClaimBundle:
     stmt = (
         select(Claim, Customer, Unit, ProductModel)
-        .join(Customer, Claim.customer_id == Customer.id)
-        .outerjoin(Unit, Claim.unit_id == Unit.id)
-        .outerjoin(ProductModel, Claim.product_model_id == ProductModel.id)
-        .where(Claim.number == number)
+        .join(Customer, col(Claim.customer_id) == col(Customer.id))
+        .outerjoin(Unit, col(Claim.unit_id) == col(Unit.id))
+        .outerjoin(ProductModel, col(Claim.product_model_id) == col(ProductModel.id))
+        .where(col(Claim.number) == number)
     )
     if for_update:
-        stmt = stmt.with_for_update(of=Claim)  # type: ignore[arg-type]
+        stmt = stmt.with_for_update(of=Claim)
     row = (await session.execute(stmt)).first()
     if row is None:
         raise NotFound(f"Claim {number} does not exist.")
@@ -46,7 +47,7 @@ async def load_bundle(
 
 async def get_claim(session: AsyncSession, number: str) -> Claim:
     claim = (
-        await session.execute(select(Claim).where(Claim.number == number))
+        await session.execute(select(Claim).where(col(Claim.number) == number))
     ).scalar_one_or_none()
     if claim is None:
         raise NotFound(f"Claim {number} does not exist.")

@@ -101,9 +101,11 @@ async def register_claim_rows(
     customer = await customers.match_or_create(session, data=data.customer)
     if customer.id is None:
         await session.flush()
+    assert customer.id is not None  # set by the flush
     received_at = data.received_at.astimezone(UTC) if data.received_at else utcnow()
     received_day = local_date(received_at, settings)
-    claim = Claim(
+    # No number or seq yet: the insert takes them (intake_rows.py), see below.
+    claim = Claim(  # type: ignore[call-arg]
         year=received_at.year,
         channel=data.channel,
         state=ClaimState.new,

@@ -43,7 +43,8 @@ async def _post(
 ) -> AttemptResult:
     started = time.perf_counter()
     try:
-        response = await client.post(url, content=content, headers=headers, auth=auth)
+        # None is "no auth" (httpx's request() accepts it; post()'s annotation leaves it out).
+        response = await client.post(url, content=content, headers=headers, auth=auth)  # type: ignore[arg-type]
     except httpx.TimeoutException as exc:
         return AttemptResult(False, None, f"timeout: {type(exc).__name__}", _ms(started))
     except httpx.HTTPError as exc:

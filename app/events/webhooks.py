@@ -6,6 +6,7 @@ import secrets
 from collections import defaultdict
 
 from sqlalchemy import select, update
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import Conflict, NotFound
@@ -45,7 +46,7 @@ async def create_subscription(session: AsyncSession, *, data: WebhookCreate) -> 
 
 async def list_subscriptions(session: AsyncSession) -> list[WebhookRead]:
     rows = (
-        await session.execute(select(WebhookSubscription).order_by(WebhookSubscription.id))  # type: ignore[arg-type]
+        await session.execute(select(WebhookSubscription).order_by(col(WebhookSubscription.id)))
     ).scalars()
     return [_read(r) for r in rows]
 
@@ -80,7 +81,7 @@ async def delete_subscription(session: AsyncSession, *, subscription_id: int) ->
     row = await _get(session, subscription_id)
     await session.execute(
         update(Delivery)
-        .where(Delivery.subscription_id == subscription_id)  # type: ignore[arg-type]
+        .where(col(Delivery.subscription_id) == subscription_id)
         .values(subscription_id=None)
     )
     await session.delete(row)
@@ -96,21 +97,21 @@ async def list_deliveries(
     limit: int,
 ) -> list[DeliveryRead]:
     """Newest first, each with its attempts."""
-    stmt = select(Delivery).order_by(Delivery.id.desc()).limit(limit)  # type: ignore[union-attr]
+    stmt = select(Delivery).order_by(col(Delivery.id).desc()).limit(limit)
     if subscription_id is not None:
-        stmt = stmt.where(Delivery.subscription_id == subscription_id)  # type: ignore[arg-type]
+        stmt = stmt.where(col(Delivery.subscription_id) == subscription_id)
     if status is not None:
-        stmt = stmt.where(Delivery.status == status)  # type: ignore[arg-type]
+        stmt = stmt.where(col(Delivery.status) == status)
     if event_id is not None:
-        stmt = stmt.where(Delivery.event_id == event_id)  # type: ignore[arg-type]
+        stmt = stmt.where(col(Delivery.event_id) == event_id)
     deliveries = list((await session.execute(stmt)).scalars())
     attempts: dict[int, list[AttemptRead]] = defaultdict(list)
     if deliveries:
         rows = (
             await session.execute(
                 select(DeliveryAttempt)
-                .where(DeliveryAttempt.delivery_id.in_([d.id for d in deliveries]))  # type: ignore[attr-defined]
-                .order_by(DeliveryAttempt.delivery_id, DeliveryAttempt.number)  # type: ignore[arg-type]
+                .where(col(DeliveryAttempt.delivery_id).in_([d.id for d in deliveries]))
+                .order_by(col(DeliveryAttempt.delivery_id), col(DeliveryAttempt.number))
             )
         ).scalars()
         for a in rows:
@@ -134,8 +135,8 @@ async def list_outbox(session: AsyncSession, *, status: str, limit: int) -> list
     rows = (
         await session.execute(
             select(OutboxEvent)
-            .where(OutboxEvent.status == status)
-            .order_by(OutboxEvent.id.desc())  # type: ignore[union-attr]
+            .where(col(OutboxEvent.status) == status)
+            .order_by(col(OutboxEvent.id).desc())
             .limit(limit)
         )
     ).scalars()
@@ -146,7 +147,7 @@ async def redeliver_event(session: AsyncSession, *, event_id: str) -> OutboxEven
     """Queue a dead (or delivered) event again: its failed deliveries are retried from attempt 1."""
     row = (
         await session.execute(
-            select(OutboxEvent).where(OutboxEvent.event_id == event_id).with_for_update()
+            select(OutboxEvent).where(col(OutboxEvent.event_id) == event_id).with_for_update()
         )
     ).scalar_one_or_none()
     if row is None:
@@ -156,13 +157,13 @@ async def redeliver_event(session: AsyncSession, *, event_id: str) -> OutboxEven
     if row.status == "dead":
         await session.execute(
             update(Delivery)
-            .where(Delivery.outbox_id == row.id, Delivery.status == "dead")  # type: ignore[arg-type]
+            .where(col(Delivery.outbox_id) == row.id, col(Delivery.status) == "dead")
             .values(status="pending")
         )
     else:
         # Delivered: replay it to every target (receivers deduplicate on the event id).
         await session.execute(
-            update(Delivery).where(Delivery.outbox_id == row.id).values(status="pending")  # type: ignore[arg-type]
+            update(Delivery).where(col(Delivery.outbox_id) == row.id).values(status="pending")
         )
     _requeue(row)
     await session.commit()
@@ -180,7 +181,7 @@ async def redeliver_delivery(session: AsyncSession, *, delivery_id: int) -> Deli
         raise Conflict(f"Delivery {delivery_id}'s subscription was deleted.")
     outbox = (
         await session.execute(
-            select(OutboxEvent).where(OutboxEvent.id == delivery.outbox_id).with_for_update()
+            select(OutboxEvent).where(col(OutboxEvent.id) == delivery.outbox_id).with_for_update()
         )
     ).scalar_one()
     delivery.status = "pending"

@@ -27,6 +27,7 @@ from typing import Any
 import httpx
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 
 from app.config import Settings
 from app.db import SessionFactory
@@ -208,8 +209,11 @@ class Worker:
                 (
                     await session.execute(
                         select(OutboxEvent)
-                        .where(OutboxEvent.status == "pending", OutboxEvent.available_at <= now)
-                        .order_by(OutboxEvent.available_at, OutboxEvent.id)  # type: ignore[arg-type]
+                        .where(
+                            col(OutboxEvent.status) == "pending",
+                            col(OutboxEvent.available_at) <= now,
+                        )
+                        .order_by(col(OutboxEvent.available_at), col(OutboxEvent.id))
                         .limit(self.config.batch_size)
                         .with_for_update(skip_locked=True)
                     )
@@ -246,7 +250,7 @@ class Worker:
         """Create the deliveries on the first round; return those still pending."""
         async with self.factory() as session:
             existing = (
-                (await session.execute(select(Delivery).where(Delivery.outbox_id == row.id)))
+                (await session.execute(select(Delivery).where(col(Delivery.outbox_id) == row.id)))
                 .scalars()
                 .all()
             )
@@ -259,9 +263,12 @@ class Worker:
                     await session.rollback()
             result = await session.execute(
                 select(Delivery, WebhookSubscription)
-                .outerjoin(WebhookSubscription, Delivery.subscription_id == WebhookSubscription.id)
-                .where(Delivery.outbox_id == row.id, Delivery.status == "pending")
-                .order_by(Delivery.id)  # type: ignore[arg-type]
+                .outerjoin(
+                    WebhookSubscription,
+                    col(Delivery.subscription_id) == col(WebhookSubscription.id),
+                )
+                .where(col(Delivery.outbox_id) == row.id, col(Delivery.status) == "pending")
+                .order_by(col(Delivery.id))
             )
             targets: list[Target] = []
             for delivery, sub in result.all():
@@ -305,7 +312,7 @@ class Worker:
         subs = (
             (
                 await session.execute(
-                    select(WebhookSubscription).where(WebhookSubscription.active == True)  # noqa: E712
+                    select(WebhookSubscription).where(col(WebhookSubscription.active) == True)  # noqa: E712
                 )
             )
             .scalars()
@@ -383,7 +390,7 @@ class Worker:
             await session.flush()
             outbox = (
                 await session.execute(
-                    select(OutboxEvent).where(OutboxEvent.id == row.id).with_for_update()
+                    select(OutboxEvent).where(col(OutboxEvent.id) == row.id).with_for_update()
                 )
             ).scalar_one()
             if outbox.status != "pending" or outbox.attempts != row.token:
@@ -393,8 +400,8 @@ class Worker:
             pending = (
                 (
                     await session.execute(
-                        select(Delivery.id).where(
-                            Delivery.outbox_id == row.id, Delivery.status == "pending"
+                        select(col(Delivery.id)).where(
+                            col(Delivery.outbox_id) == row.id, col(Delivery.status) == "pending"
                         )
                     )
                 )
@@ -411,7 +418,7 @@ class Worker:
                 outbox.status = "dead"
                 await session.execute(
                     update(Delivery)
-                    .where(Delivery.outbox_id == row.id, Delivery.status == "pending")
+                    .where(col(Delivery.outbox_id) == row.id, col(Delivery.status) == "pending")
                     .values(status="dead")
                 )
                 log.warning("outbox event is dead", extra={"event_id": row.event_id})

@@ -1,6 +1,6 @@
 """From database rows and settings to a template context, and back to an API view.
 
-Kept apart from the use cases (app/services/letters.py) so that a preview and the frozen
+Kept apart from the use cases (service.py) so that a preview and the frozen
 copy at issue are built by exactly the same function.
 """
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from email.utils import make_msgid
 
 from sqlalchemy import select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.auth.principal import Principal
@@ -47,14 +48,14 @@ async def _thread_parent(session: AsyncSession, claim_id: int) -> str | None:
     """The Message-ID of the customer's latest email on the claim, to reply in its thread."""
     return (
         await session.execute(
-            select(Message.external_message_id)
+            select(col(Message.external_message_id))
             .where(
-                Message.claim_id == claim_id,
-                Message.direction == MessageDirection.inbound,
-                Message.channel == MessageChannel.email,
-                Message.external_message_id.is_not(None),  # type: ignore[union-attr]
+                col(Message.claim_id) == claim_id,
+                col(Message.direction) == MessageDirection.inbound,
+                col(Message.channel) == MessageChannel.email,
+                col(Message.external_message_id).is_not(None),
             )
-            .order_by(Message.at.desc(), Message.id.desc())  # type: ignore[union-attr]
+            .order_by(col(Message.at).desc(), col(Message.id).desc())
             .limit(1)
         )
     ).scalar_one_or_none()

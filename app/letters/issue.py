@@ -92,6 +92,7 @@ async def issue_letter(
     check(b, LetterAction.issue, principal)
     check_version(b.letter, expected_version)
     letter = b.letter
+    on: date | None  # today's date for a new number; below, the letter's date
     if letter.number is None:
         on = today(settings)
         letter.year, letter.letter_date = on.year, on

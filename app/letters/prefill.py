@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.enums import LetterKind
@@ -115,13 +116,13 @@ async def prefill(
     elif kind is LetterKind.withdrawal_request:
         earlier = (
             await session.execute(
-                select(Letter.number, Letter.letter_date)
+                select(col(Letter.number), col(Letter.letter_date))
                 .where(
-                    Letter.claim_id == claim_id,
-                    Letter.kind == LetterKind.withdrawal_request,
-                    Letter.issued_at.is_not(None),  # type: ignore[union-attr]
+                    col(Letter.claim_id) == claim_id,
+                    col(Letter.kind) == LetterKind.withdrawal_request,
+                    col(Letter.issued_at).is_not(None),
                 )
-                .order_by(Letter.issued_at.desc())  # type: ignore[union-attr]
+                .order_by(col(Letter.issued_at).desc())
                 .limit(1)
             )
         ).first()

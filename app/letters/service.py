@@ -1,6 +1,6 @@
 """Letters: drafts prefilled from the claim, edits, and sign-off (submit, approve, reject).
 
-Issue and previews live in app/services/letter_issue.py, sending in letter_delivery.py.
+Issue and previews live in issue.py, sending in delivery.py.
 Every change goes on the claim's audit trail and, where other systems care, the outbox.
 """
 
@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from sqlalchemy import select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.auth.principal import Principal
@@ -52,18 +53,16 @@ _EVENT = {
 async def load(session: AsyncSession, letter_id: int, *, for_update: bool = False) -> LetterBundle:
     stmt = (
         select(Letter, Claim, Customer, Unit, ProductModel)
-        .join(Claim, Letter.claim_id == Claim.id)
-        .join(Customer, Claim.customer_id == Customer.id)
-        .outerjoin(Unit, Claim.unit_id == Unit.id)
-        .outerjoin(ProductModel, Claim.product_model_id == ProductModel.id)
-        .where(Letter.id == letter_id)
+        .join(Claim, col(Letter.claim_id) == col(Claim.id))
+        .join(Customer, col(Claim.customer_id) == col(Customer.id))
+        .outerjoin(Unit, col(Claim.unit_id) == col(Unit.id))
+        .outerjoin(ProductModel, col(Claim.product_model_id) == col(ProductModel.id))
+        .where(col(Letter.id) == letter_id)
     )
     if for_update:
         # populate_existing: a row another request changed must not be read from the
         # identity map's stale copy.
-        stmt = stmt.with_for_update(of=[Letter, Claim]).execution_options(  # type: ignore[list-item]
-            populate_existing=True
-        )
+        stmt = stmt.with_for_update(of=[Letter, Claim]).execution_options(populate_existing=True)
     row = (await session.execute(stmt)).first()
     if row is None:
         raise NotFound(f"Letter {letter_id} does not exist.")
@@ -176,8 +175,9 @@ async def create_draft(
         raise InvalidInput(f"Unknown letter kind {kind!r}.") from None
     lang = _language(language or claim.language, settings)
     known = await prefill(session, claim=claim, kind=kind, lang=lang)
+    assert claim.id is not None  # a loaded claim
     letter = Letter(
-        claim_id=claim.id,  # type: ignore[arg-type]
+        claim_id=claim.id,
         kind=kind,
         language=lang,
         fields=_normalize(kind, {**known, **(fields or {})}),
@@ -217,7 +217,8 @@ async def create_letter(
         language=data.language,
         settings=settings,
     )
-    bundle = await load(session, letter.id)  # type: ignore[arg-type]
+    assert letter.id is not None  # create_draft flushed it
+    bundle = await load(session, letter.id)
     result = letter_read(bundle, principal)
     await session.commit()
     return result
@@ -230,12 +231,12 @@ async def list_letters(
     rows = (
         await session.execute(
             select(Letter, Claim, Customer, Unit, ProductModel)
-            .join(Claim, Letter.claim_id == Claim.id)
-            .join(Customer, Claim.customer_id == Customer.id)
-            .outerjoin(Unit, Claim.unit_id == Unit.id)
-            .outerjoin(ProductModel, Claim.product_model_id == ProductModel.id)
-            .where(Letter.claim_id == claim.id)
-            .order_by(Letter.id)
+            .join(Claim, col(Letter.claim_id) == col(Claim.id))
+            .join(Customer, col(Claim.customer_id) == col(Customer.id))
+            .outerjoin(Unit, col(Claim.unit_id) == col(Unit.id))
+            .outerjoin(ProductModel, col(Claim.product_model_id) == col(ProductModel.id))
+            .where(col(Letter.claim_id) == claim.id)
+            .order_by(col(Letter.id))
         )
     ).all()
     return [letter_read(LetterBundle(*row), principal) for row in rows]

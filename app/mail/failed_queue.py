@@ -1,5 +1,5 @@
 """The inbound emails that need a person: listing, reading, retrying and assigning stored
-deliveries, and how an inbound row is shown (shared with the intake in email_intake.py)."""
+deliveries, and how an inbound row is shown (shared with the intake in intake.py)."""
 
 import logging
 from datetime import timedelta
@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import or_, select
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.auth.principal import Principal
@@ -33,7 +35,7 @@ STALE_AFTER = timedelta(minutes=10)
 async def claim_number(session: AsyncSession, row: InboundEmail) -> str | None:
     if row.claim_id is None:
         return None
-    stmt = select(Claim.number).where(Claim.id == row.claim_id)
+    stmt = select(col(Claim.number)).where(col(Claim.id) == row.claim_id)
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
@@ -43,11 +45,12 @@ def inbound_view(
     model: type[InboundEmailRead] = InboundEmailRead,
     **extra: Any,
 ) -> Any:
+    assert row.id is not None  # a stored row
     return model(
         id=row.id,
         received_at=row.received_at,
         source=row.source,
-        status=row.status,  # type: ignore[arg-type]
+        status=row.status,
         outcome=row.outcome,
         message_id=row.message_id,
         from_address=row.from_address,
@@ -93,7 +96,7 @@ async def _process(
 ) -> InboundEmailRead:
     """File a stored delivery (a retry or an assignment) in one transaction; on any failure
     roll that back and keep the row as failed with the reason."""
-    stmt = select(InboundEmail).where(InboundEmail.id == row_id).with_for_update()
+    stmt = select(InboundEmail).where(col(InboundEmail.id) == row_id).with_for_update()
     row = (await session.execute(stmt)).scalar_one()
     if assign_to is None and row.status in (InboundStatus.processed, InboundStatus.ignored):
         raise Conflict(f"Inbound email {row_id} is already {row.status}.", status_now=row.status)
@@ -129,7 +132,7 @@ async def _process(
 
 
 async def _read(session: AsyncSession, row: InboundEmail) -> InboundEmailRead:
-    return inbound_view(row, await claim_number(session, row))  # type: ignore[no-any-return]
+    return inbound_view(row, await claim_number(session, row))
 
 
 async def get_inbound(session: AsyncSession, *, inbound_id: int) -> InboundEmailRead:
@@ -139,11 +142,12 @@ async def get_inbound(session: AsyncSession, *, inbound_id: int) -> InboundEmail
     return await _read(session, row)
 
 
-def _needs_attention():  # type: ignore[no-untyped-def]
+def _needs_attention() -> ColumnElement[bool]:
     stale = utcnow() - STALE_AFTER
     return or_(
-        InboundEmail.status == InboundStatus.failed,
-        (InboundEmail.status == InboundStatus.received) & (InboundEmail.received_at < stale),  # type: ignore[operator]
+        col(InboundEmail.status) == InboundStatus.failed,
+        (col(InboundEmail.status) == InboundStatus.received)
+        & (col(InboundEmail.received_at) < stale),
     )
 
 
@@ -153,11 +157,9 @@ async def list_failed(
     """Failed deliveries (and ones abandoned mid-processing), newest first."""
     stmt = select(InboundEmail).where(_needs_attention())
     if before is not None:
-        stmt = stmt.where(InboundEmail.id < before)  # type: ignore[operator]
+        stmt = stmt.where(col(InboundEmail.id) < before)
     rows = (
-        (
-            await session.execute(stmt.order_by(InboundEmail.id.desc()).limit(limit + 1))  # type: ignore[union-attr]
-        )
+        (await session.execute(stmt.order_by(col(InboundEmail.id).desc()).limit(limit + 1)))
         .scalars()
         .all()
     )

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 
 from sqlalchemy import select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.auth.principal import Principal
@@ -179,6 +180,7 @@ async def file_email(
         return None
     if not parsed.from_address and assign_to is None:
         raise IntakeFailure("the sender's address is missing or invalid")
+    claim: Claim | None
     if assign_to is not None:
         claim, outcome = await get_claim(session, assign_to), InboundOutcome.assigned
     else:
@@ -229,7 +231,7 @@ async def _thread(session: AsyncSession, parsed: ParsedEmail) -> Claim | None:
     number = parsed.claim_number
     if number:
         claim = (
-            await session.execute(select(Claim).where(Claim.number == number))
+            await session.execute(select(Claim).where(col(Claim.number) == number))
         ).scalar_one_or_none()
         if claim is None:
             raise IntakeFailure(f"the message names claim {number}, which does not exist")
@@ -241,18 +243,20 @@ async def _thread(session: AsyncSession, parsed: ParsedEmail) -> Claim | None:
     candidates = ids + [f"<{i}>" for i in ids]
     claim_id = (
         await session.execute(
-            select(Message.claim_id)
-            .where(Message.external_message_id.in_(candidates))  # type: ignore[union-attr]
-            .order_by(Message.id.desc())  # type: ignore[union-attr]
+            select(col(Message.claim_id))
+            .where(col(Message.external_message_id).in_(candidates))
+            .order_by(col(Message.id).desc())
             .limit(1)
         )
     ).scalar_one_or_none()
     if claim_id is None:
         claim_id = (
             await session.execute(
-                select(InboundEmail.claim_id)
-                .where(InboundEmail.message_id.in_(ids), InboundEmail.claim_id.is_not(None))  # type: ignore[union-attr]
-                .order_by(InboundEmail.id.desc())  # type: ignore[union-attr]
+                select(col(InboundEmail.claim_id))
+                .where(
+                    col(InboundEmail.message_id).in_(ids), col(InboundEmail.claim_id).is_not(None)
+                )
+                .order_by(col(InboundEmail.id).desc())
                 .limit(1)
             )
         ).scalar_one_or_none()

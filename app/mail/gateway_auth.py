@@ -8,6 +8,7 @@ import logging
 import time
 from collections.abc import Mapping
 
+from pydantic import SecretStr
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.auth import api_keys
@@ -30,8 +31,8 @@ GATEWAY = Principal(key_id=0, name="email-gateway", roles=frozenset({Role.intake
 MAILGUN = Principal(key_id=0, name="mailgun", roles=frozenset({Role.intake}))
 
 
-def _secrets(value: object) -> list[str]:
-    secret = value.get_secret_value() if value is not None else ""  # type: ignore[attr-defined]
+def _secrets(value: SecretStr | None) -> list[str]:
+    secret = value.get_secret_value() if value is not None else ""
     return [s.strip() for s in secret.split(",") if s.strip()]
 
 

@@ -25,7 +25,7 @@ gets a 2xx; if storing the failed row fails too, the request fails. (This used t
 transactions, the raw row committed alone and then re-read FOR UPDATE to be processed: for a
 new claim 13 statements and two commits, now 9 and one, for the same guarantees.)
 
-Retrying or assigning a stored delivery (email_queue.py) locks its row and files it in one
+Retrying or assigning a stored delivery (failed_queue.py) locks its row and files it in one
 transaction, or leaves it failed with the reason.
 """
 
@@ -39,6 +39,7 @@ from email.parser import BytesHeaderParser
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.auth.principal import Principal
@@ -251,7 +252,7 @@ async def _store_failed(
 
 
 async def _first(session: AsyncSession, dedup_key: str) -> InboundEmail | None:
-    stmt = select(InboundEmail).where(InboundEmail.dedup_key == dedup_key)
+    stmt = select(InboundEmail).where(col(InboundEmail.dedup_key) == dedup_key)
     return (await session.execute(stmt)).scalar_one_or_none()
 
 

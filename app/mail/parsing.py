@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from email import message_from_bytes
 from email.message import EmailMessage, Message
 from email.utils import getaddresses, parsedate_to_datetime
+from typing import cast
 
 from app.mail import charsets
 from app.mail.reading import POLICY, HeadersOnce, unfold
@@ -310,7 +311,8 @@ def parse_rfc822(raw: bytes | EmailMessage) -> ParsedEmail:
                 html = part
             continue
         if ctype == "message/rfc822" and part.get_payload():
-            inner = part.get_payload()[0]
+            # A list holding the message (a str if it was malformed): a sequence either way.
+            inner = cast(Sequence[object], part.get_payload())[0]
             content = inner.as_bytes() if isinstance(inner, Message) else _part_bytes(part)
         else:
             content = _part_bytes(part)

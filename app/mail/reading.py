@@ -45,6 +45,8 @@ class HeadersOnce(EmailMessage):
     parses and 55 header objects for a three-part message). The cache is keyed by the stored
     (name, value) pair itself, so any change to the headers misses it."""
 
+    _headers: list[tuple[str, str]]  # Message's stored headers, which typeshed leaves out
+
     def __init__(self, policy: Any = None) -> None:
         super().__init__(policy)
         self._parsed: dict[int, tuple[tuple[str, str], Any, Any]] = {}
@@ -66,7 +68,9 @@ class HeadersOnce(EmailMessage):
 
 
 # policy.default's rules, with the two savings above.
-POLICY: EmailPolicy = policy.default.clone(header_factory=_Registry(), message_factory=HeadersOnce)
+POLICY: EmailPolicy[EmailMessage] = policy.default.clone(
+    header_factory=_Registry(), message_factory=HeadersOnce
+)
 
 
 def unfold(stored: str) -> str:

@@ -106,7 +106,7 @@ def stacked_chart(
         f'<text x="0" y="16" class="t">{escape(title)}</text>',
     ]
     for j, name in enumerate(series):
-        x = LABEL_W + j * 100
+        x: float = LABEL_W + j * 100
         parts.append(
             f'<rect x="{x}" y="24" width="10" height="10" fill="{PALETTE[j % len(PALETTE)]}"/>'
             f'<text x="{x + 14}" y="33" class="l">{escape(name)}</text>'

@@ -8,6 +8,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.auth.principal import Principal
@@ -123,8 +124,8 @@ async def list_costs(session: AsyncSession, *, claim: Claim) -> ClaimCostList:
         (
             await session.execute(
                 select(ClaimCost)
-                .where(ClaimCost.claim_id == claim.id)
-                .order_by(ClaimCost.incurred_on, ClaimCost.id)  # type: ignore[arg-type]
+                .where(col(ClaimCost.claim_id) == claim.id)
+                .order_by(col(ClaimCost.incurred_on), col(ClaimCost.id))
             )
         )
         .scalars()

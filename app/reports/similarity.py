@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Iterable
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -104,12 +104,12 @@ def connected_groups(
 
 def common_terms(texts: Iterable[str], *, top: int = 5) -> list[str]:
     """The words most of a group's descriptions share (for a readable label)."""
-    counts: Mapping[str, int] = defaultdict(int)
+    counts: dict[str, int] = defaultdict(int)
     total = 0
     for text in texts:
         total += 1
         for tok in tokens(text):
-            counts[tok] += 1  # type: ignore[index]
+            counts[tok] += 1
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     return [w for w, c in ranked if c * 2 >= total][:top]
 

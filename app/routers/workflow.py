@@ -46,7 +46,7 @@ def _add_action_endpoint(action: Action, body_model: type[ActionBody]) -> None:
         settings: SettingsDep,
         version: ExpectedVersion,
         response: Response,
-        body: body_model = body_param,  # type: ignore[valid-type,assignment]
+        body: body_model = body_param,  # type: ignore[valid-type]
     ) -> ActionResult:
         result = await workflow.take_action(
             session,

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.claims.audit import record_event
@@ -192,6 +193,7 @@ async def sweep(session: AsyncSession, *, settings: Settings, now: datetime) -> 
     """Flag, escalate and remind; one transaction; a second concurrent sweep skips."""
     params = SlaParams.from_settings(settings)
     result = SweepResult()
+    assert session.bind is not None  # the app's sessions are bound to its engine
     if session.bind.dialect.name == "postgresql":
         got = (
             await session.execute(text(f"SELECT pg_try_advisory_xact_lock({_SWEEP_LOCK})"))
@@ -202,9 +204,9 @@ async def sweep(session: AsyncSession, *, settings: Settings, now: datetime) -> 
     rows = (
         await session.execute(
             select(Claim, ClaimSla, Customer)
-            .join(Customer, Claim.customer_id == Customer.id)
-            .outerjoin(ClaimSla, ClaimSla.claim_id == Claim.id)
-            .where((Claim.state != ClaimState.closed) | (ClaimSla.overdue == True))  # noqa: E712
+            .join(Customer, col(Claim.customer_id) == col(Customer.id))
+            .outerjoin(ClaimSla, col(ClaimSla.claim_id) == col(Claim.id))
+            .where((col(Claim.state) != ClaimState.closed) | (col(ClaimSla.overdue) == True))  # noqa: E712
         )
     ).all()
     today = now.astimezone(params.tz).date()
@@ -295,10 +297,10 @@ async def _record_once(
     assert claim_id is not None
     known = (
         await session.execute(
-            select(SlaBreach.id).where(
-                SlaBreach.claim_id == claim_id,
-                SlaBreach.kind == kind,
-                SlaBreach.deadline == deadline,
+            select(col(SlaBreach.id)).where(
+                col(SlaBreach.claim_id) == claim_id,
+                col(SlaBreach.kind) == kind,
+                col(SlaBreach.deadline) == deadline,
             )
         )
     ).first()

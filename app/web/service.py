@@ -14,6 +14,7 @@ from typing import BinaryIO
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.auth.principal import Principal
@@ -143,9 +144,9 @@ async def find_claim_status(
     """
     row = (
         await session.execute(
-            select(Claim.id, Claim.number, Claim.state, Claim.received_at)
-            .join(Customer, Claim.customer_id == Customer.id)
-            .where(Claim.number == number.strip().upper())
+            select(col(Claim.id), col(Claim.number), col(Claim.state), col(Claim.received_at))
+            .join(Customer, col(Claim.customer_id) == col(Customer.id))
+            .where(col(Claim.number) == number.strip().upper())
             .where(func.lower(Customer.email) == email.strip().lower())
         )
     ).first()

@@ -3,12 +3,13 @@ actions that caller may take now. Composed here, above `claims`, because the all
 are the workflow's answer."""
 
 from sqlalchemy import select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.auth.principal import Principal
 from app.claims.reading import build_claim_read, load_bundle
 from app.config import Settings
-from app.models.claims import Attachment, Claim, ClaimEvent, ClaimRead, Message
+from app.models.claims import Attachment, ClaimEvent, ClaimRead, Message
 from app.workdays import today
 from app.workflow.service import allowed_for
 
@@ -21,7 +22,9 @@ async def read_claim(
     events = (
         (
             await session.execute(
-                select(ClaimEvent).where(ClaimEvent.claim_id == claim_id).order_by(ClaimEvent.id)
+                select(ClaimEvent)
+                .where(col(ClaimEvent.claim_id) == claim_id)
+                .order_by(col(ClaimEvent.id))
             )
         )
         .scalars()
@@ -30,7 +33,9 @@ async def read_claim(
     messages = (
         (
             await session.execute(
-                select(Message).where(Message.claim_id == claim_id).order_by(Message.at, Message.id)
+                select(Message)
+                .where(col(Message.claim_id) == claim_id)
+                .order_by(col(Message.at), col(Message.id))
             )
         )
         .scalars()
@@ -39,7 +44,9 @@ async def read_claim(
     attachments = (
         (
             await session.execute(
-                select(Attachment).where(Attachment.claim_id == claim_id).order_by(Attachment.id)
+                select(Attachment)
+                .where(col(Attachment.claim_id) == claim_id)
+                .order_by(col(Attachment.id))
             )
         )
         .scalars()
@@ -50,14 +57,7 @@ async def read_claim(
         events=events,
         messages=messages,
         attachments=attachments,
-        allowed=await allowed_actions_for(session, bundle.claim, principal),
+        allowed=await allowed_for(session, bundle.claim, principal),
         today_=today(settings),
         timezone=settings.timezone,
     )
-
-
-async def allowed_actions_for(
-    session: AsyncSession, claim: Claim, principal: Principal
-) -> list[str]:
-    """The workflow actions the caller may take now."""
-    return await allowed_for(session, claim, principal)

@@ -5,6 +5,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.claims.reading import get_claim
@@ -20,7 +21,7 @@ from app.models.workflow_records import (
     Replacement,
     ServiceJob,
 )
-from app.workflow.facts import FINAL_STATES
+from app.workflow.facts import FINAL_STATES, Guard
 from app.workflow.machine import mermaid
 from app.workflow.rules import DESCRIPTIONS, RULES
 
@@ -110,7 +111,7 @@ async def claim_records(session: AsyncSession, *, number: str) -> ClaimRecords:
         ("disputes", Dispute),
     ):
         rows = await session.execute(
-            select(model).where(model.claim_id == claim.id).order_by(model.id)  # type: ignore[attr-defined]
+            select(model).where(col(model.claim_id) == claim.id).order_by(col(model.id))
         )
         lists[name] = list(rows.scalars().all())
     progress = await session.get(ClaimProgress, claim.id)
@@ -127,11 +128,11 @@ REQUEST_ONLY_FACTS = {"field_visit_outcome", "resolution"}
 
 def render_markdown() -> str:
     """docs/workflow.md: the diagram and the table, generated from the machine
-    (`python -m app.services.workflow_info > docs/workflow.md`; a test keeps it current)."""
+    (`python -m app.workflow.info > docs/workflow.md`; a test keeps it current)."""
     lines = [
         "# The claim workflow",
         "",
-        "Generated from `app/workflow.py` by `python -m app.services.workflow_info`; do not edit.",
+        "Generated from `app/workflow/rules.py` by `python -m app.workflow.info`; do not edit.",
         "The same data is served at `GET /api/v1/workflow`.",
         "",
         "```mermaid",
@@ -158,7 +159,7 @@ def render_markdown() -> str:
             f"| {f'`{rule.letter}`' if rule.letter else '—'} |"
         )
     lines += ["", "## Conditions", "", "| name | refused with |", "| --- | --- |"]
-    seen = {}
+    seen: dict[str, Guard] = {}
     for rule in RULES:
         for guard in rule.guards:
             seen.setdefault(guard.name, guard)

@@ -1,6 +1,7 @@
 """The design department's inbox: referrals with their claims, oldest first."""
 
 from sqlalchemy import select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.enums import Action, ClaimState, Urgency
@@ -21,19 +22,19 @@ async def list_referrals(
     offset: int,
 ) -> ReferralPage:
     stmt = (
-        select(Referral, Claim, Unit.serial_number, ProductModel.code)
-        .join(Claim, Referral.claim_id == Claim.id)
-        .outerjoin(Unit, Claim.unit_id == Unit.id)
-        .outerjoin(ProductModel, Claim.product_model_id == ProductModel.id)
-        .where(Referral.status.in_(status))  # type: ignore[attr-defined]
-        .order_by(Referral.created_at, Referral.id)
+        select(Referral, Claim, col(Unit.serial_number), col(ProductModel.code))
+        .join(Claim, col(Referral.claim_id) == col(Claim.id))
+        .outerjoin(Unit, col(Claim.unit_id) == col(Unit.id))
+        .outerjoin(ProductModel, col(Claim.product_model_id) == col(ProductModel.id))
+        .where(col(Referral.status).in_(status))
+        .order_by(col(Referral.created_at), col(Referral.id))
         .offset(offset)
         .limit(limit + 1)
     )
     if states:
-        stmt = stmt.where(Claim.state.in_(states))  # type: ignore[attr-defined]
+        stmt = stmt.where(col(Claim.state).in_(states))
     if urgency:
-        stmt = stmt.where(Referral.urgency.in_(urgency))  # type: ignore[attr-defined]
+        stmt = stmt.where(col(Referral.urgency).in_(urgency))
     rows = (await session.execute(stmt)).all()
     answer = action_path(Action.answer_referral)
     items = [

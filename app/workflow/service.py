@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import update
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.auth.principal import Principal
@@ -148,9 +149,10 @@ async def take_action(
             "read it again and retry if the action still makes sense.",
             current_version=claim.version,
         )
+    assert claim.id is not None  # a loaded claim
     progress = await session.get(ClaimProgress, claim.id)
     if progress is None:
-        progress = ClaimProgress(claim_id=claim.id)  # type: ignore[arg-type]
+        progress = ClaimProgress(claim_id=claim.id)
         session.add(progress)
     facts = replace(facts_for(claim, progress), **body.request_facts())
     try:
@@ -223,7 +225,7 @@ async def _move(
         claim.closed_at = now
         await session.execute(
             update(Referral)
-            .where(Referral.claim_id == claim.id, Referral.status == ReferralStatus.open)  # type: ignore[arg-type]
+            .where(col(Referral.claim_id) == claim.id, col(Referral.status) == ReferralStatus.open)
             .values(status=ReferralStatus.cancelled)
         )
     elif transition.reopens:

@@ -7,5 +7,5 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "workflow.md"
 
 def test_docs_workflow_md_is_current() -> None:
     assert DOC.read_text(encoding="utf-8") == render_markdown(), (
-        "regenerate: python -m app.services.workflow_info > docs/workflow.md"
+        "regenerate: python -m app.workflow.info > docs/workflow.md"
     )

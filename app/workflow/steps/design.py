@@ -1,6 +1,7 @@
 """The design department: the referral memo and the designers' answer (cause, recommendations)."""
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from app.enums import Action, DefectCause
 from app.models.types import utcnow
@@ -15,10 +16,11 @@ from app.workflow.steps.context import StepContext, step
 
 @step(Action.refer_to_design)
 async def refer_to_design(ctx: StepContext, body: ReferralMemo) -> int | None:
+    assert ctx.claim.id is not None  # a loaded claim
     referral = Referral(
         claim_id=ctx.claim.id,
         memo=body.memo,
-        urgency=body.urgency,  # type: ignore[arg-type]
+        urgency=body.urgency,
         questions=body.questions,
         created_by=ctx.principal.name,
     )
@@ -29,16 +31,20 @@ async def refer_to_design(ctx: StepContext, body: ReferralMemo) -> int | None:
 
 @step(Action.answer_referral)
 async def answer_referral(ctx: StepContext, body: DesignFindingIn) -> int | None:
+    assert ctx.claim.id is not None  # a loaded claim
     referral = (
         await ctx.session.execute(
             select(Referral)
-            .where(Referral.claim_id == ctx.claim.id, Referral.status == ReferralStatus.open)
-            .order_by(Referral.id.desc())  # type: ignore[union-attr]
+            .where(
+                col(Referral.claim_id) == ctx.claim.id,
+                col(Referral.status) == ReferralStatus.open,
+            )
+            .order_by(col(Referral.id).desc())
             .limit(1)
         )
     ).scalar_one_or_none()
     finding = DesignFinding(
-        claim_id=ctx.claim.id,  # type: ignore[arg-type]
+        claim_id=ctx.claim.id,
         referral_id=referral.id if referral else None,
         cause=body.cause,
         analysis=body.analysis,

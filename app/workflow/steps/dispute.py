@@ -1,6 +1,7 @@
 """Disputes over who bears the cost, and their settlement."""
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from app.enums import Action
 from app.errors import Conflict
@@ -14,8 +15,9 @@ from app.workflow.steps.context import StepContext, step
 
 @step(Action.open_dispute)
 async def open_dispute(ctx: StepContext, body: DisputeOpened) -> int | None:
+    assert ctx.claim.id is not None  # a loaded claim
     dispute = Dispute(
-        claim_id=ctx.claim.id,  # type: ignore[arg-type]
+        claim_id=ctx.claim.id,
         customer_position=body.customer_position,
         contested_cost_bearer=body.contested_cost_bearer or ctx.claim.cost_bearer,
         legal_review_requested=body.legal_review_requested,
@@ -31,9 +33,9 @@ async def settle_dispute(ctx: StepContext, body: DisputeSettlement) -> int | Non
     dispute = (
         await ctx.session.execute(
             select(Dispute)
-            .where(Dispute.claim_id == ctx.claim.id, Dispute.settled_at.is_(None))  # type: ignore[union-attr]
-            .order_by(Dispute.id.desc())
-            .limit(1)  # type: ignore[union-attr]
+            .where(col(Dispute.claim_id) == ctx.claim.id, col(Dispute.settled_at).is_(None))
+            .order_by(col(Dispute.id).desc())
+            .limit(1)
         )
     ).scalar_one_or_none()
     if dispute is None:  # a disputed claim has an open dispute; never trust that blindly

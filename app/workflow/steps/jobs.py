@@ -4,6 +4,7 @@ updated while it is open, else a new one."""
 from typing import Any
 
 from sqlalchemy import select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models.types import utcnow
@@ -19,18 +20,19 @@ async def latest_job(session: AsyncSession, claim_id: int, kind: JobKind) -> Ser
     return (
         await session.execute(
             select(ServiceJob)
-            .where(ServiceJob.claim_id == claim_id, ServiceJob.kind == kind)
-            .order_by(ServiceJob.id.desc())  # type: ignore[union-attr]
+            .where(col(ServiceJob.claim_id) == claim_id, col(ServiceJob.kind) == kind)
+            .order_by(col(ServiceJob.id).desc())
             .limit(1)
         )
     ).scalar_one_or_none()
 
 
 def new_job(ctx: StepContext, kind: JobKind, status: JobStatus, **values: Any) -> ServiceJob:
+    assert ctx.claim.id is not None  # a loaded claim
     job = ServiceJob(
         claim_id=ctx.claim.id,
         kind=kind,
-        status=status,  # type: ignore[arg-type]
+        status=status,
         created_by=ctx.principal.name,
         **values,
     )
@@ -42,7 +44,8 @@ async def update_or_start_job(
     ctx: StepContext, kind: JobKind, status: JobStatus, *, open_in: set[str], **values: Any
 ) -> int | None:
     """Update the claim's latest job of `kind` if its status is in `open_in`, else start one."""
-    job = await latest_job(ctx.session, ctx.claim.id, kind)  # type: ignore[arg-type]
+    assert ctx.claim.id is not None  # a loaded claim
+    job = await latest_job(ctx.session, ctx.claim.id, kind)
     if job is None or job.status not in open_in:
         job = new_job(ctx, kind, status, **values)
     else:

@@ -94,8 +94,9 @@ async def unit_received(ctx: StepContext, body: UnitReceipt) -> int | None:
 
 @step(Action.record_inspection_act)
 async def record_inspection_act(ctx: StepContext, body: InspectionActIn) -> int | None:
+    assert ctx.claim.id is not None  # a loaded claim
     act = InspectionAct(
-        claim_id=ctx.claim.id,  # type: ignore[arg-type]
+        claim_id=ctx.claim.id,
         act_number=body.act_number,
         inspected_on=body.inspected_on,
         place=body.place,

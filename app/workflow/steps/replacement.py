@@ -1,6 +1,7 @@
 """Replacement: the new unit (the faulty unit's warranty moves to it), its shipment, and a substitute unit lent meanwhile."""
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from app.catalog.warranty_check import find_unit
 from app.enums import Action
@@ -45,7 +46,7 @@ async def record_replacement(ctx: StepContext, body: ReplacementIn) -> int | Non
     if body.replacement_model_code:
         model = (
             await session.execute(
-                select(ProductModel).where(ProductModel.code == body.replacement_model_code)
+                select(ProductModel).where(col(ProductModel.code) == body.replacement_model_code)
             )
         ).scalar_one_or_none()
         if model is None:
@@ -71,11 +72,12 @@ async def record_replacement(ctx: StepContext, body: ReplacementIn) -> int | Non
         session.add(new_unit)
     _move_warranty(faulty, new_unit, fresh=body.warranty == "fresh", ctx=ctx)
     await session.flush()
+    assert claim.id is not None and faulty.id is not None and new_unit.id is not None  # flushed
     replacement = Replacement(
-        claim_id=claim.id,  # type: ignore[arg-type]
-        faulty_unit_id=faulty.id,  # type: ignore[arg-type]
+        claim_id=claim.id,
+        faulty_unit_id=faulty.id,
         faulty_serial=faulty.serial_number,
-        replacement_unit_id=new_unit.id,  # type: ignore[arg-type]
+        replacement_unit_id=new_unit.id,
         replacement_serial=new_unit.serial_number,
         warranty_mode=body.warranty,
         created_by=ctx.principal.name,
@@ -108,9 +110,9 @@ async def ship_replacement(ctx: StepContext, body: Shipment) -> int | None:
     replacement = (
         await ctx.session.execute(
             select(Replacement)
-            .where(Replacement.claim_id == ctx.claim.id)
-            .order_by(Replacement.id.desc())
-            .limit(1)  # type: ignore[union-attr]
+            .where(col(Replacement.claim_id) == ctx.claim.id)
+            .order_by(col(Replacement.id).desc())
+            .limit(1)
         )
     ).scalar_one_or_none()
     if replacement is None:  # the guard (replacement_recorded) makes this unreachable

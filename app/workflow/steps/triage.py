@@ -26,7 +26,7 @@ async def check_warranty(ctx: StepContext, body: CheckWarranty) -> int | None:
 @step(Action.request_info)
 async def request_info(ctx: StepContext, body: ActionBody) -> int | None:
     # The cause `needs_info` marks a question raised in design review: the customer's answer
-    # then resumes the review rather than triage (see services.workflow.facts_for).
+    # then resumes the review rather than triage (see app.workflow.service.facts_for).
     if ctx.transition.from_state is ClaimState.design_review:
         ctx.claim.defect_cause = DefectCause.needs_info
     elif ctx.claim.defect_cause == DefectCause.needs_info:
