@@ -62,6 +62,15 @@ class Settings(BaseSettings):
     holidays: Annotated[list[date], NoDecode] = []
     ack_due_working_days: int = 3
     ack_deadline_working_days: int = 5
+    # A shorter acknowledgement target for key customers (unset: the same as everyone's).
+    key_customer_ack_due_working_days: int | None = Field(None, ge=0, le=5)
+
+    # Customers and claims (docs/customers.md).
+    default_language: str = Field("en", pattern="^[a-z]{2}$")
+    phone_default_region: str = Field("LV", pattern="^[A-Z]{2}$")
+    default_owner: str | None = Field(
+        None, description="The key name new claims are assigned to; unset leaves them unassigned"
+    )
 
     # Idempotency records older than this may be purged.
     idempotency_ttl_hours: int = 48

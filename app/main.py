@@ -19,6 +19,7 @@ from app.routers import (
     admin,
     catalog,
     claims,
+    customers,
     dashboard,
     email_intake,
     health,
@@ -47,6 +48,11 @@ Errors are RFC 9457 problem details (`application/problem+json`). Workflow actio
 
 TAGS = [
     {"name": "claims", "description": "Register, find and read claims; add messages and files."},
+    {
+        "name": "customers",
+        "description": "Customers as master data: organisations and private persons, their "
+        "contacts, merges of duplicates, and the history of every change.",
+    },
     {
         "name": "catalog",
         "description": "Product models and the sold-units registry (warranty data).",
@@ -104,7 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(InputGuardMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
     routers: tuple[ModuleType, ...]
-    routers = (claims, workflow, letters, email_intake, reports, dashboard, catalog, admin, health)
+    routers = (claims, customers, workflow, letters, email_intake, reports, dashboard, catalog, admin, health)
     routers += (sla, webhooks)  # events out: the SLA view, webhooks admin
     for module in routers:
         app.include_router(module.router)

@@ -17,8 +17,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.enums import ClaimState
 from app.errors import InvalidInput
 from app.models.claims import Channel, Claim, ClaimPage
+from app.models.customers import Contact, Customer
 from app.models.events import ClaimSla
-from app.models.reference import Customer, ProductModel
+from app.models.reference import ProductModel
+
+NO_OWNER = ""
 
 
 @dataclass(slots=True)
@@ -26,6 +29,9 @@ class ClaimFilter:
     status: list[ClaimState] | None = None
     channel: list[Channel] | None = None
     customer: str | None = None
+    customer_id: int | None = None
+    # A key name; NO_OWNER for the unassigned claims.
+    owner: str | None = None
     model: str | None = None
     serial: str | None = None
     overdue: bool | None = None
@@ -61,6 +67,7 @@ def _like(text: str) -> str:
 
 claims: Table = Claim.__table__  # type: ignore[attr-defined]
 customers: Table = Customer.__table__  # type: ignore[attr-defined]
+contacts: Table = Contact.__table__  # type: ignore[attr-defined]
 models: Table = ProductModel.__table__  # type: ignore[attr-defined]
 
 # Table columns rather than ORM attributes: a Core select executes without the ORM's compile
@@ -73,7 +80,8 @@ _PAGE = (
         claims.c.channel,
         claims.c.state,
         customers.c.name.label("customer_name"),
-        customers.c.organisation,
+        contacts.c.name.label("contact_name"),
+        claims.c.owner,
         models.c.code.label("model_code"),
         claims.c.reported_serial.label("serial_number"),
         claims.c.title,
@@ -83,9 +91,9 @@ _PAGE = (
         claims.c.version,
     )
     .select_from(
-        claims.join(customers, claims.c.customer_id == customers.c.id).outerjoin(
-            models, claims.c.product_model_id == models.c.id
-        )
+        claims.join(customers, claims.c.customer_id == customers.c.id)
+        .outerjoin(contacts, claims.c.contact_id == contacts.c.id)
+        .outerjoin(models, claims.c.product_model_id == models.c.id)
     )
     .order_by(claims.c.received_at.desc(), claims.c.id.desc())
 )
@@ -117,9 +125,12 @@ _CONDITIONS: dict[str, Callable[[], ColumnElement[bool]]] = {
     "status": lambda: claims.c.state.in_(bindparam("status", expanding=True)),
     "channel": lambda: claims.c.channel.in_(bindparam("channel", expanding=True)),
     "customer": lambda: or_(
-        _matches([customers.c.name, customers.c.organisation], "customer"),
-        customers.c.email == bindparam("customer_email"),
+        _matches([customers.c.name, customers.c.short_name, contacts.c.name], "customer"),
+        contacts.c.email == bindparam("customer_email"),
     ),
+    "customer_id": lambda: claims.c.customer_id == bindparam("customer_id"),
+    "owner": lambda: claims.c.owner == bindparam("owner"),
+    "no_owner": lambda: claims.c.owner.is_(None),
     "model": lambda: models.c.code == bindparam("model"),
     "serial": lambda: claims.c.reported_serial == bindparam("serial"),
     "overdue": _overdue,
@@ -171,6 +182,12 @@ def _bind(
         use("channel", channel=[ch.value for ch in f.channel])
     if f.customer:
         use("customer", customer=_like(f.customer), customer_email=f.customer.lower())
+    if f.customer_id is not None:
+        use("customer_id", customer_id=f.customer_id)
+    if f.owner == NO_OWNER:
+        use("no_owner")
+    elif f.owner is not None:
+        use("owner", owner=f.owner)
     if f.model:
         use("model", model=f.model)
     if f.serial:

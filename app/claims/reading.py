@@ -14,7 +14,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.enums import ClaimState
 from app.errors import NotFound
 from app.models.claims import AttachmentRead, Claim, ClaimRead, Deadlines, EventRead, MessageRead
-from app.models.reference import Customer, CustomerRead, ProductModel, Unit
+from app.models.customers import Contact, ContactRead, Customer, CustomerSummary, Discrepancy
+from app.models.reference import ProductModel, Unit
 
 
 @dataclass(slots=True)
@@ -23,6 +24,7 @@ class ClaimBundle:
 
     claim: Claim
     customer: Customer
+    contact: Contact | None
     unit: Unit | None
     model: ProductModel | None
 
@@ -31,8 +33,9 @@ async def load_bundle(
     session: AsyncSession, number: str, *, for_update: bool = False
 ) -> ClaimBundle:
     stmt = (
-        select(Claim, Customer, Unit, ProductModel)
+        select(Claim, Customer, Contact, Unit, ProductModel)
         .join(Customer, col(Claim.customer_id) == col(Customer.id))
+        .outerjoin(Contact, col(Claim.contact_id) == col(Contact.id))
         .outerjoin(Unit, col(Claim.unit_id) == col(Unit.id))
         .outerjoin(ProductModel, col(Claim.product_model_id) == col(ProductModel.id))
         .where(col(Claim.number) == number)
@@ -79,13 +82,23 @@ def build_claim_read(
         channel=claim.channel,
         state=claim.state,
         version=claim.version,
-        customer=CustomerRead.model_validate(bundle.customer, from_attributes=True),
+        customer=CustomerSummary.model_validate(bundle.customer, from_attributes=True),
+        contact=(
+            ContactRead.model_validate(bundle.contact, from_attributes=True)
+            if bundle.contact
+            else None
+        ),
+        customer_discrepancies=[
+            Discrepancy.model_validate(d) for d in claim.customer_discrepancies or ()
+        ],
+        owner=claim.owner,
         model_code=model.code if model else None,
         model_name=model.name if model else claim.reported_model,
         serial_number=bundle.unit.serial_number if bundle.unit else claim.reported_serial,
         purchase_date=claim.purchase_date,
         title=claim.title,
         defect_description=claim.defect_description,
+        defect_statement=claim.defect_statement,
         language=claim.language,
         received_at=claim.received_at,
         deadlines=Deadlines(

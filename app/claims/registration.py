@@ -16,12 +16,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.auth.principal import Principal
 from app.catalog import service as catalog
 from app.catalog import warranty_check
-from app.claims import customers, idempotency
+from app.claims import idempotency
 from app.claims.intake_rows import Row, insert_claim
 from app.claims.reading import ClaimBundle, build_claim_read
 from app.config import Settings
+from app.customers import intake
+from app.customers.matching import Given
 from app.enums import ClaimState
+from app.errors import InvalidInput
 from app.events import outbox
+from app.language import detect_language
 from app.models.claims import (
     Claim,
     ClaimCreate,
@@ -32,6 +36,7 @@ from app.models.claims import (
 from app.models.reference import ProductModel, Unit
 from app.models.system import IdempotencyRecord, OutboxEvent
 from app.models.types import utcnow
+from app.phones import InvalidPhone, to_e164
 from app.workdays import add_working_days, local_date
 
 
@@ -98,10 +103,17 @@ async def register_claim_rows(
     The rows are written by Core inserts (intake_rows.py), not by the unit of work, so the
     returned Claim is not in the session: read it, do not change it."""
     unit, model = await _find_product(session, data)
-    customer = await customers.match_or_create(session, data=data.customer)
-    if customer.id is None:
-        await session.flush()
-    assert customer.id is not None  # set by the flush
+    language = data.language or data.customer.language or detect_language(_text(data))
+    match = await intake.match_or_create(
+        session, _given(data, settings), language=language or settings.default_language
+    )
+    customer = match.customer
+    assert customer.id is not None and match.contact.id is not None  # set by the flush
+    if language is None:
+        language = settings.default_language if match.created else customer.language
+    ack_due_days = settings.ack_due_working_days
+    if customer.is_key_customer and settings.key_customer_ack_due_working_days is not None:
+        ack_due_days = settings.key_customer_ack_due_working_days
     received_at = data.received_at.astimezone(UTC) if data.received_at else utcnow()
     received_day = local_date(received_at, settings)
     # No number or seq yet: the insert takes them (intake_rows.py), see below.
@@ -110,6 +122,9 @@ async def register_claim_rows(
         channel=data.channel,
         state=ClaimState.new,
         customer_id=customer.id,
+        contact_id=match.contact.id,
+        owner=settings.default_owner or None,
+        customer_discrepancies=match.discrepancies or None,
         unit_id=unit.id if unit else None,
         product_model_id=model.id if model else None,
         reported_model=data.product.model_name or data.product.model_code,
@@ -117,11 +132,9 @@ async def register_claim_rows(
         purchase_date=data.product.purchase_date,
         title=data.title,
         defect_description=data.defect_description,
-        language=data.language or data.customer.language,
+        language=language,
         received_at=received_at,
-        ack_due_date=add_working_days(
-            received_day, settings.ack_due_working_days, settings.holidays
-        ),
+        ack_due_date=add_working_days(received_day, ack_due_days, settings.holidays),
         ack_deadline_date=add_working_days(
             received_day, settings.ack_deadline_working_days, settings.holidays
         ),
@@ -143,7 +156,7 @@ async def register_claim_rows(
     # the rows that carry it get it from there.
     claim.number = ""
     read = build_claim_read(
-        ClaimBundle(claim, customer, unit, model),
+        ClaimBundle(claim, customer, match.contact, unit, model),
         events=[registered],
         messages=[],
         attachments=[],
@@ -183,6 +196,27 @@ _CLAIM_COLUMNS = [
     for c in Claim.__table__.columns  # type: ignore[attr-defined]
     if c.key not in ("id", "seq", "number")
 ]
+
+
+def _given(data: ClaimCreate, settings: Settings) -> Given:
+    c = data.customer
+    phone = None
+    if c.phone:
+        try:
+            phone = to_e164(c.phone, settings.phone_default_region)
+        except InvalidPhone as exc:
+            raise InvalidInput(
+                f"The phone number {c.phone!r} is not valid: {exc}.",
+                errors=[
+                    {"field": "body.customer.phone", "message": str(exc), "type": "value_error"}
+                ],
+            ) from exc
+    email = c.email.lower() if c.email else None
+    return Given(name=c.name, organisation=c.organisation or None, email=email, phone=phone)
+
+
+def _text(data: ClaimCreate) -> str:
+    return f"{data.title}\n{data.defect_description}" if data.title else data.defect_description
 
 
 async def _find_product(

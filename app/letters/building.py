@@ -19,6 +19,7 @@ from app.letters.context import (
     ClaimInfo,
     Company,
     Customer,
+    Executor,
     LetterContext,
     LetterInfo,
     Signatory,
@@ -26,9 +27,11 @@ from app.letters.context import (
 from app.letters.kinds import INTERNAL_KINDS, editable_fields, missing_fields, normalize_fields
 from app.letters.lifecycle import allowed_actions, approver_roles
 from app.models.claims import Claim
+from app.models.customers import Contact, CustomerKind
+from app.models.customers import Customer as CustomerRow
 from app.models.letters import Letter, LetterLinks, LetterRead
-from app.models.reference import Customer as CustomerRow
 from app.models.reference import ProductModel, Unit
+from app.models.system import ApiKey
 from app.workdays import local_date
 
 
@@ -39,8 +42,11 @@ class LetterBundle:
     letter: Letter
     claim: Claim
     customer: CustomerRow
+    contact: Contact | None
     unit: Unit | None
     model: ProductModel | None
+    # The claim owner's key (name, phone) for the executor line; loaded by the caller.
+    owner: ApiKey | None = None
 
     def __post_init__(self) -> None:
         # String columns come back as str: make them the enums again, without marking the
@@ -86,23 +92,30 @@ def signatory(b: LetterBundle, settings: Settings) -> Signatory:
     return Signatory(settings.letter_head_name, _title(settings.letter_head_title, lang))
 
 
-def _customer(row: CustomerRow) -> Customer:
-    if row.organisation:
-        return Customer(
-            name=row.organisation,
-            contact_person=row.name,
-            email=row.email,
-            phone=row.phone,
-            is_key=row.is_key_customer,
-            is_organisation=True,
-        )
+def _customer(row: CustomerRow, contact: Contact | None) -> Customer:
     return Customer(
         name=row.name,
-        contact_person=row.name,
-        email=row.email,
-        phone=row.phone,
+        contact_person=contact.name if contact else None,
+        address_lines=address_lines(row),
+        email=contact.email if contact else None,
+        phone=contact.phone if contact else None,
         is_key=row.is_key_customer,
-        is_organisation=False,
+        is_organisation=row.kind == CustomerKind.organisation,
+    )
+
+
+def address_lines(row: CustomerRow) -> tuple[str, ...]:
+    """Street; postcode and city; country: the order every one of our languages writes."""
+    town = " ".join(part for part in (row.postcode, row.city) if part)
+    return tuple(line for line in (row.street, town, row.country) if line)
+
+
+def executor(owner: ApiKey | None) -> Executor | None:
+    """The claim's owner, printed at the foot as the person to contact."""
+    if owner is None:
+        return None
+    return Executor(
+        name=owner.full_name or owner.name, phone=owner.phone or "", email=owner.email or ""
     )
 
 
@@ -118,7 +131,7 @@ def _claim(b: LetterBundle, settings: Settings) -> ClaimInfo:
         product_model=code,
         product_name=name,
         serial_number=unit.serial_number if unit else claim.reported_serial,
-        defect_description=claim.defect_description,
+        defect_description=claim.defect_statement or claim.defect_description,
         customer_reference=claim.external_reference,
         sale_date=(unit.sale_date if unit and unit.sale_date else claim.purchase_date),
         warranty_until=claim.warranty_end_date,
@@ -132,10 +145,10 @@ def build_context(
     return LetterContext(
         letter=LetterInfo(kind=b.letter.kind, date=letter_date, number=number),
         claim=_claim(b, settings),
-        customer=_customer(b.customer),
+        customer=_customer(b.customer, b.contact),
         company=letterhead(settings),
         signatory=signatory(b, settings),
-        executor=None,
+        executor=executor(b.owner),
         fields=dict(b.letter.fields or {}),
     )
 

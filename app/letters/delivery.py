@@ -71,8 +71,8 @@ def _recipient(b: LetterBundle, data: LetterSend, settings: Settings) -> str:
             "No address for the design department (CLAIMS_LETTER_DESIGN_DEPARTMENT_EMAIL); "
             "give `to`, or mark the memo as sent by post."
         )
-    if b.customer.email:
-        return b.customer.email
+    if b.contact is not None and b.contact.email:
+        return b.contact.email
     raise InvalidInput("The customer has no email address; give `to`, or mark it sent by post.")
 
 

@@ -33,8 +33,10 @@ from app.letters.lifecycle import LetterAction
 from app.letters.prefill import prefill
 from app.letters.render import UnknownLanguage, resolve_language
 from app.models.claims import Claim
+from app.models.customers import Contact, Customer
 from app.models.letters import Letter, LetterCreate, LetterRead, LetterUpdate
-from app.models.reference import Customer, ProductModel, Unit
+from app.models.reference import ProductModel, Unit
+from app.models.system import ApiKey
 from app.models.types import utcnow
 
 _SUBJECT = re.compile(r'<h1 class="subject">(.*?)</h1>', re.S)
@@ -52,9 +54,10 @@ _EVENT = {
 
 async def load(session: AsyncSession, letter_id: int, *, for_update: bool = False) -> LetterBundle:
     stmt = (
-        select(Letter, Claim, Customer, Unit, ProductModel)
+        select(Letter, Claim, Customer, Contact, Unit, ProductModel)
         .join(Claim, col(Letter.claim_id) == col(Claim.id))
         .join(Customer, col(Claim.customer_id) == col(Customer.id))
+        .outerjoin(Contact, col(Claim.contact_id) == col(Contact.id))
         .outerjoin(Unit, col(Claim.unit_id) == col(Unit.id))
         .outerjoin(ProductModel, col(Claim.product_model_id) == col(ProductModel.id))
         .where(col(Letter.id) == letter_id)
@@ -66,7 +69,24 @@ async def load(session: AsyncSession, letter_id: int, *, for_update: bool = Fals
     row = (await session.execute(stmt)).first()
     if row is None:
         raise NotFound(f"Letter {letter_id} does not exist.")
-    return LetterBundle(*row)
+    bundle = LetterBundle(*row)
+    bundle.owner = await owner_key(session, bundle.claim.owner)
+    return bundle
+
+
+async def owner_key(session: AsyncSession, owner: str | None) -> ApiKey | None:
+    """The owner's newest live key: a rotated key keeps its name, and the newest says best
+    who the person is now."""
+    if not owner:
+        return None
+    return (
+        await session.execute(
+            select(ApiKey)
+            .where(col(ApiKey.name) == owner, col(ApiKey.revoked_at).is_(None))
+            .order_by(col(ApiKey.id).desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
 
 
 def check_version(letter: Letter, expected: int | None) -> None:
@@ -230,9 +250,10 @@ async def list_letters(
     claim = await get_claim(session, claim_number)
     rows = (
         await session.execute(
-            select(Letter, Claim, Customer, Unit, ProductModel)
+            select(Letter, Claim, Customer, Contact, Unit, ProductModel)
             .join(Claim, col(Letter.claim_id) == col(Claim.id))
             .join(Customer, col(Claim.customer_id) == col(Customer.id))
+            .outerjoin(Contact, col(Claim.contact_id) == col(Contact.id))
             .outerjoin(Unit, col(Claim.unit_id) == col(Unit.id))
             .outerjoin(ProductModel, col(Claim.product_model_id) == col(ProductModel.id))
             .where(col(Letter.claim_id) == claim.id)

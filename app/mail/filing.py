@@ -37,8 +37,8 @@ from app.models.claims import (
     MessageCreate,
     MessageDirection,
 )
+from app.models.customers import CustomerIn
 from app.models.email_intake import InboundEmail, InboundOutcome, InboundSource, InboundStatus
-from app.models.reference import CustomerIn
 from app.models.types import utcnow
 from app.workflow.messages import file_message, lock_if_waiting
 

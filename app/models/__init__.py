@@ -1,10 +1,11 @@
 """All tables, imported here so that SQLModel.metadata (and Alembic) sees every one."""
 
 from app.models.claims import Attachment, Claim, ClaimEvent, Message
+from app.models.customers import Contact, Customer, CustomerEvent
 from app.models.email_intake import InboundEmail
 from app.models.events import ClaimSla, Delivery, DeliveryAttempt, SlaBreach, WebhookSubscription
 from app.models.letters import Letter
-from app.models.reference import Customer, ProductModel, Unit
+from app.models.reference import ProductModel, Unit
 from app.models.reports import ClaimCost
 from app.models.system import ApiKey, Counter, IdempotencyRecord, OutboxEvent
 from app.models.webform import WebRateLimit
@@ -30,7 +31,9 @@ __all__ = [
     "ClaimCost",
     "ClaimEvent",
     "Counter",
+    "Contact",
     "Customer",
+    "CustomerEvent",
     "IdempotencyRecord",
     "InboundEmail",
     "Letter",

@@ -11,7 +11,7 @@ from sqlmodel import Field, SQLModel
 
 from app.enums import ClaimState
 from app.models.base import InputModel
-from app.models.reference import CustomerIn, CustomerRead
+from app.models.customers import ContactRead, CustomerIn, CustomerSummary, Discrepancy
 from app.models.types import JSONType, UTCDateTime, utcnow
 
 
@@ -53,14 +53,22 @@ class Claim(SQLModel, table=True):
     channel: Channel = Field(sa_type=String(16), index=True)
     state: ClaimState = Field(default=ClaimState.new, sa_type=String(40))
     customer_id: int = Field(foreign_key="customers.id", index=True)
+    # The contact who raised the claim; letters are addressed to them.
+    contact_id: int | None = Field(default=None, foreign_key="contacts.id", index=True)
+    # The responsible specialist: an API key's name.
+    owner: str | None = Field(default=None, max_length=100, index=True)
     unit_id: int | None = Field(default=None, foreign_key="units.id", index=True)
     product_model_id: int | None = Field(default=None, foreign_key="product_models.id", index=True)
     reported_model: str | None = Field(default=None, max_length=200)
     reported_serial: str | None = Field(default=None, max_length=64, index=True)
     purchase_date: date | None = None
     title: str | None = Field(default=None, max_length=300)
+    # The customer's own words, never changed; letters use the edited statement once there is one.
     defect_description: str = Field(sa_type=Text)
-    language: str = Field(default="ru", max_length=8)
+    defect_statement: str | None = Field(default=None, sa_type=Text)
+    # What the claim said about the customer where it differs from the record (Discrepancy rows).
+    customer_discrepancies: list[dict[str, Any]] | None = Field(default=None, sa_type=JSONType)
+    language: str = Field(default="en", max_length=8)
     received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     ack_due_date: date
     ack_deadline_date: date
@@ -298,7 +306,10 @@ class AttachmentRead(SQLModel):
 
 
 class Deadlines(SQLModel):
-    ack_due_date: date = Field(description="Acknowledgement due (3 working days)")
+    ack_due_date: date = Field(
+        description="Acknowledgement due: 3 working days, or CLAIMS_KEY_CUSTOMER_ACK_DUE_WORKING_DAYS "
+        "for a key customer"
+    )
     ack_deadline_date: date = Field(description="Hard deadline (5 working days)")
     acknowledged_at: datetime | None
     overdue: bool = Field(description="Not acknowledged and the due date has passed")
@@ -316,8 +327,9 @@ class ClaimSummary(BaseModel):
     number: str = pydantic.Field(examples=["CLM-2026-000123"])
     channel: Channel
     state: ClaimState
-    customer_name: str
-    organisation: str | None
+    customer_name: str = pydantic.Field(description="The organisation, or the private person")
+    contact_name: str | None = pydantic.Field(description="Who raised the claim")
+    owner: str | None = pydantic.Field(description="The responsible specialist's key name")
     model_code: str | None
     serial_number: str | None
     title: str | None
@@ -337,13 +349,22 @@ class ClaimRead(SQLModel):
     channel: Channel
     state: ClaimState
     version: int
-    customer: CustomerRead
+    customer: CustomerSummary
+    contact: ContactRead | None = Field(description="Who raised the claim")
+    customer_discrepancies: list[Discrepancy] = Field(
+        description="What the claim said about the customer that differs from the record, "
+        "kept for a person to confirm: update the customer, or clear them with PATCH"
+    )
+    owner: str | None = Field(description="The responsible specialist's key name")
     model_code: str | None
     model_name: str | None
     serial_number: str | None
     purchase_date: date | None
     title: str | None
-    defect_description: str
+    defect_description: str = Field(description="The customer's own words, never changed")
+    defect_statement: str | None = Field(
+        description="The department's edited statement of the defect; letters use it when set"
+    )
     language: str
     received_at: datetime
     deadlines: Deadlines

@@ -1,38 +1,12 @@
-"""Reference data: customers, product models and the sold-units registry."""
+"""Reference data: product models and the sold-units registry."""
 
 from datetime import date, datetime
 
-from pydantic import EmailStr
 from sqlalchemy import Column, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.models.base import InputModel
 from app.models.types import UTCDateTime, utcnow
-
-LANGUAGE_PATTERN = r"^[a-z]{2}$"
-
-
-class Customer(SQLModel, table=True):
-    __tablename__ = "customers"
-
-    id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(max_length=200)
-    organisation: str | None = Field(default=None, max_length=200)
-    email: str | None = Field(default=None, max_length=320, index=True)
-    phone: str | None = Field(default=None, max_length=40, index=True)
-    language: str = Field(default="ru", max_length=8)
-    is_key_customer: bool = False
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-
-
-class CustomerRead(SQLModel):
-    id: int
-    name: str
-    organisation: str | None
-    email: str | None
-    phone: str | None
-    language: str
-    is_key_customer: bool
 
 
 class ProductModelBase(InputModel):
@@ -116,23 +90,3 @@ class UnitImportResult(SQLModel):
     created: int
     updated: int
     errors: list[str] = Field(description="One line per rejected row: `row N: reason`")
-
-
-class CustomerIn(InputModel):
-    """The customer as the caller knows them; matched to an existing customer by email or phone."""
-
-    name: str = Field(min_length=1, max_length=200, schema_extra={"examples": ["Ivan Petrov"]})
-    organisation: str | None = Field(
-        default=None, max_length=200, schema_extra={"examples": ["SIA Siltums"]}
-    )
-    email: EmailStr | None = Field(default=None, schema_extra={"examples": ["ivan@siltums.lv"]})
-    phone: str | None = Field(
-        default=None,
-        max_length=40,
-        schema_extra={"pattern": r"^\+?[0-9 ()\-]{5,40}$", "examples": ["+371 2000 0000"]},
-    )
-    language: str = Field(
-        default="ru",
-        schema_extra={"pattern": LANGUAGE_PATTERN, "examples": ["lv"]},
-        description="ISO 639-1 language for letters (ru, en, lv, …)",
-    )

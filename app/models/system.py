@@ -17,6 +17,10 @@ class ApiKey(SQLModel, table=True):
     prefix: str = Field(max_length=16, description="Shown to identify a key; not secret")
     key_hash: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
     roles: list[str] = Field(sa_type=JSONType)
+    # The person behind a specialist's key: letters name the claim's owner as their executor.
+    full_name: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=40)
+    email: str | None = Field(default=None, max_length=320)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 

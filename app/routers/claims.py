@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Header, Path, Query, Response, UploadFile, status
 from fastapi.responses import FileResponse, JSONResponse
 
+from app.auth.principal import Principal
 from app.claims import attachments, listing, registration
 from app.deps import AnyPrincipal, ClaimDep, Contributor, Registrar, SessionDep, SettingsDep, etag
 from app.enums import ClaimState
@@ -81,7 +82,17 @@ async def list_claims(
     status_: Annotated[list[ClaimState] | None, Query(alias="status")] = None,
     channel: Annotated[list[Channel] | None, Query()] = None,
     customer: Annotated[
-        str | None, Query(max_length=200, description="Name or organisation part, or exact email")
+        str | None,
+        Query(max_length=200, description="Part of the customer's or contact's name, or an email"),
+    ] = None,
+    customer_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    owner: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="`me` (your key), `none` (unassigned) or the owner's key name",
+            examples=["me"],
+        ),
     ] = None,
     model: Annotated[str | None, Query(max_length=64, description="Product model code")] = None,
     serial: Annotated[str | None, Query(max_length=64)] = None,
@@ -99,6 +110,8 @@ async def list_claims(
         status=status_,
         channel=channel,
         customer=customer,
+        customer_id=customer_id,
+        owner=_owner(owner, principal),
         model=model,
         serial=serial,
         overdue=overdue,
@@ -109,6 +122,15 @@ async def list_claims(
     return await listing.list_claims(
         session, filters=filters, limit=limit, cursor=cursor, today=today(settings)
     )
+
+
+def _owner(owner: str | None, principal: Principal) -> str | None:
+    match owner:
+        case "me":
+            return principal.name
+        case "none":
+            return listing.NO_OWNER
+    return owner
 
 
 def _aware(moment: datetime | None) -> datetime | None:

@@ -18,8 +18,8 @@ from app.claims.audit import record_event
 from app.enums import ClaimState
 from app.events.outbox import enqueue
 from app.models.claims import Claim, Message, MessageChannel, MessageDirection
+from app.models.customers import Contact
 from app.models.events import ClaimSla
-from app.models.reference import Customer
 from app.sla.clock import reminder_due
 
 SYSTEM_ACTOR = "system:sla"
@@ -57,7 +57,7 @@ async def remind_if_due(
     *,
     claim: Claim,
     clock: ClaimSla,
-    customer: Customer,
+    contact: Contact | None,
     now: datetime,
     after: timedelta,
     max_reminders: int,
@@ -88,7 +88,7 @@ async def remind_if_due(
         "reminder": row.reminders_sent,
         "of": max_reminders,
     }
-    if customer.email:
+    if contact is not None and contact.email:
         message_id = f"<{uuid.uuid4()}@{message_id_domain}>"
         session.add(
             Message(
@@ -107,7 +107,7 @@ async def remind_if_due(
             event_type="email.outbound",
             claim_id=claim.id,
             data={
-                "to": [customer.email],
+                "to": [contact.email],
                 "from": email_from,
                 "subject": subject,
                 "text": body,

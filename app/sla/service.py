@@ -25,8 +25,8 @@ from app.config import Settings
 from app.enums import ClaimState
 from app.events.outbox import enqueue
 from app.models.claims import Claim
+from app.models.customers import Contact
 from app.models.events import ClaimSla, SlaBreach, SlaRead
-from app.models.reference import Customer
 from app.sla import reminders
 from app.sla.clock import ResolutionClock, SlaStatus, acknowledgement_status
 from app.sla.reminders import REMINDER_STATES, SYSTEM_ACTOR
@@ -203,14 +203,14 @@ async def sweep(session: AsyncSession, *, settings: Settings, now: datetime) -> 
             return SweepResult(skipped=True)
     rows = (
         await session.execute(
-            select(Claim, ClaimSla, Customer)
-            .join(Customer, col(Claim.customer_id) == col(Customer.id))
+            select(Claim, ClaimSla, Contact)
+            .outerjoin(Contact, col(Claim.contact_id) == col(Contact.id))
             .outerjoin(ClaimSla, col(ClaimSla.claim_id) == col(Claim.id))
             .where((col(Claim.state) != ClaimState.closed) | (col(ClaimSla.overdue) == True))  # noqa: E712
         )
     ).all()
     today = now.astimezone(params.tz).date()
-    for claim, row, customer in rows:
+    for claim, row, contact in rows:
         if row is None:
             row = new_row(claim, params)
             session.add(row)
@@ -223,7 +223,7 @@ async def sweep(session: AsyncSession, *, settings: Settings, now: datetime) -> 
             session,
             claim=claim,
             clock=row,
-            customer=customer,
+            contact=contact,
             now=now,
             after=params.reminder_after,
             max_reminders=params.reminder_max,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import BinaryIO
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col
@@ -24,7 +24,7 @@ from app.config import Settings
 from app.enums import Role
 from app.errors import DomainError
 from app.models.claims import Claim, ClaimCreate
-from app.models.reference import Customer
+from app.models.customers import Contact
 from app.models.webform import WebRateLimit
 from app.web.ratelimit import retry_after_seconds, window_start
 
@@ -145,9 +145,9 @@ async def find_claim_status(
     row = (
         await session.execute(
             select(col(Claim.id), col(Claim.number), col(Claim.state), col(Claim.received_at))
-            .join(Customer, col(Claim.customer_id) == col(Customer.id))
+            .join(Contact, col(Claim.contact_id) == col(Contact.id))
             .where(col(Claim.number) == number.strip().upper())
-            .where(func.lower(Customer.email) == email.strip().lower())
+            .where(col(Contact.email) == email.strip().lower())
         )
     ).first()
     if row is None:

@@ -42,7 +42,7 @@ async def test_register_phone_claim_keeps_call_details(client, auth) -> None:
     assert response.status_code == 201, response.text
     body = response.json()
     assert body["phone_call"]["operator"] == "Anna K."
-    assert body["customer"]["phone"] == "+79120000000"
+    assert body["contact"]["phone"] == "+79120000000"
     assert body["language"] == "ru"
 
 
@@ -334,8 +334,9 @@ async def test_list_item_carries_every_summary_field(client, auth, new_claim) ->
                 "number": claim["number"],
                 "channel": "web",
                 "state": "new",
-                "customer_name": "Jānis Bērziņš",
-                "organisation": organisation,
+                "customer_name": organisation,
+                "contact_name": "Jānis Bērziņš",
+                "owner": None,
                 "model_code": code,
                 "serial_number": serial,
                 "title": "Pump stops",

@@ -22,7 +22,7 @@ from app.mail.signing import sign_body, sign_mailgun
 from app.main import create_app
 from app.models.claims import Claim, Message, MessageDirection
 from app.models.email_intake import InboundEmail
-from app.models.reference import Customer
+from app.models.customers import Contact
 from app.models.types import utcnow
 from tests.api.workflow_support import Flow
 from tests.conftest import statement_counter
@@ -106,8 +106,8 @@ async def claims_of(db: Any, email: str) -> list[tuple[str, str]]:
     """(number, channel) of the claims of the customer with this address."""
     stmt = (
         select(Claim.number, Claim.channel)
-        .join(Customer, Claim.customer_id == Customer.id)
-        .where(Customer.email == email)
+        .join(Contact, Claim.contact_id == Contact.id)
+        .where(Contact.email == email.lower())
     )
     rows = [(r.number, r.channel) for r in await db.execute(stmt)]
     await db.rollback()
@@ -128,8 +128,8 @@ async def test_new_email_registers_claim_with_channel_email(mail, client, auth):
         await client.get(f"/api/v1/claims/{body['claim_number']}", headers=auth(Role.specialist))
     ).json()
     assert claim["channel"] == "email" and claim["state"] == "new"
-    assert claim["customer"]["name"] == "Ольга Смирнова"
-    assert claim["customer"]["email"] == "o.smirnova@teploset.example"
+    assert claim["contact"]["name"] == "Ольга Смирнова"
+    assert claim["contact"]["email"] == "o.smirnova@teploset.example"
     assert claim["title"] == "Рекламация на насос ЦНС-38"
     assert "течь по торцевому уплотнению" in claim["defect_description"]
     assert claim["language"] == "ru"
@@ -171,7 +171,7 @@ async def test_attachments_and_inline_images_become_claim_attachments(mail, clie
         )
     ).json()
     assert claim["language"] == "lv"
-    assert claim["customer"]["name"] == "Jānis Bērziņš"
+    assert claim["contact"]["name"] == "Jānis Bērziņš"
     names = {(a["filename"], a["content_type"]) for a in claim["attachments"]}
     assert names == {("photo.png", "image/png"), ("pirkuma čeks.pdf", "application/pdf")}
     message_id = claim["messages"][0]["id"]

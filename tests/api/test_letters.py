@@ -18,7 +18,7 @@ from app.letters.render import TEMPLATES_DIR
 from app.letters.service import create_draft
 from app.main import create_app
 from app.models.claims import Claim, Message
-from app.models.reference import Customer
+from app.models.customers import Customer
 from app.models.system import OutboxEvent
 
 LETTERS = "/api/v1/letters"
@@ -36,7 +36,7 @@ def latvian_claim(new_claim: Any) -> Any:
         tag = uuid.uuid4().hex[:10]
         person = {
             "name": "Jānis Ozoliņš",
-            "organisation": "SIA «Ziemeļu Vējš»",
+            "organisation": f"SIA «Ziemeļu Vējš» {tag}",
             "email": f"janis.{tag}@ziemelu-vejs.example.lv",
             "language": "lv",
             **customer,
@@ -164,7 +164,7 @@ async def test_send_by_email_writes_outbox_and_threads_a_message(
     assert sent.status_code == 200, sent.text
     body = sent.json()
     assert body["state"] == "sent" and body["send_channel"] == "email"
-    assert body["sent_to"] == claim["customer"]["email"]
+    assert body["sent_to"] == claim["contact"]["email"]
 
     claim_id = (await db(select(Claim.id).where(Claim.number == number)))[0][0]
     rows = await db(
@@ -176,7 +176,7 @@ async def test_send_by_email_writes_outbox_and_threads_a_message(
     email = rows[0][0].payload["email"]
     assert f"[{number}]" in email["subject"] and letter["number"] in email["subject"]
     assert email["reply_to"] == f"claims+{number}@{settings.letter_reply_domain}"
-    assert email["to"] == [claim["customer"]["email"]]
+    assert email["to"] == [claim["contact"]["email"]]
     assert email["attachments"][0]["sha256"] == letter["sha256"]
     assert letter["number"] in email["text"] and "Cien. Jānis Ozoliņš!" in email["text"]
 

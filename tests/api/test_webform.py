@@ -18,7 +18,8 @@ from app.config import Settings
 from app.enums import Role
 from app.main import create_app
 from app.models.claims import Claim
-from app.models.reference import Customer, ProductModelCreate
+from app.models.customers import Contact
+from app.models.reference import ProductModelCreate
 from app.models.webform import WebRateLimit
 from app.web import csrf
 from app.web import service as webform
@@ -114,8 +115,8 @@ def field_error(page: httpx.Response, field: str) -> str | None:
 async def claims_of(db: Any, email: str) -> list[Any]:
     return await db(
         select(Claim.number)
-        .join(Customer, Claim.customer_id == Customer.id)
-        .where(Customer.email == email.lower())
+        .join(Contact, Claim.contact_id == Contact.id)
+        .where(Contact.email == email.lower())
     )
 
 
@@ -186,8 +187,9 @@ async def test_a_valid_claim_with_photos_is_registered_like_an_api_claim(
     assert claim["channel"] == "web" and claim["state"] == "new"
     assert claim["created_by"] == "web-form"
     assert claim["language"] == "lv"
-    assert claim["customer"]["email"] == values["email"].lower()
-    assert claim["customer"]["organisation"] == "SIA Siltums"
+    assert claim["contact"]["email"] == values["email"].lower()
+    assert claim["customer"]["name"] == "SIA Siltums"
+    assert claim["customer"]["kind"] == "organisation"
     assert claim["customer"]["language"] == "lv"
     assert claim["model_code"] == model_code
     assert claim["serial_number"] == values["serial_number"]

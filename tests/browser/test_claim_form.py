@@ -56,7 +56,7 @@ async def test_customer_submits_a_claim_with_a_photo_and_the_api_finds_it(
         claim = response.json()
         listed = (await client.get("/api/v1/claims", params={"customer": email})).json()
     assert (claim["channel"], claim["state"], claim["language"]) == ("web", "new", "en")
-    assert claim["customer"]["email"] == email and claim["customer"]["name"] == "Anna Ozola"
+    assert claim["contact"]["email"] == email and claim["contact"]["name"] == "Anna Ozola"
     assert (claim["model_code"], claim["serial_number"]) == (model_code, serial)
     [attachment] = claim["attachments"]
     assert (attachment["filename"], attachment["content_type"]) == ("defect.jpg", "image/jpeg")

@@ -196,7 +196,7 @@ async def test_sweep_catches_a_state_change_made_without_the_hook(env: EventsEnv
 async def test_reminders_for_withdrawal_are_spaced_bounded_and_thread(env: EventsEnv) -> None:
     waiting = datetime(2030, 5, 6, 10, tzinfo=UTC)
     created = await env.new_claim(received_at=(waiting - 20 * DAY).isoformat())
-    number, email = created["number"], created["customer"]["email"]
+    number, email = created["number"], created["contact"]["email"]
     await move(env, number, ClaimState.awaiting_withdrawal, waiting, acknowledged=waiting)
     claim, _ = await load(env, number)
     assert claim.id is not None
@@ -311,7 +311,7 @@ async def test_a_reply_to_a_reminder_threads_back_into_the_claim(env: EventsEnv)
     """Reminder → gateway (with its Message-ID) → the customer's reply → email intake."""
     waiting = datetime(2030, 9, 2, 10, tzinfo=UTC)
     created = await env.new_claim(received_at=(waiting - DAY).isoformat())
-    number, address = created["number"], created["customer"]["email"]
+    number, address = created["number"], created["contact"]["email"]
     await move(env, number, ClaimState.awaiting_withdrawal, waiting, acknowledged=waiting)
     await sweep(env, waiting + 8 * DAY)
     with Receiver() as gateway:
