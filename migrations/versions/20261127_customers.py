@@ -35,7 +35,17 @@ def _name_key(name: str | None) -> str | None:
     return " ".join(kept.casefold().split()) or None
 
 
+def _foreign_keys(on: bool) -> None:
+    # SQLite rebuilds a table to alter it (batch mode): with foreign keys enforced, dropping the
+    # old `customers` fails while claims point at it. Deferred, they are checked at commit, when
+    # the rebuilt table (with every id kept) is in place. (foreign_keys=OFF would be ignored:
+    # the migration runs in a transaction.)
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(f"PRAGMA defer_foreign_keys={'OFF' if on else 'ON'}")
+
+
 def upgrade() -> None:
+    _foreign_keys(False)
     op.create_table(
         "contacts",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -158,9 +168,11 @@ def upgrade() -> None:
         batch_op.create_foreign_key(
             batch_op.f("fk_claims_contact_id_contacts"), "contacts", ["contact_id"], ["id"]
         )
+    _foreign_keys(True)
 
 
 def downgrade() -> None:
+    _foreign_keys(False)
     with op.batch_alter_table("customers", schema=None) as batch_op:
         batch_op.add_column(sa.Column("organisation", _S(length=200), nullable=True))
         batch_op.add_column(sa.Column("email", _S(length=320), nullable=True))
@@ -208,3 +220,4 @@ def downgrade() -> None:
         batch_op.create_index("ix_customers_phone", ["phone"])
     op.drop_table("customer_events")
     op.drop_table("contacts")
+    _foreign_keys(True)
