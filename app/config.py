@@ -5,6 +5,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
+import holidays as holidays_lib
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -57,9 +58,17 @@ class Settings(BaseSettings):
     ]
     max_units_csv_bytes: int = 10 * 1024 * 1024
 
-    # SLA clock: acknowledgement due in 3 working days, 5 at the most.
+    # SLA clock: acknowledgement due in 3 working days, 5 at the most. Working days come from
+    # the country's public calendar (app/workdays.py), then the company's own dates on top.
     timezone: str = "Europe/Riga"
+    calendar_country: str = Field(
+        "LV",
+        description="ISO 3166 code of the country whose public holidays and transferred "
+        "working days apply; empty: weekends only",
+    )
+    calendar_subdivision: str | None = None
     holidays: Annotated[list[date], NoDecode] = []
+    working_dates: Annotated[list[date], NoDecode] = []
     ack_due_working_days: int = 3
     ack_deadline_working_days: int = 5
     # A shorter acknowledgement target for key customers (unset: the same as everyone's).
@@ -176,12 +185,34 @@ class Settings(BaseSettings):
             return [item.strip() for item in value.split("|") if item.strip()]
         return value
 
-    @field_validator("holidays", mode="before")
+    @field_validator("holidays", "working_dates", mode="before")
     @classmethod
     def _split_dates(cls, value: object) -> object:
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
+
+    @field_validator("calendar_country", mode="before")
+    @classmethod
+    def _country_code(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("calendar_subdivision", mode="before")
+    @classmethod
+    def _subdivision(cls, value: object) -> object:
+        if isinstance(value, str):
+            return value.strip() or None
+        return value
+
+    @model_validator(mode="after")
+    def _known_calendar(self) -> "Settings":
+        # Checked here so that a typo stops the process at start, not the first registration.
+        _check_calendar(self.calendar_country, self.calendar_subdivision)
+        both = sorted(set(self.holidays) & set(self.working_dates))
+        if both:
+            days = ", ".join(day.isoformat() for day in both)
+            raise ValueError(f"CLAIMS_HOLIDAYS and CLAIMS_WORKING_DATES both list {days}")
+        return self
 
     @property
     def is_sqlite(self) -> bool:
@@ -202,6 +233,30 @@ class Settings(BaseSettings):
                 if isinstance(value, SecretStr) and len(value.get_secret_value()) < 16:
                     raise ValueError(f"CLAIMS_{name.upper()} must be set to a strong secret")
         return self
+
+
+def _check_calendar(country: str, subdivision: str | None) -> None:
+    """Refuse a country or subdivision the holidays library does not know, in one line."""
+    if not country:
+        if subdivision:
+            raise ValueError("CLAIMS_CALENDAR_SUBDIVISION needs CLAIMS_CALENDAR_COUNTRY")
+        return
+    # No years: nothing is computed, only the codes are looked up.
+    try:
+        holidays_lib.country_holidays(country, years=())
+    except NotImplementedError:
+        raise ValueError(
+            f"CLAIMS_CALENDAR_COUNTRY={country!r} is not a country the holidays library knows "
+            "(an ISO 3166 code such as LV, or empty for weekends only)"
+        ) from None
+    if subdivision is None:
+        return
+    try:
+        holidays_lib.country_holidays(country, subdiv=subdivision, years=())
+    except NotImplementedError:
+        raise ValueError(
+            f"CLAIMS_CALENDAR_SUBDIVISION={subdivision!r} is not a subdivision of {country}"
+        ) from None
 
 
 @lru_cache

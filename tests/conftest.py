@@ -83,6 +83,7 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         storage_dir=Path(tmp_path_factory.mktemp("storage")),
         log_json=True,
         log_level="WARNING",
+        calendar_country="",  # weekends only: the tests count plain Monday-to-Friday weeks
         holidays=[],
     )
 

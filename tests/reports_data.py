@@ -16,9 +16,10 @@ from zoneinfo import ZoneInfo
 from app.models.claims import Claim
 from app.models.customers import Customer
 from app.models.reference import ProductModel, Unit
-from app.workdays import add_working_days
+from app.workdays import Calendar
 
 RIGA = ZoneInfo("Europe/Riga")
+WEEKENDS = Calendar()  # the tests' settings count weekends only (tests/conftest.py)
 _seq = itertools.count(random.randint(100000, 800000))
 
 
@@ -78,8 +79,8 @@ async def make_claim(
         reported_serial=reported_serial or (unit.serial_number if unit else None),
         defect_description=description,
         received_at=received_at,
-        ack_due_date=add_working_days(local_day, 3),
-        ack_deadline_date=add_working_days(local_day, 5),
+        ack_due_date=WEEKENDS.add_working_days(local_day, 3),
+        ack_deadline_date=WEEKENDS.add_working_days(local_day, 5),
         acknowledged_at=acknowledged_at,
         closed_at=closed_at,
         resolution=resolution,

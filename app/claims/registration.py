@@ -37,7 +37,7 @@ from app.models.reference import ProductModel, Unit
 from app.models.system import IdempotencyRecord, OutboxEvent
 from app.models.types import utcnow
 from app.phones import InvalidPhone, to_e164
-from app.workdays import add_working_days, local_date
+from app.workdays import calendar, local_date
 
 
 @dataclass(slots=True)
@@ -134,9 +134,9 @@ async def register_claim_rows(
         defect_description=data.defect_description,
         language=language,
         received_at=received_at,
-        ack_due_date=add_working_days(received_day, ack_due_days, settings.holidays),
-        ack_deadline_date=add_working_days(
-            received_day, settings.ack_deadline_working_days, settings.holidays
+        ack_due_date=calendar(settings).add_working_days(received_day, ack_due_days),
+        ack_deadline_date=calendar(settings).add_working_days(
+            received_day, settings.ack_deadline_working_days
         ),
         call_details=data.phone_call.model_dump(mode="json") if data.phone_call else None,
         internal_source=data.internal_source,

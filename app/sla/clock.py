@@ -4,8 +4,9 @@ Pure: no database, no settings, no clock. Every function takes ``now``
 explicitly so tests can walk a claim across weekends and holidays.
 
 Working time is counted on the wall clock of a time zone (UTC unless one is
-given): each working day (Monday to Friday, not a holiday) contributes its
-24 hours, weekends and holidays contribute nothing. A target of "3 working
+given): each working day of the calendar (``app.workdays.Calendar``: the
+country's public calendar with the company's own dates) contributes its 24
+hours, weekends and holidays contribute nothing. A target of "3 working
 days" started on Friday 10:00 therefore ends on Wednesday 10:00.
 
 The resolution clock is a stopwatch over that working time. Running, it has a
@@ -17,15 +18,21 @@ can show it.
 
 from __future__ import annotations
 
-from collections.abc import Container
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
-
-from app.workdays import is_working_day
+from typing import Protocol
 
 DAY = timedelta(days=1)
 ZERO = timedelta(0)
+
+
+class WorkingDays(Protocol):
+    """What the clock needs of a calendar; ``app.workdays.Calendar`` is the one in use."""
+
+    def is_working_day(self, day: date, /) -> bool: ...
+
+    def working_days_between(self, start: date, end: date, /) -> int: ...
 
 
 class SlaStatus(StrEnum):
@@ -34,32 +41,6 @@ class SlaStatus(StrEnum):
     overdue = "overdue"
     paused = "paused"
     met = "met"
-
-
-def next_working_day(day: date, holidays: Container[date] = ()) -> date:
-    """``day`` itself when it is a working day, else the next one."""
-    for _ in range(3660):
-        if is_working_day(day, holidays):
-            return day
-        day += DAY
-    raise ValueError("no working day within ten years: check the holiday list")
-
-
-def working_days_between(start: date, end: date, holidays: Container[date] = ()) -> int:
-    """Working days in ``(start, end]``: how many working days ``end`` is after ``start``.
-
-    Negative when ``end`` is before ``start``. ``working_days_between(d,
-    add_working_days(d, n)) == n`` for n >= 1.
-    """
-    if end < start:
-        return -working_days_between(end, start, holidays)
-    count = 0
-    day = start + DAY
-    while day <= end:
-        if is_working_day(day, holidays):
-            count += 1
-        day += DAY
-    return count
 
 
 def _wall(moment: datetime, tz: tzinfo) -> datetime:
@@ -75,7 +56,7 @@ def _aware(wall: datetime, tz: tzinfo) -> datetime:
 def add_working_time(
     start: datetime,
     amount: timedelta,
-    holidays: Container[date] = (),
+    calendar: WorkingDays,
     *,
     tz: tzinfo = UTC,
 ) -> datetime:
@@ -86,8 +67,8 @@ def add_working_time(
     remaining = amount
     for _ in range(100_000):
         day = current.date()
-        if not is_working_day(day, holidays):
-            current = datetime.combine(next_working_day(day, holidays), time())
+        if not calendar.is_working_day(day):
+            current = datetime.combine(day + DAY, time())
             continue
         end_of_day = datetime.combine(day + DAY, time())
         available = end_of_day - current
@@ -101,19 +82,19 @@ def add_working_time(
 def working_time_between(
     start: datetime,
     end: datetime,
-    holidays: Container[date] = (),
+    calendar: WorkingDays,
     *,
     tz: tzinfo = UTC,
 ) -> timedelta:
     """Working time in ``[start, end)``; negative when ``end`` is before ``start``."""
     if end < start:
-        return -working_time_between(end, start, holidays, tz=tz)
+        return -working_time_between(end, start, calendar, tz=tz)
     current, stop = _wall(start, tz), _wall(end, tz)
     total = ZERO
     while current < stop:
         end_of_day = datetime.combine(current.date() + DAY, time())
         chunk_end = min(end_of_day, stop)
-        if is_working_day(current.date(), holidays):
+        if calendar.is_working_day(current.date()):
             total += chunk_end - current
         current = chunk_end
     return total
@@ -140,35 +121,31 @@ class ResolutionClock:
         cls,
         now: datetime,
         target: timedelta,
-        holidays: Container[date] = (),
+        calendar: WorkingDays,
         *,
         tz: tzinfo = UTC,
     ) -> ResolutionClock:
-        return cls(started_at=now, due_at=add_working_time(now, target, holidays, tz=tz))
+        return cls(started_at=now, due_at=add_working_time(now, target, calendar, tz=tz))
 
     @property
     def is_paused(self) -> bool:
         return self.paused_at is not None
 
-    def pause(
-        self, now: datetime, holidays: Container[date] = (), *, tz: tzinfo = UTC
-    ) -> ResolutionClock:
+    def pause(self, now: datetime, calendar: WorkingDays, *, tz: tzinfo = UTC) -> ResolutionClock:
         """Stop the clock; pausing a paused clock changes nothing."""
         if self.is_paused:
             return self
-        left = working_time_between(now, self.due_at, holidays, tz=tz)
+        left = working_time_between(now, self.due_at, calendar, tz=tz)
         return replace(self, paused_at=now, remaining=left)
 
-    def resume(
-        self, now: datetime, holidays: Container[date] = (), *, tz: tzinfo = UTC
-    ) -> ResolutionClock:
+    def resume(self, now: datetime, calendar: WorkingDays, *, tz: tzinfo = UTC) -> ResolutionClock:
         """Restart the clock; the working time left at the pause is granted again."""
         if self.paused_at is None:
             return self
         paused_for = max(ZERO, now - self.paused_at)
         remaining = self.remaining if self.remaining is not None else ZERO
         due_at = (
-            add_working_time(now, remaining, holidays, tz=tz) if remaining > ZERO else self.due_at
+            add_working_time(now, remaining, calendar, tz=tz) if remaining > ZERO else self.due_at
         )
         return replace(
             self,
@@ -187,27 +164,27 @@ class ResolutionClock:
         self,
         now: datetime,
         due_soon_within: timedelta,
-        holidays: Container[date] = (),
+        calendar: WorkingDays,
         *,
         tz: tzinfo = UTC,
     ) -> SlaStatus:
         if self.is_paused:
             return SlaStatus.paused
-        return classify_instant(now, self.due_at, due_soon_within, holidays, tz=tz)
+        return classify_instant(now, self.due_at, due_soon_within, calendar, tz=tz)
 
 
 def classify_instant(
     now: datetime,
     due_at: datetime,
     due_soon_within: timedelta,
-    holidays: Container[date] = (),
+    calendar: WorkingDays,
     *,
     tz: tzinfo = UTC,
 ) -> SlaStatus:
     """Overdue from ``due_at`` on; due soon with ``due_soon_within`` working time left or less."""
     if now >= due_at:
         return SlaStatus.overdue
-    if working_time_between(now, due_at, holidays, tz=tz) <= due_soon_within:
+    if working_time_between(now, due_at, calendar, tz=tz) <= due_soon_within:
         return SlaStatus.due_soon
     return SlaStatus.on_track
 
@@ -217,7 +194,7 @@ def acknowledgement_status(
     today: date,
     due_date: date,
     acknowledged: bool,
-    holidays: Container[date] = (),
+    calendar: WorkingDays,
     due_soon_days: int = 1,
 ) -> SlaStatus:
     """The acknowledgement SLA, judged against the 3-working-day due date.
@@ -231,7 +208,7 @@ def acknowledgement_status(
         return SlaStatus.met
     if today > due_date:
         return SlaStatus.overdue
-    if working_days_between(today, due_date, holidays) <= due_soon_days:
+    if calendar.working_days_between(today, due_date) <= due_soon_days:
         return SlaStatus.due_soon
     return SlaStatus.on_track
 

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app import workdays
 from app.claims.audit import record_event
 from app.config import Settings
 from app.enums import ClaimState
@@ -43,7 +44,7 @@ _SWEEP_LOCK = 7_406_001  # PostgreSQL advisory lock: one sweep at a time across 
 
 @dataclass(frozen=True)
 class SlaParams:
-    holidays: frozenset[date]
+    calendar: workdays.Calendar
     tz: ZoneInfo
     target: timedelta
     due_soon: timedelta
@@ -56,7 +57,7 @@ class SlaParams:
     @classmethod
     def from_settings(cls, settings: Settings) -> SlaParams:
         return cls(
-            holidays=frozenset(settings.holidays),
+            calendar=workdays.calendar(settings),
             tz=ZoneInfo(settings.timezone),
             target=timedelta(days=settings.resolution_target_working_days),
             due_soon=timedelta(days=settings.sla_due_soon_working_days),
@@ -101,7 +102,7 @@ def _store(row: ClaimSla, clock: ResolutionClock) -> None:
 
 def new_row(claim: Claim, params: SlaParams) -> ClaimSla:
     assert claim.id is not None
-    clock = ResolutionClock.start(claim.received_at, params.target, params.holidays, tz=params.tz)
+    clock = ResolutionClock.start(claim.received_at, params.target, params.calendar, tz=params.tz)
     row = ClaimSla(
         claim_id=claim.id,
         state=ClaimState.new,
@@ -117,9 +118,9 @@ def apply_state(row: ClaimSla, state: str, now: datetime, params: SlaParams) -> 
         return
     clock = _clock(row)
     if state in PAUSE_STATES:
-        clock = clock.pause(now, params.holidays, tz=params.tz)
+        clock = clock.pause(now, params.calendar, tz=params.tz)
     elif state != ClaimState.closed:
-        clock = clock.resume(now, params.holidays, tz=params.tz)
+        clock = clock.resume(now, params.calendar, tz=params.tz)
     _store(row, clock)
     if state in REMINDER_STATES:
         row.waiting_since, row.reminders_sent, row.last_reminder_at = now, 0, None
@@ -163,13 +164,13 @@ async def read_sla(
     ack = acknowledgement_status(
         today=now.astimezone(params.tz).date(),
         due_date=claim.ack_due_date,
-        holidays=params.holidays,
+        calendar=params.calendar,
         acknowledged=closed or claim.acknowledged_at is not None,
     )
     resolution = (
         SlaStatus.met
         if closed
-        else clock.status(now, params.due_soon, params.holidays, tz=params.tz)
+        else clock.status(now, params.due_soon, params.calendar, tz=params.tz)
     )
     return SlaRead(
         acknowledgement=ack,
@@ -248,13 +249,13 @@ async def _classify(
     ack = acknowledgement_status(
         today=today,
         due_date=claim.ack_due_date,
-        holidays=params.holidays,
+        calendar=params.calendar,
         acknowledged=closed or claim.acknowledged_at is not None,
     )
     resolution = (
         SlaStatus.met
         if closed
-        else _clock(row).status(now, params.due_soon, params.holidays, tz=params.tz)
+        else _clock(row).status(now, params.due_soon, params.calendar, tz=params.tz)
     )
     row.ack_status, row.resolution_status = ack, resolution
     row.overdue = SlaStatus.overdue in (ack, resolution)

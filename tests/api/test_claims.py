@@ -1,6 +1,7 @@
 """Registering, listing and reading claims through the HTTP API."""
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 import anyio.to_thread
@@ -476,3 +477,29 @@ async def test_nul_characters_are_refused_not_stored(client, auth) -> None:
     assert query.status_code == 422
     path = await client.get(f"{CLAIMS}/CLM%00", headers=auth(Role.head))
     assert path.status_code == 422
+
+
+async def test_deadlines_follow_the_country_calendar(client, auth, app) -> None:
+    # The suite counts weekends only; here the plant works by Latvia's calendar, where
+    # Wednesday 18 November 2026 is Proclamation Day. (Not monkeypatch: it would delete the
+    # attribute at undo, since Starlette's State keeps it outside the instance __dict__.)
+    weekends_only = app.state.settings
+    app.state.settings = weekends_only.model_copy(update={"calendar_country": "LV"})
+    try:
+        claim = await client.post(
+            CLAIMS,
+            json=claim_payload(received_at="2026-11-16T09:00:00+02:00"),  # Monday
+            headers=auth(Role.intake),
+        )
+        assert claim.status_code == 201, claim.text
+        number = claim.json()["number"]
+        sla = await client.get(f"{CLAIMS}/{number}/sla", headers=auth(Role.auditor))
+    finally:
+        app.state.settings = weekends_only
+    # 3 working days: Tue 17, Thu 19, Fri 20; 5: Mon 23, Tue 24.
+    assert claim.json()["deadlines"]["ack_due_date"] == "2026-11-20"
+    assert claim.json()["deadlines"]["ack_deadline_date"] == "2026-11-24"
+    assert sla.status_code == 200, sla.text
+    # 20 working days of resolution time skip the holiday too: Tuesday 15 December, 09:00 Riga.
+    due = datetime.fromisoformat(sla.json()["resolution_due_at"])
+    assert due == datetime(2026, 12, 15, 7, tzinfo=UTC)

@@ -122,6 +122,7 @@ async def events_env(
         storage_dir=Path(tmp_path_factory.mktemp("events-storage")),
         log_json=True,
         log_level="WARNING",
+        calendar_country="",  # weekends only: the tests count plain Monday-to-Friday weeks
         holidays=[],
         run_worker_in_process=False,
         resolution_target_working_days=10,

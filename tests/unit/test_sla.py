@@ -1,79 +1,78 @@
 """SLA arithmetic across weekends and holidays, with a controllable clock.
 
-Calendar used: 2026-11-23 is a Monday; 2026-12-24/25 (Thu/Fri) are holidays.
+Calendars used: 2026-11-23 is a Monday; WEEKENDS has no holidays, HOLIDAYS has 2026-12-24/25
+(Thu/Fri), 2026-12-31 and 2027-01-01 as the company's own days off.
 """
 
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import holidays as holidays_lib
 import pytest
 
 from app.sla import clock as sla
 from app.sla.clock import ResolutionClock, SlaStatus
-from app.workdays import add_working_days
+from app.workdays import Calendar
 from tests.support.clock import FakeClock
 
 DAY = timedelta(days=1)
-HOLIDAYS = {date(2026, 12, 24), date(2026, 12, 25), date(2026, 12, 31), date(2027, 1, 1)}
+WEEKENDS = Calendar()
+HOLIDAYS = Calendar(
+    holidays=frozenset(
+        {date(2026, 12, 24), date(2026, 12, 25), date(2026, 12, 31), date(2027, 1, 1)}
+    )
+)
 
 
 def at(y: int, m: int, d: int, h: int = 0, mi: int = 0) -> datetime:
     return datetime(y, m, d, h, mi, tzinfo=UTC)
 
 
-# --- working days ---------------------------------------------------------------
+# --- the calendar behind the clock ----------------------------------------------------
 
 
-def test_working_day_predicate() -> None:
-    assert sla.is_working_day(date(2026, 11, 27))  # Friday
-    assert not sla.is_working_day(date(2026, 11, 28))  # Saturday
-    assert not sla.is_working_day(date(2026, 11, 29))  # Sunday
-    assert not sla.is_working_day(date(2026, 12, 24), HOLIDAYS)
-    assert sla.next_working_day(date(2026, 11, 28)) == date(2026, 11, 30)
-    assert sla.next_working_day(date(2026, 12, 24), HOLIDAYS) == date(2026, 12, 28)
-
-
-def test_working_days_between_skips_weekends_and_holidays() -> None:
-    assert sla.working_days_between(date(2026, 11, 27), date(2026, 12, 2)) == 3
-    assert sla.working_days_between(date(2026, 12, 23), date(2026, 12, 30), HOLIDAYS) == 3
-    assert sla.working_days_between(date(2026, 12, 2), date(2026, 11, 27)) == -3
-    assert sla.working_days_between(date(2026, 11, 28), date(2026, 11, 29)) == 0
-
-
-def test_library_holidays_work_as_the_holiday_list() -> None:
-    lv = holidays_lib.country_holidays("LV", years=2026)
+def test_a_country_calendar_drives_working_time() -> None:
+    lv = Calendar.of("LV")
     # 18 November (Wednesday) is Latvia's Proclamation Day.
-    assert not sla.is_working_day(date(2026, 11, 18), lv)
-    assert sla.working_days_between(date(2026, 11, 16), date(2026, 11, 20), lv) == 3
+    assert sla.add_working_time(at(2026, 11, 17, 10), DAY, lv) == at(2026, 11, 19, 10)
+    assert sla.working_time_between(at(2026, 11, 16), at(2026, 11, 20), lv) == 3 * DAY
 
 
-def test_never_ending_holidays_are_refused() -> None:
-    class Everything:
-        def __contains__(self, _: object) -> bool:
-            return True
+def test_a_transferred_working_saturday_counts() -> None:
+    ru = Calendar.of("RU")
+    # Friday 31 October 2025 + 1 working day: Saturday 1 November was worked in Russia.
+    assert sla.add_working_time(at(2025, 10, 31, 10), DAY, ru) == at(2025, 11, 1, 10)
+    assert sla.add_working_time(at(2025, 10, 31, 10), DAY, WEEKENDS) == at(2025, 11, 3, 10)
+
+
+def test_a_calendar_without_working_days_is_refused() -> None:
+    class Never:
+        def is_working_day(self, day: date, /) -> bool:
+            return False
+
+        def working_days_between(self, start: date, end: date, /) -> int:
+            return 0
 
     with pytest.raises(ValueError):
-        sla.next_working_day(date(2026, 1, 1), Everything())
+        sla.add_working_time(at(2026, 1, 1), DAY, Never())
 
 
 # --- working time ----------------------------------------------------------------
 
 
 def test_add_working_time_over_a_weekend() -> None:
-    assert sla.add_working_time(at(2026, 11, 27, 10), 3 * DAY) == at(2026, 12, 2, 10)
-    assert sla.add_working_time(at(2026, 11, 23, 9), 10 * DAY) == at(2026, 12, 7, 9)
+    assert sla.add_working_time(at(2026, 11, 27, 10), 3 * DAY, WEEKENDS) == at(2026, 12, 2, 10)
+    assert sla.add_working_time(at(2026, 11, 23, 9), 10 * DAY, WEEKENDS) == at(2026, 12, 7, 9)
 
 
 def test_add_working_time_over_holidays() -> None:
     assert sla.add_working_time(at(2026, 12, 23, 10), 3 * DAY, HOLIDAYS) == at(2026, 12, 30, 10)
     # Without the holiday list the same target ends two days earlier.
-    assert sla.add_working_time(at(2026, 12, 23, 10), 3 * DAY) == at(2026, 12, 28, 10)
+    assert sla.add_working_time(at(2026, 12, 23, 10), 3 * DAY, WEEKENDS) == at(2026, 12, 28, 10)
 
 
 def test_start_on_a_weekend_begins_on_monday() -> None:
-    assert sla.add_working_time(at(2026, 11, 28, 15), DAY) == at(2026, 12, 1)
-    assert sla.add_working_time(at(2026, 11, 28, 15), timedelta(0)) == at(2026, 11, 30)
+    assert sla.add_working_time(at(2026, 11, 28, 15), DAY, WEEKENDS) == at(2026, 12, 1)
+    assert sla.add_working_time(at(2026, 11, 28, 15), timedelta(0), WEEKENDS) == at(2026, 11, 30)
 
 
 def test_working_time_between_is_the_inverse() -> None:
@@ -81,24 +80,26 @@ def test_working_time_between_is_the_inverse() -> None:
     for days in (1, 2, 3, 5, 8):
         end = sla.add_working_time(start, days * DAY, HOLIDAYS)
         assert sla.working_time_between(start, end, HOLIDAYS) == days * DAY
-    assert sla.working_time_between(at(2026, 11, 28), at(2026, 11, 30)) == timedelta(0)
-    assert sla.working_time_between(at(2026, 11, 30), at(2026, 11, 28)) == timedelta(0)
-    assert sla.working_time_between(at(2026, 12, 1), at(2026, 11, 30, 12)) == -timedelta(hours=12)
+    assert sla.working_time_between(at(2026, 11, 28), at(2026, 11, 30), WEEKENDS) == timedelta(0)
+    assert sla.working_time_between(at(2026, 11, 30), at(2026, 11, 28), WEEKENDS) == timedelta(0)
+    assert sla.working_time_between(at(2026, 12, 1), at(2026, 11, 30, 12), WEEKENDS) == -timedelta(
+        hours=12
+    )
 
 
 def test_time_zone_moves_the_day_boundaries() -> None:
     riga = ZoneInfo("Europe/Riga")  # UTC+2 in winter
     # Friday 23:30 UTC is already Saturday 01:30 in Riga.
     friday_late = at(2026, 11, 27, 23, 30)
-    assert sla.add_working_time(friday_late, DAY) == at(2026, 11, 30, 23, 30)
-    assert sla.add_working_time(friday_late, DAY, tz=riga) == at(2026, 11, 30, 22)
+    assert sla.add_working_time(friday_late, DAY, WEEKENDS) == at(2026, 11, 30, 23, 30)
+    assert sla.add_working_time(friday_late, DAY, WEEKENDS, tz=riga) == at(2026, 11, 30, 22)
 
 
 def test_naive_datetimes_and_negative_amounts_are_refused() -> None:
     with pytest.raises(ValueError):
-        sla.add_working_time(datetime(2026, 1, 5), DAY)
+        sla.add_working_time(datetime(2026, 1, 5), DAY, WEEKENDS)
     with pytest.raises(ValueError):
-        sla.add_working_time(at(2026, 1, 5), -DAY)
+        sla.add_working_time(at(2026, 1, 5), -DAY, WEEKENDS)
 
 
 # --- resolution clock -----------------------------------------------------------------
@@ -106,27 +107,27 @@ def test_naive_datetimes_and_negative_amounts_are_refused() -> None:
 
 def test_resolution_clock_pauses_and_resumes_with_paused_time_recorded() -> None:
     clock = FakeClock(at(2026, 11, 23, 9))
-    rc = ResolutionClock.start(clock.now, 10 * DAY)
+    rc = ResolutionClock.start(clock.now, 10 * DAY, WEEKENDS)
     assert rc.due_at == at(2026, 12, 7, 9)
-    assert rc.status(clock.now, DAY) is SlaStatus.on_track
+    assert rc.status(clock.now, DAY, WEEKENDS) is SlaStatus.on_track
 
     clock.set(at(2026, 11, 25, 9))  # two working days used; the claim waits for the customer
-    rc = rc.pause(clock.now)
+    rc = rc.pause(clock.now, WEEKENDS)
     assert rc.is_paused and rc.remaining == 8 * DAY
-    assert rc.pause(clock.advance(hours=1)) is rc  # pausing twice changes nothing
+    assert rc.pause(clock.advance(hours=1), WEEKENDS) is rc  # pausing twice changes nothing
 
     clock.set(at(2026, 11, 30, 9))  # customer answered after five calendar days
-    assert rc.status(clock.now, DAY) is SlaStatus.paused
+    assert rc.status(clock.now, DAY, WEEKENDS) is SlaStatus.paused
     assert rc.paused_so_far(clock.now) == 5 * DAY
-    rc = rc.resume(clock.now)
+    rc = rc.resume(clock.now, WEEKENDS)
     assert not rc.is_paused
     assert rc.paused_total == 5 * DAY
     assert rc.due_at == at(2026, 12, 10, 9)  # 8 working days after Monday 30th
-    assert rc.resume(clock.now) is rc
+    assert rc.resume(clock.now, WEEKENDS) is rc
 
-    assert rc.status(at(2026, 12, 9, 8), DAY) is SlaStatus.on_track
-    assert rc.status(at(2026, 12, 9, 10), DAY) is SlaStatus.due_soon
-    assert rc.status(at(2026, 12, 10, 9), DAY) is SlaStatus.overdue
+    assert rc.status(at(2026, 12, 9, 8), DAY, WEEKENDS) is SlaStatus.on_track
+    assert rc.status(at(2026, 12, 9, 10), DAY, WEEKENDS) is SlaStatus.due_soon
+    assert rc.status(at(2026, 12, 10, 9), DAY, WEEKENDS) is SlaStatus.overdue
 
 
 def test_pause_over_holidays_does_not_cost_working_time() -> None:
@@ -142,21 +143,21 @@ def test_pause_over_holidays_does_not_cost_working_time() -> None:
 
 
 def test_paused_while_overdue_stays_overdue_after_resume() -> None:
-    rc = ResolutionClock.start(at(2026, 11, 23, 9), DAY)
-    rc = rc.pause(at(2026, 11, 26, 9))
+    rc = ResolutionClock.start(at(2026, 11, 23, 9), DAY, WEEKENDS)
+    rc = rc.pause(at(2026, 11, 26, 9), WEEKENDS)
     assert rc.remaining is not None and rc.remaining < timedelta(0)
-    rc = rc.resume(at(2026, 11, 27, 9))
+    rc = rc.resume(at(2026, 11, 27, 9), WEEKENDS)
     assert rc.due_at == at(2026, 11, 24, 9)
-    assert rc.status(at(2026, 11, 27, 9), DAY) is SlaStatus.overdue
+    assert rc.status(at(2026, 11, 27, 9), DAY, WEEKENDS) is SlaStatus.overdue
     assert rc.paused_total == DAY
 
 
 def test_classify_instant_due_soon_counts_working_time_only() -> None:
     due = at(2026, 11, 30, 9)  # Monday
     # Friday 12:00: 12 + 9 = 21 working hours left, within one working day.
-    assert sla.classify_instant(at(2026, 11, 27, 12), due, DAY) is SlaStatus.due_soon
-    assert sla.classify_instant(at(2026, 11, 26, 12), due, DAY) is SlaStatus.on_track
-    assert sla.classify_instant(due, due, DAY) is SlaStatus.overdue
+    assert sla.classify_instant(at(2026, 11, 27, 12), due, DAY, WEEKENDS) is SlaStatus.due_soon
+    assert sla.classify_instant(at(2026, 11, 26, 12), due, DAY, WEEKENDS) is SlaStatus.on_track
+    assert sla.classify_instant(due, due, DAY, WEEKENDS) is SlaStatus.overdue
 
 
 # --- acknowledgement ----------------------------------------------------------------------
@@ -174,9 +175,11 @@ def test_classify_instant_due_soon_counts_working_time_only() -> None:
 )
 def test_acknowledgement_status(today: date, acknowledged: bool, expected: SlaStatus) -> None:
     received = date(2026, 11, 23)
-    due = add_working_days(received, 3)
+    due = WEEKENDS.add_working_days(received, 3)
     assert due == date(2026, 11, 26)
-    status = sla.acknowledgement_status(today=today, due_date=due, acknowledged=acknowledged)
+    status = sla.acknowledgement_status(
+        today=today, due_date=due, acknowledged=acknowledged, calendar=WEEKENDS
+    )
     assert status is expected
 
 
@@ -186,22 +189,33 @@ def test_acknowledgement_due_soon_skips_a_holiday() -> None:
         today=date(2026, 12, 23),
         due_date=date(2026, 12, 28),
         acknowledged=False,
-        holidays=HOLIDAYS,
+        calendar=HOLIDAYS,
     )
     assert status is SlaStatus.due_soon
     far = sla.acknowledgement_status(
-        today=date(2026, 12, 23), due_date=date(2026, 12, 28), acknowledged=False
+        today=date(2026, 12, 23),
+        due_date=date(2026, 12, 28),
+        acknowledged=False,
+        calendar=WEEKENDS,
     )
     assert far is SlaStatus.on_track
 
 
-def test_sla_agrees_with_the_foundation_working_days() -> None:
-    start = date(2026, 12, 18)
+@pytest.mark.parametrize(
+    ("calendar", "start"),
+    [
+        (HOLIDAYS, date(2026, 12, 18)),
+        (Calendar.of("LV"), date(2026, 11, 13)),
+        (Calendar.of("RU"), date(2025, 10, 29)),
+    ],
+    ids=["company", "LV", "RU"],
+)
+def test_sla_agrees_with_the_calendar_working_days(calendar: Calendar, start: date) -> None:
     for n in range(1, 15):
-        end = add_working_days(start, n, HOLIDAYS)
-        assert sla.working_days_between(start, end, HOLIDAYS) == n
+        end = calendar.add_working_days(start, n)
+        assert calendar.working_days_between(start, end) == n
         moment = datetime.combine(start, datetime.min.time(), tzinfo=UTC).replace(hour=12)
-        later = sla.add_working_time(moment, n * DAY, HOLIDAYS)
+        later = sla.add_working_time(moment, n * DAY, calendar)
         assert later.date() == end
 
 
