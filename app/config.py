@@ -1,5 +1,6 @@
 """Settings from the environment (prefix CLAIMS_), reached through a cached get_settings()."""
 
+import re
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -7,6 +8,8 @@ from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from app.phones import is_known_region
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./claims.db"
 
@@ -56,6 +59,11 @@ class Settings(BaseSettings):
         "message/rfc822",
     ]
     max_units_csv_bytes: int = 10 * 1024 * 1024
+
+    # Customers: the language of a claim whose text does not tell it (app/language.py), and
+    # the country of a phone number typed without a country code (app/phones.py).
+    default_language: str = "en"
+    phone_default_region: str = "LV"
 
     # SLA clock: acknowledgement due in 3 working days, 5 at the most.
     timezone: str = "Europe/Riga"
@@ -172,6 +180,25 @@ class Settings(BaseSettings):
     def _split_dates(cls, value: object) -> object:
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("default_language")
+    @classmethod
+    def _two_letter_language(cls, value: str) -> str:
+        if not re.fullmatch("[a-z]{2}", value):
+            raise ValueError(
+                f"CLAIMS_DEFAULT_LANGUAGE must be two lowercase letters, not {value!r}"
+            )
+        return value
+
+    @field_validator("phone_default_region")
+    @classmethod
+    def _known_region(cls, value: str) -> str:
+        value = value.strip().upper()
+        if not is_known_region(value):
+            raise ValueError(
+                f"CLAIMS_PHONE_DEFAULT_REGION must be a region code such as LV, not {value!r}"
+            )
         return value
 
     @property

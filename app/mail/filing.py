@@ -18,7 +18,7 @@ from app.claims.reading import get_claim
 from app.claims.registration import register_claim_rows
 from app.config import Settings
 from app.errors import DomainError
-from app.mail.language import guess_language
+from app.language import detect_language
 from app.mail.parsing import (
     FormFile,
     MailAttachment,
@@ -283,7 +283,7 @@ async def _register(
     principal: Principal,
     settings: Settings,
 ) -> Claim:
-    language = guess_language(f"{parsed.subject}\n{parsed.text}")
+    language = detect_language(f"{parsed.subject}\n{parsed.text}") or settings.default_language
     data = ClaimCreate(
         channel=Channel.email,
         customer=CustomerIn(
