@@ -1,5 +1,6 @@
 """Settings from the environment (prefix CLAIMS_), reached through a cached get_settings()."""
 
+import re
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -8,6 +9,8 @@ from typing import Annotated
 import holidays as holidays_lib
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from app.phones import is_known_region
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./claims.db"
 
@@ -58,6 +61,11 @@ class Settings(BaseSettings):
     ]
     max_units_csv_bytes: int = 10 * 1024 * 1024
 
+    # Customers: the language of a claim whose text does not tell it (app/language.py), and
+    # the country of a phone number typed without a country code (app/phones.py).
+    default_language: str = "en"
+    phone_default_region: str = "LV"
+
     # SLA clock: acknowledgement due in 3 working days, 5 at the most. Working days come from
     # the country's public calendar (app/workdays.py), then the company's own dates on top.
     timezone: str = "Europe/Riga"
@@ -74,9 +82,7 @@ class Settings(BaseSettings):
     # A shorter acknowledgement target for key customers (unset: the same as everyone's).
     key_customer_ack_due_working_days: int | None = Field(None, ge=0, le=5)
 
-    # Customers and claims (docs/customers.md).
-    default_language: str = Field("en", pattern="^[a-z]{2}$")
-    phone_default_region: str = Field("LV", pattern="^[A-Z]{2}$")
+    # Claims: who owns a new one (docs/customers.md).
     default_owner: str | None = Field(
         None, description="The key name new claims are assigned to; unset leaves them unassigned"
     )
@@ -213,6 +219,25 @@ class Settings(BaseSettings):
             days = ", ".join(day.isoformat() for day in both)
             raise ValueError(f"CLAIMS_HOLIDAYS and CLAIMS_WORKING_DATES both list {days}")
         return self
+
+    @field_validator("default_language")
+    @classmethod
+    def _two_letter_language(cls, value: str) -> str:
+        if not re.fullmatch("[a-z]{2}", value):
+            raise ValueError(
+                f"CLAIMS_DEFAULT_LANGUAGE must be two lowercase letters, not {value!r}"
+            )
+        return value
+
+    @field_validator("phone_default_region")
+    @classmethod
+    def _known_region(cls, value: str) -> str:
+        value = value.strip().upper()
+        if not is_known_region(value):
+            raise ValueError(
+                f"CLAIMS_PHONE_DEFAULT_REGION must be a region code such as LV, not {value!r}"
+            )
+        return value
 
     @property
     def is_sqlite(self) -> bool:

@@ -5,8 +5,10 @@ from contextlib import asynccontextmanager
 from types import ModuleType
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI
 
+from app import language
 from app.auth.api_keys import PrincipalCache
 from app.config import Settings, get_settings
 from app.db import create_engine, create_session_factory
@@ -74,6 +76,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.engine = engine
     app.state.session_factory = create_session_factory(engine)
     configure_pdf_pool(settings.letter_pdf_workers)
+    await anyio.to_thread.run_sync(language.warm_up)
     stop_worker = None
     if settings.worker_in_process:
         from app.runner import start_in_process

@@ -18,7 +18,6 @@ from app.claims.reading import get_claim
 from app.claims.registration import register_claim_rows
 from app.config import Settings
 from app.errors import DomainError
-from app.mail.language import guess_language
 from app.mail.parsing import (
     FormFile,
     MailAttachment,
@@ -283,18 +282,17 @@ async def _register(
     principal: Principal,
     settings: Settings,
 ) -> Claim:
-    language = guess_language(f"{parsed.subject}\n{parsed.text}")
+    # No language: registration tells it from the subject and text, else keeps a known
+    # customer's, else CLAIMS_DEFAULT_LANGUAGE.
     data = ClaimCreate(
         channel=Channel.email,
         customer=CustomerIn(
             name=(parsed.from_name or parsed.from_address.split("@")[0])[:200],
             email=parsed.from_address,
-            language=language,
         ),
         title=parsed.subject[:300] or None,
         defect_description=_description(parsed),
         received_at=row.received_at,
-        language=language,
     )
     claim, _ = await register_claim_rows(session, data=data, principal=principal, settings=settings)
     return claim

@@ -1,13 +1,15 @@
 """What the public pages do with a request: which page, with what, after which checks.
 
-Order for a submitted claim: CSRF, honeypot, the form's own checks together with the API's
-`ClaimCreate` validation and the photo checks, the rate limit, then registration. Every
-rejection re-renders the form with what the customer typed and a message at each field.
+Order for a submitted claim: CSRF, honeypot, the form's own checks (the phone against its
+country's numbering plan, in E.164 from then on) together with the API's `ClaimCreate`
+validation and the photo checks, the rate limit, then registration. Every rejection re-renders
+the form with what the customer typed and a message at each field.
 """
 
 import logging
 import math
 import secrets
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -19,6 +21,7 @@ from app.claims.attachments import check_content_type
 from app.config import Settings
 from app.errors import UnsupportedMediaType
 from app.models.claims import ClaimCreate
+from app.phones import InvalidPhone, to_e164
 from app.web import forms
 from app.web import service as webform
 from app.web.i18n import translator
@@ -106,6 +109,19 @@ def claim_payload(data: forms.ClaimFormData, lang: str) -> dict[str, Any]:
     }
 
 
+def normalised_phone(data: forms.ClaimFormData, region: str) -> forms.ClaimFormData | None:
+    """`data` with its phone in E.164, or None when the phone is not a valid number.
+
+    The API's own check of the phone is only a pattern; this one knows each country's plan.
+    """
+    if not data.phone:
+        return data
+    try:
+        return replace(data, phone=to_e164(data.phone, region))
+    except InvalidPhone:
+        return None
+
+
 def _form_checks(
     data: forms.ClaimFormData, models: list[dict[str, str]], today_: date, t: Any
 ) -> dict[str, str]:
@@ -184,12 +200,15 @@ async def submit_claim(
             rotate_csrf=True,
         )
 
+    normalised = normalised_phone(data, settings.phone_default_region)
     errors: dict[str, str] = {}
     try:
-        claim = ClaimCreate.model_validate(claim_payload(data, ctx.lang))
+        claim = ClaimCreate.model_validate(claim_payload(normalised or data, ctx.lang))
     except ValidationError as exc:
         errors = forms.field_errors(exc.errors(), FIELD_FOR_LOC, t)
     errors.update(_form_checks(data, models, today(settings), t))
+    if normalised is None:
+        errors["phone"] = t("error_invalid_phone")
     photos, photo_error = await _photos(form, settings, t)
     if photo_error:
         errors[forms.PHOTOS_FIELD] = photo_error

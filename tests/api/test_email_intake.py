@@ -41,6 +41,7 @@ async def email_app(settings: Any) -> AsyncIterator[Any]:
             "email_hmac_secret": SecretStr(f"old-secret-being-rotated-out,{SECRET}"),
             "email_mailgun_signing_key": SecretStr(MG_KEY),
             "email_max_bytes": LIMIT,
+            "default_language": "lv",
         }
     )
     application = create_app(configured)
@@ -176,6 +177,34 @@ async def test_attachments_and_inline_images_become_claim_attachments(mail, clie
     assert names == {("photo.png", "image/png"), ("pirkuma čeks.pdf", "application/pdf")}
     message_id = claim["messages"][0]["id"]
     assert {a["message_id"] for a in claim["attachments"]} == {message_id}
+
+
+@pytest.mark.parametrize(
+    ("subject", "text", "language"),
+    [
+        ("Помпа", "Помпата не работи. Моля за помощ.", "bg"),  # Cyrillic, but not Russian
+        ("Pump", "The pump stops after 10 minutes.", "en"),
+        ("Re:", "12345", "lv"),  # nothing to tell: CLAIMS_DEFAULT_LANGUAGE (lv here)
+    ],
+)
+async def test_language_of_a_new_claim_is_detected_from_the_text(
+    mail, client, auth, subject, text, language
+):
+    r = await deliver_json(
+        mail,
+        {
+            "from": f"{uuid.uuid4().hex[:8]}@example.com",
+            "to": "claims@factory.example",
+            "subject": subject,
+            "text": text,
+            "message_id": f"<{uuid.uuid4().hex}@example.com>",
+        },
+    )
+    assert r.status_code == 201, r.text
+    number = r.json()["claim_number"]
+    claim = (await client.get(f"/api/v1/claims/{number}", headers=auth(Role.specialist))).json()
+    assert claim["language"] == language
+    assert claim["customer"]["language"] == language
 
 
 async def test_refused_attachment_is_noted_not_fatal(mail, client, auth):

@@ -215,6 +215,33 @@ async def test_a_claim_without_photos_is_registered(
     assert [row.number for row in await claims_of(db, values["email"])] == [shown_number(page)]
 
 
+async def test_the_phone_is_stored_in_e164_as_typed_in_any_form(
+    browser: httpx.AsyncClient, client: httpx.AsyncClient, auth: Any, model_code: str
+) -> None:
+    values = form_values(model_code, phone="00371 2000-0000")
+    page = await submit(browser, values, lang="en")
+    assert page.status_code == 200, page.text
+    claim = (
+        await client.get(f"/api/v1/claims/{shown_number(page)}", headers=auth(Role.specialist))
+    ).json()
+    assert claim["customer"]["phone"] == "+37120000000"
+
+
+async def test_a_phone_outside_the_numbering_plan_is_named_at_its_field(
+    browser: httpx.AsyncClient, db: Any, model_code: str
+) -> None:
+    # The API's pattern lets it through; no Latvian number starts with 1.
+    values = form_values(model_code, phone="+371 1000 0000")
+    page = await submit(browser, values, lang="en")
+    assert page.status_code == 422
+    assert field_error(page, "phone") == "Enter a valid phone number, for example +371 2000 0000."
+    assert [
+        name for name in ("customer_name", "email", "description") if field_error(page, name)
+    ] == []
+    assert 'value="+371 1000 0000"' in page.text
+    assert await claims_of(db, values["email"]) == []
+
+
 async def test_reloading_the_result_page_does_not_register_twice(
     browser: httpx.AsyncClient, db: Any, model_code: str
 ) -> None:

@@ -15,7 +15,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.mail import charsets
-from app.mail.language import guess_language
 from app.mail.parsing import (
     POLICY,
     FormFile,
@@ -482,21 +481,6 @@ def test_mailgun_mime_variant_uses_the_raw_message():
 def test_mailgun_form_without_sender_is_refused():
     with pytest.raises(MailParseError):
         parse_mailgun_form({"subject": "x", "message-headers": "not json"})
-
-
-@pytest.mark.parametrize(
-    ("text", "lang"),
-    [
-        ("Здравствуйте, котёл не работает", "ru"),
-        ("Прошу принять рекламацию на насос", "ru"),
-        ("Здравейте, бойлерът тече от долния фланец", "bg"),
-        ("Labdien, sūknis nedarbojas", "lv"),
-        ("Hello, the pump is broken", "en"),
-        ("12345", "ru"),
-    ],
-)
-def test_guess_language(text, lang):
-    assert guess_language(text) == lang
 
 
 _SEEDS = [p.read_bytes() for p in sorted(FIXTURES.glob("*.eml"))]
