@@ -224,13 +224,13 @@ async def test_the_phone_is_stored_in_e164_as_typed_in_any_form(
     claim = (
         await client.get(f"/api/v1/claims/{shown_number(page)}", headers=auth(Role.specialist))
     ).json()
-    assert claim["customer"]["phone"] == "+37120000000"
+    assert claim["contact"]["phone"] == "+37120000000"
 
 
 async def test_a_phone_outside_the_numbering_plan_is_named_at_its_field(
     browser: httpx.AsyncClient, db: Any, model_code: str
 ) -> None:
-    # The API's pattern lets it through; no Latvian number starts with 1.
+    # No Latvian number starts with 1.
     values = form_values(model_code, phone="+371 1000 0000")
     page = await submit(browser, values, lang="en")
     assert page.status_code == 422
