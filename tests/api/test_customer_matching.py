@@ -106,3 +106,56 @@ async def test_an_invalid_phone_is_a_422_naming_the_field(client, auth) -> None:
         assert response.status_code == 422, (phone, response.text)
         fields = [e["field"] for e in response.json()["errors"]]
         assert fields == ["body.customer.phone"], (phone, fields)
+
+
+async def post_claim(client: Any, auth: Any, payload: dict[str, Any]) -> dict[str, Any]:
+    response = await client.post(CLAIMS, json=payload, headers=auth(Role.intake))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def test_a_claim_without_a_language_gets_the_one_it_is_written_in(client, auth) -> None:
+    cases = {
+        "Помпата не работи. Моля за помощ, спря след десет минути.": "bg",
+        "Насос не включается после грозы, просим разобраться.": "ru",
+        "Sveiki, sūknis nedarbojas jau otro dienu, lūdzu palīdziet.": "lv",
+        "The pump stops after ten minutes and the motor gets hot.": "en",
+    }
+    for text, language in cases.items():
+        payload = claim_payload(
+            customer={"name": "X", "email": f"{unique()}@x.example"}, defect_description=text
+        )
+        claim = await post_claim(client, auth, payload)
+        assert claim["language"] == language, text
+        assert claim["customer"]["language"] == language, text
+
+
+async def test_a_text_that_does_not_tell_gets_the_default_or_the_customers_language(
+    client, auth, settings
+) -> None:
+    email = f"{unique()}@x.example"
+    undecided = "PMP-200 SN 12345 !!!"
+    first = await post_claim(
+        client,
+        auth,
+        claim_payload(customer={"name": "X", "email": email}, defect_description=undecided),
+    )
+    assert first["language"] == settings.default_language
+    known = await post_claim(
+        client,
+        auth,
+        claim_payload(
+            customer={"name": "X", "email": f"{unique()}@x.example", "language": "bg"},
+            defect_description=undecided,
+        ),
+    )
+    assert known["language"] == "bg"
+    again = await post_claim(
+        client,
+        auth,
+        claim_payload(
+            customer={"name": "X", "email": known["contact"]["email"]},
+            defect_description=undecided,
+        ),
+    )
+    assert again["language"] == "bg"  # the returning customer's
