@@ -2,14 +2,14 @@
 
 A minimal FastAPI app on raw asyncpg with a pool. It is not part of the service and
 imports nothing from `app`: its tables mirror the service's `claims` and `claim_events`
-(and the `customers` and `product_models` the listing joins), created by `setup` in its own
-database and filled by bench/seed.py.
+(and the `customers`, `contacts` and `product_models` the listing joins), created by `setup` in
+its own database and filled by bench/seed.py.
 
     python bench/baseline.py setup --dsn postgresql://postgres@127.0.0.1/bench_base --seed 100000
     CLAIMS_BASELINE_DSN=... uvicorn --app-dir bench baseline:app --port 8101
 
-POST /claims: one transaction inserting the claim row and its audit row; it reads the same
-             JSON body as the service and validates nothing.
+POST /claims: one transaction inserting the claim row (customer 1 and its contact) and its
+             audit row; it reads the same JSON body as the service and validates nothing.
 GET  /claims: the service's filtered listing SELECT (50 rows) with the same JSON fields.
 """
 
@@ -31,12 +31,34 @@ from fastapi.responses import JSONResponse
 # ones intake and listing do not touch.
 DDL = """
 CREATE TABLE IF NOT EXISTS customers (
-    id SERIAL PRIMARY KEY, name VARCHAR(200) NOT NULL, organisation VARCHAR(200),
-    email VARCHAR(320), phone VARCHAR(40), language VARCHAR(8) NOT NULL,
-    is_key_customer BOOLEAN NOT NULL, created_at TIMESTAMPTZ NOT NULL
+    id SERIAL PRIMARY KEY, name VARCHAR(200) NOT NULL, language VARCHAR(8) NOT NULL,
+    is_key_customer BOOLEAN NOT NULL, created_at TIMESTAMPTZ NOT NULL,
+    kind VARCHAR(16) NOT NULL DEFAULT 'person', short_name VARCHAR(200),
+    name_key VARCHAR(300), short_name_key VARCHAR(200), registration_number VARCHAR(40),
+    vat_number VARCHAR(40), street VARCHAR(300), city VARCHAR(120), postcode VARCHAR(20),
+    country VARCHAR(2), notes TEXT, merged_into_id INTEGER REFERENCES customers (id),
+    updated_at TIMESTAMPTZ NOT NULL, version INTEGER NOT NULL DEFAULT 1
 );
-CREATE INDEX IF NOT EXISTS ix_customers_email ON customers (email);
-CREATE INDEX IF NOT EXISTS ix_customers_phone ON customers (phone);
+CREATE INDEX IF NOT EXISTS ix_customers_name_key ON customers (name_key);
+CREATE INDEX IF NOT EXISTS ix_customers_short_name_key ON customers (short_name_key);
+CREATE INDEX IF NOT EXISTS ix_customers_registration_number ON customers (registration_number);
+CREATE TABLE IF NOT EXISTS contacts (
+    id SERIAL PRIMARY KEY,
+    customer_id INTEGER NOT NULL REFERENCES customers (id),
+    name VARCHAR(300) NOT NULL,
+    given_name VARCHAR(100),
+    patronymic VARCHAR(100),
+    surname VARCHAR(100),
+    position VARCHAR(200),
+    gender VARCHAR(8),
+    email VARCHAR(320),
+    phone VARCHAR(40),
+    created_at TIMESTAMPTZ NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ix_contacts_customer_id ON contacts (customer_id);
+CREATE INDEX IF NOT EXISTS ix_contacts_email ON contacts (email);
+CREATE INDEX IF NOT EXISTS ix_contacts_phone ON contacts (phone);
 CREATE TABLE IF NOT EXISTS product_models (
     name VARCHAR(200) NOT NULL, warranty_months INTEGER NOT NULL, id SERIAL PRIMARY KEY,
     code VARCHAR(64) NOT NULL UNIQUE, created_at TIMESTAMPTZ NOT NULL
@@ -74,9 +96,15 @@ CREATE TABLE IF NOT EXISTS claims (
     created_by VARCHAR(100) NOT NULL,
     created_at TIMESTAMPTZ NOT NULL,
     updated_at TIMESTAMPTZ NOT NULL,
-    version INTEGER NOT NULL
+    version INTEGER NOT NULL,
+    contact_id INTEGER REFERENCES contacts (id),
+    owner VARCHAR(100),
+    defect_statement TEXT,
+    customer_discrepancies JSON
 );
 CREATE INDEX IF NOT EXISTS ix_claims_channel ON claims (channel);
+CREATE INDEX IF NOT EXISTS ix_claims_contact_id ON claims (contact_id);
+CREATE INDEX IF NOT EXISTS ix_claims_owner ON claims (owner);
 CREATE INDEX IF NOT EXISTS ix_claims_customer_id ON claims (customer_id);
 CREATE INDEX IF NOT EXISTS ix_claims_defect_cause ON claims (defect_cause);
 CREATE INDEX IF NOT EXISTS ix_claims_product_model_id ON claims (product_model_id);
@@ -99,14 +127,16 @@ CREATE INDEX IF NOT EXISTS ix_claim_events_claim_id ON claim_events (claim_id);
 CREATE SEQUENCE IF NOT EXISTS claim_seq;
 """
 
-# The number comes from a plain sequence (the service keeps a gap-free counter row instead).
+# The number comes from a plain sequence (the service keeps a gap-free counter row instead),
+# formatted like the service's: six digits at least, never cut. Customer 1 and its contact 1
+# (seeded): the baseline looks no customer up, as before the customers migration.
 INSERT_CLAIM = """
-INSERT INTO claims (number, year, seq, channel, state, customer_id, reported_model,
+INSERT INTO claims (number, year, seq, channel, state, customer_id, contact_id, reported_model,
                     reported_serial, title, defect_description, language, received_at,
                     ack_due_date, ack_deadline_date, created_by, created_at, updated_at, version)
-SELECT 'CLM-' || $1::int || '-' || lpad(s::text, 6, '0'), $1::int, s, $2, 'new', 1, $3, $4, $5,
-       $6, $7, $8::timestamptz, $8::timestamptz::date + 3, $8::timestamptz::date + 5, 'bench',
-       $8::timestamptz, $8::timestamptz, 1
+SELECT 'CLM-' || $1::int || '-' || lpad(s::text, GREATEST(6, length(s::text)), '0'), $1::int, s,
+       $2, 'new', 1, 1, $3, $4, $5, $6, $7, $8::timestamptz, $8::timestamptz::date + 3,
+       $8::timestamptz::date + 5, 'bench', $8::timestamptz, $8::timestamptz, 1
 FROM (SELECT nextval('claim_seq')::int AS s) AS n
 RETURNING id, number
 """
@@ -114,12 +144,15 @@ INSERT_EVENT = """
 INSERT INTO claim_events (claim_id, at, actor, action, from_state, to_state, payload)
 VALUES ($1, $2, 'bench', 'register', NULL, 'new', $3::json)
 """
-# The service's listing SELECT for one status, as SQLAlchemy compiles it.
+# The service's listing SELECT for one status (app/claims/listing.py `_PAGE`), as SQLAlchemy
+# compiles it.
 LIST = """
-SELECT claims.id, claims.number, claims.channel, claims.state, claims.title, claims.received_at,
-       claims.ack_due_date, claims.acknowledged_at, claims.version, claims.reported_serial,
-       customers.name, customers.organisation, product_models.code
+SELECT claims.id, claims.number, claims.channel, claims.state,
+       customers.name AS customer_name, contacts.name AS contact_name, claims.owner,
+       product_models.code AS model_code, claims.reported_serial AS serial_number, claims.title,
+       claims.received_at, claims.ack_due_date, claims.acknowledged_at, claims.version
 FROM claims JOIN customers ON claims.customer_id = customers.id
+LEFT OUTER JOIN contacts ON claims.contact_id = contacts.id
 LEFT OUTER JOIN product_models ON claims.product_model_id = product_models.id
 WHERE claims.state IN ($1)
 ORDER BY claims.received_at DESC, claims.id DESC
@@ -177,10 +210,11 @@ async def list_claims(status: str = "new", limit: int = 50) -> JSONResponse:
             "number": r["number"],
             "channel": r["channel"],
             "state": r["state"],
-            "customer_name": r["name"],
-            "organisation": r["organisation"],
-            "model_code": r["code"],
-            "serial_number": r["reported_serial"],
+            "customer_name": r["customer_name"],
+            "contact_name": r["contact_name"],
+            "owner": r["owner"],
+            "model_code": r["model_code"],
+            "serial_number": r["serial_number"],
             "title": r["title"],
             "received_at": r["received_at"].isoformat(),
             "ack_due_date": r["ack_due_date"].isoformat(),

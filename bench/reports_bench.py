@@ -38,9 +38,19 @@ INSERT INTO product_models (code, name, warranty_months, created_at)
 SELECT 'BM-' || lpad(i::text, 3, '0'), 'Bench model ' || i, 24, now()
 FROM generate_series(1, 40) AS i;
 
-INSERT INTO customers (name, email, language, is_key_customer, created_at)
-SELECT 'Bench customer ' || i, 'bench' || i || '@example.lv', 'lv', i % 50 = 0, now()
+INSERT INTO customers (id, kind, name, name_key, language, is_key_customer, created_at,
+                       updated_at, version)
+SELECT i, 'person', 'Bench customer ' || i, 'bench customer ' || i, 'lv', i % 50 = 0, now(),
+       now(), 1
 FROM generate_series(1, 5000) AS i;
+
+INSERT INTO contacts (id, customer_id, name, email, created_at, updated_at)
+SELECT i, i, 'Bench customer ' || i, 'bench' || i || '@example.lv', now(), now()
+FROM generate_series(1, 5000) AS i;
+
+SELECT setval(pg_get_serial_sequence('customers', 'id'), 5000);
+
+SELECT setval(pg_get_serial_sequence('contacts', 'id'), 5000);
 
 INSERT INTO units (serial_number, product_model_id, sale_date, warranty_extension_months,
                    created_at, updated_at)
@@ -57,21 +67,22 @@ SELECT i,
        random() AS r_cause, random() AS r_desc, random() AS r_close
 FROM generate_series(1, %(claims)s) AS i;
 
-INSERT INTO claims (number, year, seq, channel, state, customer_id, unit_id, product_model_id,
-                    reported_serial, defect_description, language, received_at, ack_due_date,
-                    ack_deadline_date, acknowledged_at, defect_cause, cost_bearer, resolution,
-                    closed_at, created_by, created_at, updated_at, version)
+INSERT INTO claims (number, year, seq, channel, state, customer_id, contact_id, unit_id,
+                    product_model_id, reported_serial, defect_description, language,
+                    received_at, ack_due_date, ack_deadline_date, acknowledged_at, defect_cause,
+                    cost_bearer, resolution, closed_at, created_by, created_at, updated_at,
+                    version)
 SELECT 'CLM-' || extract(year FROM received_at)::int || '-' ||
-           lpad((row_number() OVER (PARTITION BY extract(year FROM received_at)
-                                    ORDER BY received_at))::text, 6, '0'),
+           lpad((row_number() OVER w)::text,
+                GREATEST(6, length((row_number() OVER w)::text)), '0'),
        extract(year FROM received_at)::int,
-       row_number() OVER (PARTITION BY extract(year FROM received_at) ORDER BY received_at),
+       row_number() OVER w,
        channel,
        CASE WHEN r_close < 0.45 THEN 'closed'
             ELSE (ARRAY['new','design_review','awaiting_customer_info','remedy','inspection',
                         'repair','disputed','awaiting_withdrawal'])[1 + floor(r_state * 8)::int]
        END,
-       1 + (i % 5000),
+       1 + (i % 5000), 1 + (i % 5000),
        CASE WHEN r_unit < 0.7 THEN u.id END,
        CASE WHEN r_model < 0.95 THEN u.product_model_id END,
        CASE WHEN r_unit < 0.9 THEN u.serial_number END,
@@ -101,7 +112,8 @@ SELECT 'CLM-' || extract(year FROM received_at)::int || '-' ||
                                      + (r_close * interval '60 days') END,
        'bench', now(), now(), 1
 FROM bench_claims
-JOIN units u ON u.id = 1 + (i * 7919) % 50000;
+JOIN units u ON u.id = 1 + (i * 7919) % 50000
+WINDOW w AS (PARTITION BY extract(year FROM received_at) ORDER BY received_at);
 
 INSERT INTO claim_costs (claim_id, kind, amount, currency, cost_bearer, incurred_on, note,
                          recorded_at, recorded_by)
