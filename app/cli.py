@@ -42,11 +42,31 @@ async def _with_session(work: "Callable[[AsyncSession], Awaitable[_T]]") -> _T:
         await engine.dispose()
 
 
-def create_api_key(name: str, roles: list[str]) -> str:
-    from app.auth.api_keys import create_key
+def create_api_key(
+    name: str,
+    roles: list[str],
+    *,
+    full_name: str | None = None,
+    phone: str | None = None,
+    email: str | None = None,
+) -> str:
+    """Raises InvalidInput for a phone number or an email that is not valid."""
+    from app.auth.api_keys import ApiKeyCreate, create_key, person_phone
 
+    # The same checks as the admin API's.
+    data = ApiKeyCreate(name=name, roles=roles, full_name=full_name, phone=phone, email=email)  # type: ignore[arg-type]
+    e164 = person_phone(data.phone, get_settings().phone_default_region, field="--phone")
     created = asyncio.run(
-        _with_session(lambda s: create_key(s, name=name, roles=[Role(r) for r in roles]))
+        _with_session(
+            lambda s: create_key(
+                s,
+                name=data.name,
+                roles=data.roles,
+                full_name=data.full_name,
+                phone=e164,
+                email=data.email,
+            )
+        )
     )
     return created.key
 
@@ -71,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
         help="repeat for several roles",
     )
     key.add_argument("--name", required=True)
+    key.add_argument("--full-name", help="the person, printed in letters as the executor")
+    key.add_argument("--phone", help="the person's phone, printed in letters")
+    key.add_argument("--email", help="the person's email, printed in letters")
     sub.add_parser("seed-demo", help="add demo product models and units")
     args = parser.parse_args(argv)
 
@@ -91,7 +114,20 @@ def main(argv: list[str] | None = None) -> int:
             access_log=False,
         )
     elif args.command == "create-api-key":
-        key_value = create_api_key(args.name, args.role)
+        from pydantic import ValidationError
+
+        from app.errors import InvalidInput
+
+        try:
+            key_value = create_api_key(
+                args.name,
+                args.role,
+                full_name=args.full_name,
+                phone=args.phone,
+                email=args.email,
+            )
+        except (InvalidInput, ValidationError) as exc:
+            key.error(str(exc))
         print(f"API key for {args.name} ({', '.join(args.role)}); it is shown only once:")
         print(key_value)
     elif args.command == "seed-demo":

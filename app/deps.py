@@ -77,6 +77,8 @@ AnyPrincipal = Annotated[Principal, Depends(require(*READERS))]
 Contributor = Annotated[Principal, Depends(require(*CONTRIBUTORS))]
 Registrar = Annotated[Principal, Depends(require(Role.intake, Role.specialist, Role.head))]
 Admin = Annotated[Principal, Depends(require(Role.admin))]
+# Corrects a claim's record and assigns its owner.
+Corrector = Annotated[Principal, Depends(require(Role.specialist, Role.head))]
 
 
 async def claim_by_number(number: str, session: SessionDep) -> Claim:

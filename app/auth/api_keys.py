@@ -3,7 +3,7 @@
 import time
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, EmailStr, Field
 from sqlalchemy import select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -11,15 +11,45 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.auth.keys import generate_key, hash_key
 from app.auth.principal import Principal
 from app.enums import Role
-from app.errors import NotFound
+from app.errors import InvalidInput, NotFound
 from app.models.base import InputModel
 from app.models.system import ApiKey
 from app.models.types import utcnow
+from app.phones import InvalidPhone, to_e164
+
+# The roles whose keys may own claims.
+OWNER_ROLES = frozenset({Role.specialist.value, Role.head.value})
 
 
-class ApiKeyCreate(InputModel):
+class KeyPerson(InputModel):
+    """The person behind a key: a claim's owner is named in its letters as the executor."""
+
+    full_name: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="Printed in letters; the key's name when unset",
+        examples=["Anna Kalniņa"],
+    )
+    phone: str | None = Field(
+        default=None,
+        max_length=40,
+        description="Any common notation; stored in E.164, read in CLAIMS_PHONE_DEFAULT_REGION "
+        "when it has no country code",
+        examples=["+371 2000 0000"],
+    )
+    email: EmailStr | None = Field(default=None, examples=["anna.kalnina@example.com"])
+
+
+class ApiKeyCreate(KeyPerson):
     name: str = Field(min_length=1, max_length=100, examples=["telephony-gateway"])
     roles: list[Role] = Field(min_length=1, examples=[["intake"]])
+
+
+class ApiKeyUpdate(KeyPerson):
+    """Only the fields sent change; `null` clears one."""
+
+    model_config = {"extra": "forbid"}
 
 
 class ApiKeyRead(BaseModel):
@@ -27,6 +57,9 @@ class ApiKeyRead(BaseModel):
     name: str
     prefix: str
     roles: list[Role]
+    full_name: str | None
+    phone: str | None
+    email: str | None
     created_at: datetime
     revoked_at: datetime | None
 
@@ -35,14 +68,69 @@ class ApiKeyCreated(ApiKeyRead):
     key: str = Field(description="The key itself; shown once, store it now")
 
 
-async def create_key(session: AsyncSession, *, name: str, roles: list[Role]) -> ApiKeyCreated:
+def person_phone(raw: str | None, region: str, *, field: str = "body.phone") -> str | None:
+    """A phone in E.164, or a 422 naming `field`."""
+    if not raw:
+        return None
+    try:
+        return to_e164(raw, region)
+    except InvalidPhone as exc:
+        raise InvalidInput(
+            f"The phone number {raw!r} is not valid: {exc}.",
+            errors=[{"field": field, "message": str(exc), "type": "value_error"}],
+        ) from exc
+
+
+async def create_key(
+    session: AsyncSession,
+    *,
+    name: str,
+    roles: list[Role],
+    full_name: str | None = None,
+    phone: str | None = None,
+    email: str | None = None,
+) -> ApiKeyCreated:
+    """`phone` in E.164 already (person_phone)."""
     key, prefix, key_hash = generate_key()
-    row = ApiKey(name=name, prefix=prefix, key_hash=key_hash, roles=[r.value for r in roles])
+    row = ApiKey(
+        name=name,
+        prefix=prefix,
+        key_hash=key_hash,
+        roles=[r.value for r in roles],
+        full_name=full_name,
+        phone=phone,
+        email=email,
+    )
     session.add(row)
     await session.commit()
     return ApiKeyCreated(
         **ApiKeyRead.model_validate(row, from_attributes=True).model_dump(), key=key
     )
+
+
+async def update_key(
+    session: AsyncSession, *, key_id: int, data: ApiKeyUpdate, phone_region: str
+) -> ApiKeyRead:
+    row = await session.get(ApiKey, key_id)
+    if row is None:
+        raise NotFound(f"API key {key_id} does not exist.")
+    changes = data.model_dump(exclude_unset=True)
+    if "phone" in changes:
+        changes["phone"] = person_phone(changes["phone"], phone_region)
+    for field, value in changes.items():
+        setattr(row, field, value)
+    if changes:
+        await session.commit()
+    return ApiKeyRead.model_validate(row, from_attributes=True)
+
+
+async def assignable_owner(session: AsyncSession, name: str) -> bool:
+    """Whether `name` is a live key that may own claims: one holding the specialist or head
+    role."""
+    rows = await session.execute(
+        select(col(ApiKey.roles)).where(col(ApiKey.name) == name, col(ApiKey.revoked_at).is_(None))
+    )
+    return any(OWNER_ROLES & set(roles) for roles in rows.scalars())
 
 
 class PrincipalCache:

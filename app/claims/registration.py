@@ -7,7 +7,7 @@ Idempotency-Key is read only when it was used before.
 """
 
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, date
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -111,9 +111,6 @@ async def register_claim_rows(
     assert customer.id is not None and match.contact.id is not None  # set by the flush
     if language is None:
         language = settings.default_language if match.created else customer.language
-    ack_due_days = settings.ack_due_working_days
-    if customer.is_key_customer and settings.key_customer_ack_due_working_days is not None:
-        ack_due_days = settings.key_customer_ack_due_working_days
     received_at = data.received_at.astimezone(UTC) if data.received_at else utcnow()
     received_day = local_date(received_at, settings)
     # No number or seq yet: the insert takes them (intake_rows.py), see below.
@@ -134,7 +131,9 @@ async def register_claim_rows(
         defect_description=data.defect_description,
         language=language,
         received_at=received_at,
-        ack_due_date=calendar(settings).add_working_days(received_day, ack_due_days),
+        ack_due_date=ack_due_date(
+            received_day, key_customer=customer.is_key_customer, settings=settings
+        ),
         ack_deadline_date=calendar(settings).add_working_days(
             received_day, settings.ack_deadline_working_days
         ),
@@ -196,6 +195,15 @@ _CLAIM_COLUMNS = [
     for c in Claim.__table__.columns  # type: ignore[attr-defined]
     if c.key not in ("id", "seq", "number")
 ]
+
+
+def ack_due_date(received_day: date, *, key_customer: bool, settings: Settings) -> date:
+    """When the acknowledgement is due: CLAIMS_ACK_DUE_WORKING_DAYS after receipt, or the
+    shorter CLAIMS_KEY_CUSTOMER_ACK_DUE_WORKING_DAYS for a key customer when it is set."""
+    days = settings.ack_due_working_days
+    if key_customer and settings.key_customer_ack_due_working_days is not None:
+        days = settings.key_customer_ack_due_working_days
+    return calendar(settings).add_working_days(received_day, days)
 
 
 def _given(data: ClaimCreate, settings: Settings) -> Given:

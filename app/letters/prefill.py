@@ -64,7 +64,8 @@ async def prefill(
     fields: dict[str, Any] = {}
     if kind is LetterKind.design_memo:
         referral = await _latest(session, Referral, claim_id)
-        fields["defect_details"] = referral.memo if referral else claim.defect_description
+        statement = claim.defect_statement or claim.defect_description
+        fields["defect_details"] = referral.memo if referral else statement
         fields["questions"] = referral.questions if referral else None
     elif kind in (
         LetterKind.explanation,

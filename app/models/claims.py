@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 import pydantic
 from pydantic import BaseModel, ValidationInfo, field_validator
@@ -13,6 +13,9 @@ from app.enums import ClaimState
 from app.models.base import InputModel
 from app.models.customers import ContactRead, CustomerIn, CustomerSummary, Discrepancy
 from app.models.types import JSONType, UTCDateTime, utcnow
+
+# The languages letters are written in.
+ClaimLanguage = Literal["ru", "lv", "bg", "en"]
 
 
 class Channel(StrEnum):
@@ -256,6 +259,109 @@ class ClaimCreate(InputModel):
             ]
         }
     }
+
+
+class ProductUpdate(InputModel):
+    """The product as corrected: only the fields sent change (an explicit null clears one)."""
+
+    model_code: str | None = Field(
+        default=None,
+        max_length=64,
+        description="Catalogue code; must exist in the catalogue (free text goes in model_name)",
+        schema_extra={"examples": ["PMP-200"]},
+    )
+    model_name: str | None = Field(
+        default=None, max_length=200, description="The model as the customer names it"
+    )
+    serial_number: str | None = Field(
+        default=None,
+        max_length=64,
+        description="A registered unit's serial brings its model and warranty",
+        schema_extra={"examples": ["PMP200-2025-001234"]},
+    )
+    purchase_date: date | None = None
+
+
+class ClaimUpdate(InputModel):
+    """A correction of a claim. Only the fields sent change; an explicit `null` clears a field
+    where that is allowed. The customer's own words (`defect_description`) are never changed."""
+
+    model_config = {
+        "extra": "forbid",
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "defect_statement": "The pump stops after about 10 minutes of operation; "
+                    "the motor housing overheats.",
+                    "product": {"serial_number": "PMP200-2025-001234"},
+                },
+                {"owner": "anna.specialist"},
+                {"customer_id": 42, "contact_id": 97},
+                {"customer_discrepancies": []},
+                {"language": "lv"},
+            ]
+        },
+    }
+
+    defect_statement: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=20000,
+        description="The department's edited statement of the defect; letters use it instead "
+        "of the customer's words. `null` clears it",
+        schema_extra={"examples": ["The pump stops after 10 minutes; the motor overheats."]},
+    )
+    product: ProductUpdate | None = Field(
+        default=None,
+        description="Model and serial; the warranty is checked again (as of the day the claim "
+        "was received) when they change",
+    )
+    customer_id: int | None = Field(
+        default=None,
+        ge=1,
+        le=2**31 - 1,
+        description="Move the claim to another customer (not a merged one); unless `contact_id` "
+        "is sent too, the current contact must belong to it",
+    )
+    contact_id: int | None = Field(
+        default=None,
+        ge=1,
+        le=2**31 - 1,
+        description="A contact of the claim's (new) customer; `null` clears it",
+    )
+    language: ClaimLanguage | None = Field(
+        default=None, description="The letters' language", schema_extra={"examples": ["lv"]}
+    )
+    owner: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="The responsible specialist: the name of a live API key with the specialist "
+        "or head role; `null` leaves the claim unassigned",
+        schema_extra={"examples": ["anna.specialist"]},
+    )
+    customer_discrepancies: list[Discrepancy] | None = Field(
+        default=None,
+        max_length=0,
+        description="Only `null` or `[]`: the differences from the customer record were "
+        "confirmed (the record updated) or dismissed; clears them",
+        schema_extra={"examples": [[]]},
+    )
+
+    @field_validator("product", "customer_id", "language")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        # Reached with None only when the client sent an explicit null: these cannot be cleared.
+        if value is None:
+            raise ValueError("cannot be cleared")
+        return value
+
+    @field_validator("customer_discrepancies", mode="before")
+    @classmethod
+    def _only_clear(cls, value: Any) -> Any:
+        if value:
+            raise ValueError("only null or [] (confirmed or dismissed) is accepted")
+        return None
 
 
 class EventRead(SQLModel):

@@ -13,6 +13,7 @@ from app.models.types import JSONType, UTCDateTime, utcnow
 KNOWN_EVENT_TYPES = (
     "claim.registered",
     "claim.state_changed",
+    "claim.updated",
     "claim.message_received",
     "claim.overdue",
     "claim.due_soon",

@@ -7,8 +7,18 @@ from fastapi import APIRouter, File, Header, Path, Query, Response, UploadFile, 
 from fastapi.responses import FileResponse, JSONResponse
 
 from app.auth.principal import Principal
-from app.claims import attachments, listing, registration
-from app.deps import AnyPrincipal, ClaimDep, Contributor, Registrar, SessionDep, SettingsDep, etag
+from app.claims import attachments, correction, listing, registration
+from app.deps import (
+    AnyPrincipal,
+    ClaimDep,
+    Contributor,
+    Corrector,
+    ExpectedVersion,
+    Registrar,
+    SessionDep,
+    SettingsDep,
+    etag,
+)
 from app.enums import ClaimState
 from app.errors import problem_responses
 from app.models.claims import (
@@ -17,6 +27,7 @@ from app.models.claims import (
     ClaimCreate,
     ClaimPage,
     ClaimRead,
+    ClaimUpdate,
     MessageCreate,
     MessageRead,
 )
@@ -151,6 +162,40 @@ async def read_claim(
     response: Response,
 ) -> ClaimRead:
     """The claim with its timeline, messages, attachments, deadlines and the actions allowed to you."""
+    claim = await claim_view.read_claim(
+        session, number=number, principal=principal, settings=settings
+    )
+    response.headers["ETag"] = etag(claim.version)
+    return claim
+
+
+@router.patch(
+    "/{number}",
+    response_model=ClaimRead,
+    summary="Correct a claim",
+    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+)
+async def correct_claim(
+    number: Annotated[str, Path(description=NUMBER_DOC)],
+    principal: Corrector,
+    version: ExpectedVersion,
+    data: ClaimUpdate,
+    session: SessionDep,
+    settings: SettingsDep,
+    response: Response,
+) -> ClaimRead:
+    """Change the edited defect statement, the product (the warranty is checked again), the
+    customer and contact, the language or the owner, or clear the customer discrepancies; send
+    only what changes, with `If-Match`. Each change is audited with its values before and after.
+    A closed claim is not corrected (409): reopen it first."""
+    await correction.correct_claim(
+        session,
+        number=number,
+        data=data,
+        expected_version=version,
+        principal=principal,
+        settings=settings,
+    )
     claim = await claim_view.read_claim(
         session, number=number, principal=principal, settings=settings
     )

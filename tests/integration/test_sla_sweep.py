@@ -1,6 +1,7 @@
 """The SLA clock on the database, driven by a controllable clock (both databases)."""
 
 import time
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -15,9 +16,11 @@ from app.enums import ClaimState, Role
 from app.mail.signing import sign_body
 from app.main import create_app
 from app.models.claims import Claim, Message
+from app.models.customers import Customer
 from app.models.events import ClaimSla
 from app.models.system import OutboxEvent
 from app.sla import service as sla_service
+from tests.conftest import claim_payload
 from tests.support.clock import FakeClock
 from tests.support.events_env import EventsEnv, events_database_url, events_env  # noqa: F401
 from tests.support.receiver import Receiver
@@ -346,3 +349,45 @@ async def test_a_reply_to_a_reminder_threads_back_into_the_claim(env: EventsEnv)
             )
     assert r.status_code == 201, r.text
     assert r.json()["outcome"] == "threaded" and r.json()["claim_number"] == number
+
+
+async def test_a_key_customers_shorter_acknowledgement_deadline_is_swept(env: EventsEnv) -> None:
+    received = datetime(2030, 9, 2, 6, tzinfo=UTC)  # a Monday morning in Riga
+    tag = uuid.uuid4().hex[:8]
+    person = {"name": "Pēteris Kalns", "organisation": f"SIA Key {tag}", "email": f"{tag}@key.lv"}
+    app = create_app(env.settings.model_copy(update={"key_customer_ack_due_working_days": 1}))
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client,
+    ):
+
+        async def register(customer: dict[str, Any]) -> dict[str, Any]:
+            payload = claim_payload(customer=customer, received_at=received.isoformat())
+            r = await client.post("/api/v1/claims", json=payload, headers=env.auth(Role.intake))
+            assert r.status_code == 201, r.text
+            return r.json()
+
+        first = await register(person)
+        async with env.factory() as s:
+            await s.execute(
+                update(Customer)
+                .where(Customer.id == first["customer"]["id"])
+                .values(is_key_customer=True)
+            )
+            await s.commit()
+        key = await register(person)
+        plain = await register({"name": "Plain Customer", "email": f"plain-{tag}@example.lv"})
+    assert key["deadlines"]["ack_due_date"] == "2030-09-03"
+    assert plain["deadlines"]["ack_due_date"] == "2030-09-05"
+
+    await sweep(env, datetime(2030, 9, 4, 10, tzinfo=UTC))  # Wednesday
+    key_claim, key_row = await load(env, key["number"])
+    _, plain_row = await load(env, plain["number"])
+    assert key_row is not None and key_row.ack_status == "overdue"
+    assert plain_row is not None and plain_row.ack_status != "overdue"
+    assert key_claim.id is not None
+    [event] = await outbox_for(env, key_claim.id, "claim.overdue")
+    assert (event.payload["deadline_kind"], event.payload["deadline"]) == (
+        "acknowledgement",
+        "2030-09-03",
+    )
