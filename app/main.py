@@ -110,7 +110,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(InputGuardMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
     routers: tuple[ModuleType, ...]
-    routers = (claims, customers, workflow, letters, email_intake, reports, dashboard, catalog, admin, health)
+    routers = (
+        claims,
+        customers,
+        workflow,
+        letters,
+        email_intake,
+        reports,
+        dashboard,
+        catalog,
+        admin,
+        health,
+    )
     routers += (sla, webhooks)  # events out: the SLA view, webhooks admin
     for module in routers:
         app.include_router(module.router)

@@ -21,8 +21,8 @@ from app.mail import filing as email_filing
 from app.mail.signing import sign_body, sign_mailgun
 from app.main import create_app
 from app.models.claims import Claim, Message, MessageDirection
-from app.models.email_intake import InboundEmail
 from app.models.customers import Contact
+from app.models.email_intake import InboundEmail
 from app.models.types import utcnow
 from tests.api.workflow_support import Flow
 from tests.conftest import statement_counter
