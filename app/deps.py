@@ -88,18 +88,20 @@ async def claim_by_number(number: str, session: SessionDep) -> Claim:
 ClaimDep = Annotated[Claim, Depends(claim_by_number)]
 
 
-def parse_if_match(if_match: str | None) -> int:
-    """The version a client expects, from `If-Match: "7"`, `W/"7"` or `7`."""
+def parse_if_match(if_match: str | None, what: str = "claim") -> int:
+    """The version a client expects, from `If-Match: "7"`, `W/"7"` or `7`; `what` names the
+    resource in the problem's detail."""
     if not if_match:
         raise PreconditionRequired(
-            "Send If-Match with the claim's ETag (its version) to guard against lost updates."
+            f"Send If-Match with the {what}'s ETag (its version) to guard against lost updates."
         )
     value = if_match.strip()
     if value.startswith("W/"):
         value = value[2:]
     value = value.strip('"')
-    if not value.isdigit():
-        raise PreconditionFailed(f"If-Match {if_match!r} is not a version of this claim.")
+    # ASCII digits only ("²".isdigit() is true, int() refuses it), and few of them.
+    if not (value.isascii() and value.isdigit() and len(value) <= 18):
+        raise PreconditionFailed(f"If-Match {if_match!r} is not a version of this {what}.")
     return int(value)
 
 

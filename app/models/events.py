@@ -20,6 +20,9 @@ KNOWN_EVENT_TYPES = (
     "claim.reminder_sent",
     "letter.issued",
     "letter.sent",
+    "customer.created",
+    "customer.updated",
+    "customer.merged",
 )
 # Outbox types that are emails for the gateway rather than webhooks.
 EMAIL_EVENT_TYPES = ("email.outbound",)

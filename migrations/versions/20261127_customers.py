@@ -146,6 +146,10 @@ def upgrade() -> None:
 
     with op.batch_alter_table("customers", schema=None) as batch_op:
         batch_op.alter_column("updated_at", existing_type=_T(timezone=True), nullable=False)
+        # A legal name may be long ("Общество с ограниченной ответственностью «…»").
+        batch_op.alter_column(
+            "name", existing_type=_S(length=200), type_=_S(length=300), existing_nullable=False
+        )
         batch_op.drop_index("ix_customers_email")
         batch_op.drop_index("ix_customers_phone")
         batch_op.drop_column("organisation")
@@ -218,6 +222,11 @@ def downgrade() -> None:
             batch_op.drop_column(column)
         batch_op.create_index("ix_customers_email", ["email"])
         batch_op.create_index("ix_customers_phone", ["phone"])
+    conn.execute(sa.text("UPDATE customers SET name = substr(name, 1, 200)"))
+    with op.batch_alter_table("customers", schema=None) as batch_op:
+        batch_op.alter_column(
+            "name", existing_type=_S(length=300), type_=_S(length=200), existing_nullable=False
+        )
     op.drop_table("customer_events")
     op.drop_table("contacts")
     _foreign_keys(True)
