@@ -24,8 +24,8 @@ from app.catalog import service as catalog
 from app.catalog import warranty_check
 from app.claims.audit import record_event
 from app.claims.reading import ClaimBundle, load_bundle
-from app.claims.registration import ack_due_date
 from app.config import Settings
+from app.customers.deadlines import ack_due_date
 from app.enums import ClaimState
 from app.errors import Conflict, InvalidInput, PreconditionFailed
 from app.events.outbox import enqueue

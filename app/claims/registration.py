@@ -7,7 +7,7 @@ Idempotency-Key is read only when it was used before.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, date
+from datetime import UTC
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -21,6 +21,7 @@ from app.claims.intake_rows import Row, insert_claim
 from app.claims.reading import ClaimBundle, build_claim_read
 from app.config import Settings
 from app.customers import intake
+from app.customers.deadlines import ack_due_date
 from app.customers.matching import Given
 from app.enums import ClaimState
 from app.errors import InvalidInput
@@ -195,15 +196,6 @@ _CLAIM_COLUMNS = [
     for c in Claim.__table__.columns  # type: ignore[attr-defined]
     if c.key not in ("id", "seq", "number")
 ]
-
-
-def ack_due_date(received_day: date, *, key_customer: bool, settings: Settings) -> date:
-    """When the acknowledgement is due: CLAIMS_ACK_DUE_WORKING_DAYS after receipt, or the
-    shorter CLAIMS_KEY_CUSTOMER_ACK_DUE_WORKING_DAYS for a key customer when it is set."""
-    days = settings.ack_due_working_days
-    if key_customer and settings.key_customer_ack_due_working_days is not None:
-        days = settings.key_customer_ack_due_working_days
-    return calendar(settings).add_working_days(received_day, days)
 
 
 def _given(data: ClaimCreate, settings: Settings) -> Given:

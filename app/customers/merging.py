@@ -7,12 +7,16 @@ claim a `customer_merged` event in its timeline, and a `customer.merged` outbox 
 world. The claims keep their versions: their own fields do not change.
 """
 
+from typing import Any
+
 from sqlalchemy import insert, select, update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.auth.principal import Principal
+from app.config import Settings
 from app.customers import records, rules
+from app.customers.deadlines import follow_key_flag
 from app.customers.service import audit, customer_read, refuse, touch
 from app.errors import Conflict, NotFound, PreconditionFailed
 from app.events import outbox
@@ -64,6 +68,7 @@ async def merge(
     duplicate_id: int,
     expected_version: int,
     principal: Principal,
+    settings: Settings,
 ) -> CustomerRead:
     if target_id == duplicate_id:
         raise Conflict(f"Customer {target_id} cannot be merged into itself.")
@@ -117,13 +122,20 @@ async def merge(
     touch(target)
     touch(duplicate)
     numbers = [number for _, number in moved_claims]
-    moved = {"claims": numbers, "contacts": moved_contacts}
+    moved: dict[str, Any] = {"claims": numbers, "contacts": moved_contacts}
+    # The duplicate's claims now belong to the target: their due dates follow its flag.
+    due_dates = await follow_key_flag(session, target, actor=principal.name, settings=settings)
     audit(
         session,
         target,
         actor=principal.name,
         action="merge",
-        payload={"duplicate_id": duplicate_id, "changes": changes, **moved},
+        payload={
+            "duplicate_id": duplicate_id,
+            "changes": changes,
+            **moved,
+            **({"claims_ack_due_date": due_dates} if due_dates else {}),
+        },
     )
     audit(
         session,

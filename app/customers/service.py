@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.auth.principal import Principal
 from app.config import Settings
 from app.customers import records, rules
+from app.customers.deadlines import follow_key_flag
 from app.customers.listing import contacts_of, item_fields
 from app.customers.matching import refresh_keys
 from app.errors import Conflict, Forbidden, NotFound, PreconditionFailed
@@ -189,6 +190,7 @@ async def update_customer(
     data: CustomerUpdate,
     expected_version: int,
     principal: Principal,
+    settings: Settings,
 ) -> CustomerRead:
     # Refused before anything is locked.
     refuse(rules.refusal(principal.roles, records.requested_fields(data)))
@@ -196,10 +198,16 @@ async def update_customer(
     check_editable(customer, expected_version)
     changes = records.assign(customer, records.update_values(data), records.CUSTOMER_COLUMNS)
     if changes:
+        refresh_keys(customer)  # a new name is what the next claim is matched by
         touch(customer)
-        audit(
-            session, customer, actor=principal.name, action="updated", payload={"changes": changes}
-        )
+        payload: dict[str, Any] = {"changes": changes}
+        if "is_key_customer" in changes:
+            moved = await follow_key_flag(
+                session, customer, actor=principal.name, settings=settings
+            )
+            if moved:
+                payload["claims_ack_due_date"] = moved
+        audit(session, customer, actor=principal.name, action="updated", payload=payload)
         _updated(session, customer, sorted(changes))
         await session.commit()
     return await customer_read(session, customer)

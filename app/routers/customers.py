@@ -137,12 +137,21 @@ async def update_customer(
     principal: Patcher,
     version: CustomerVersion,
     session: SessionDep,
+    settings: SettingsDep,
     response: Response,
 ) -> CustomerRead:
     """Only the fields sent change (specialist, head). The key-customer flag: head and director
-    only; a director may change nothing else. Needs `If-Match`; 409 once merged away."""
+    only; a director may change nothing else. Needs `If-Match`; 409 once merged away.
+
+    Setting or clearing the flag moves the acknowledgement due date of the customer's claims
+    not yet acknowledged, when CLAIMS_KEY_CUSTOMER_ACK_DUE_WORKING_DAYS is set."""
     customer = await customers.update_customer(
-        session, customer_id=customer_id, data=data, expected_version=version, principal=principal
+        session,
+        customer_id=customer_id,
+        data=data,
+        expected_version=version,
+        principal=principal,
+        settings=settings,
     )
     return _with_etag(response, customer)
 
@@ -218,6 +227,7 @@ async def merge_customer(
     principal: Editor,
     version: CustomerVersion,
     session: SessionDep,
+    settings: SettingsDep,
     response: Response,
 ) -> CustomerRead:
     """The duplicate's claims and contacts move here, this record's blank fields are filled
@@ -230,6 +240,7 @@ async def merge_customer(
         duplicate_id=data.duplicate_id,
         expected_version=version,
         principal=principal,
+        settings=settings,
     )
     return _with_etag(response, customer)
 

@@ -52,7 +52,9 @@ async def list_referrals(
             answered_at=ref.answered_at,
             model_code=code,
             serial_number=serial or claim.reported_serial,
-            defect_description=claim.defect_description,
+            # The department's edited statement once there is one: it is what the designers
+            # are asked about.
+            defect_description=claim.defect_statement or claim.defect_description,
             answer_path=answer.replace("{number}", claim.number),
         )
         for ref, claim, serial, code in rows[:limit]

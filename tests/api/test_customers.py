@@ -571,3 +571,73 @@ async def test_a_key_customer_made_through_the_api_needs_the_director_on_letters
     director = await act("approve", Role.director)
     assert director.status_code == 200, director.text
     assert director.json()["approver_role"] == "director"
+
+
+async def test_a_renamed_organisation_is_matched_by_its_new_name(api, client, auth) -> None:
+    customer = await api.created(latvian(tag()))
+    renamed = f"SIA Jaunais Vārds {tag()}"
+    response = await api.patch(customer, {"name": renamed}, Role.head)
+    assert response.status_code == 200, response.text
+    payload = claim_payload(
+        customer={"name": "Anna Ozola", "organisation": renamed.upper(), "email": f"{tag()}@x.lv"}
+    )
+    claim = await client.post("/api/v1/claims", json=payload, headers=auth(Role.intake))
+    assert claim.status_code == 201, claim.text
+    assert claim.json()["customer"]["id"] == customer["id"]
+    assert (await api.search(renamed.lower())) == [customer["id"]]
+
+
+async def test_the_key_flag_moves_the_due_dates_of_claims_not_yet_acknowledged(
+    app, settings, auth
+) -> None:
+    from sqlalchemy import update
+
+    from app.models.claims import Claim
+    from tests.api.test_claim_correction import MONDAY, app_with
+
+    organisation, email = f"SIA Atslēga {tag()}", f"{tag()}@atslega.lv"
+    person = {"name": "Pēteris Kalns", "organisation": organisation, "email": email}
+    async with app_with(settings, key_customer_ack_due_working_days=1) as other:
+
+        async def register() -> dict[str, Any]:
+            payload = claim_payload(customer=person, received_at=MONDAY)
+            response = await other.post("/api/v1/claims", json=payload, headers=auth(Role.intake))
+            assert response.status_code == 201, response.text
+            return response.json()
+
+        async def read(number: str) -> dict[str, Any]:
+            response = await other.get(f"/api/v1/claims/{number}", headers=auth(Role.auditor))
+            return response.json()
+
+        open_claim, acked = await register(), await register()
+        assert open_claim["deadlines"]["ack_due_date"] == "2026-03-05"
+        async with app.state.session_factory() as s:
+            await s.execute(
+                update(Claim)
+                .where(Claim.number == acked["number"])
+                .values(acknowledged_at=Claim.received_at)
+            )
+            await s.commit()
+        customer_id = open_claim["customer"]["id"]
+        current = (await other.get(f"{CUSTOMERS}/{customer_id}", headers=auth(Role.head))).json()
+        marked = await other.patch(
+            f"{CUSTOMERS}/{customer_id}",
+            json={"is_key_customer": True},
+            headers=auth(Role.head, **{"If-Match": f'"{current["version"]}"'}),
+        )
+        assert marked.status_code == 200, marked.text
+
+        moved = await read(open_claim["number"])
+        assert moved["deadlines"]["ack_due_date"] == "2026-03-03"
+        assert moved["timeline"][-1]["action"] == "deadline_changed"
+        assert moved["timeline"][-1]["payload"]["ack_due_date"] == {
+            "before": "2026-03-05",
+            "after": "2026-03-03",
+        }
+        assert (await read(acked["number"]))["deadlines"]["ack_due_date"] == "2026-03-05"
+        history = (
+            await other.get(f"{CUSTOMERS}/{customer_id}/history", headers=auth(Role.auditor))
+        ).json()
+        assert history[-1]["payload"]["claims_ack_due_date"] == {
+            open_claim["number"]: {"before": "2026-03-05", "after": "2026-03-03"}
+        }
