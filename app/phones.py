@@ -30,3 +30,13 @@ def to_e164(raw: str, region: str) -> str:
 def is_known_region(region: str) -> bool:
     """True for a region code phonenumbers has a numbering plan for ("LV", "BG", …)."""
     return region in phonenumbers.SUPPORTED_REGIONS
+
+
+def for_print(e164: str) -> str:
+    """The stored number as a letter prints it, grouped the way its country writes it
+    ("+371 20 000 001"); the stored text unchanged if it does not parse."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

@@ -32,6 +32,7 @@ from app.models.customers import Customer as CustomerRow
 from app.models.letters import Letter, LetterLinks, LetterRead
 from app.models.reference import ProductModel, Unit
 from app.models.system import ApiKey
+from app.phones import for_print
 from app.workdays import local_date
 
 
@@ -98,7 +99,7 @@ def _customer(row: CustomerRow, contact: Contact | None) -> Customer:
         contact_person=contact.name if contact else None,
         address_lines=address_lines(row),
         email=contact.email if contact else None,
-        phone=contact.phone if contact else None,
+        phone=for_print(contact.phone) if contact and contact.phone else None,
         is_key=row.is_key_customer,
         is_organisation=row.kind == CustomerKind.organisation,
     )
@@ -114,9 +115,8 @@ def executor(owner: ApiKey | None) -> Executor | None:
     """The claim's owner, printed at the foot as the person to contact."""
     if owner is None:
         return None
-    return Executor(
-        name=owner.full_name or owner.name, phone=owner.phone or "", email=owner.email or ""
-    )
+    phone = for_print(owner.phone) if owner.phone else ""
+    return Executor(name=owner.full_name or owner.name, phone=phone, email=owner.email or "")
 
 
 def _claim(b: LetterBundle, settings: Settings) -> ClaimInfo:

@@ -489,7 +489,7 @@ async def test_the_owners_name_and_phone_are_the_letters_executor_line(
 
     await correct(claim, {"owner": name})
     preview = await draft_preview(client, auth, claim["number"])
-    assert "Anna Kalniņa" in preview and "+37120000000" in preview
+    assert "Anna Kalniņa" in preview and "tālr. +371 20 000 000" in preview  # printed grouped
 
     updated = await client.patch(
         f"{KEYS}/{key['id']}",

@@ -4,7 +4,7 @@ import pytest
 from pydantic import ValidationError
 
 from app.config import Settings
-from app.phones import InvalidPhone, is_known_region, to_e164
+from app.phones import InvalidPhone, for_print, is_known_region, to_e164
 
 
 @pytest.mark.parametrize(
@@ -79,3 +79,9 @@ def test_the_default_region_setting_is_checked(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("CLAIMS_PHONE_DEFAULT_REGION", "Latvia")
     with pytest.raises(ValidationError, match="CLAIMS_PHONE_DEFAULT_REGION must be a region"):
         Settings()
+
+
+def test_a_stored_number_prints_grouped_as_its_country_writes_it() -> None:
+    assert for_print("+37120000001") == "+371 20 000 001"
+    assert for_print("+79120000000") == "+7 912 000-00-00"
+    assert for_print("not a number") == "not a number"
