@@ -499,7 +499,7 @@ async def test_the_owners_name_and_phone_are_the_letters_executor_line(
     assert updated.status_code == 200, updated.text
     assert (updated.json()["full_name"], updated.json()["phone"]) == (None, "+37126111111")
     preview = await draft_preview(client, auth, claim["number"])
-    assert "Anna Kalniņa" not in preview and name in preview and "+37126111111" in preview
+    assert "Anna Kalniņa" not in preview and name in preview and "+371 26 111 111" in preview
 
 
 async def test_the_person_behind_a_key_is_checked(client, auth) -> None:
