@@ -14,7 +14,7 @@ CLAIMS = "/api/v1/claims"
 
 def lv_mobile() -> tuple[str, str]:
     """A Latvian mobile number nobody else in this run uses: (local digits, E.164)."""
-    digits = f"2{random.randrange(10**6, 10**7)}"
+    digits = f"29{random.randrange(10**6):06d}"  # 29…: always a valid mobile (230… is not)
     return digits, f"+371{digits}"
 
 

@@ -28,7 +28,7 @@ def digits(n: int) -> str:
 
 def lv_mobile() -> tuple[str, str, str]:
     """One Latvian mobile number in two notations, and its E.164 form."""
-    number = "2" + digits(7)
+    number = "29" + digits(6)  # 29…: always a valid mobile (230… is not)
     return f"+371 {number[:4]} {number[4:]}", f"00371 {number}", f"+371{number}"
 
 
