@@ -3,6 +3,8 @@ however it was typed: "+371 2000 0000", "2000 0000" and "00371 20000000" alike."
 
 import phonenumbers
 
+from app.errors import InvalidInput
+
 
 class InvalidPhone(ValueError):
     """The text is not a phone number that can be dialled."""
@@ -25,6 +27,17 @@ def to_e164(raw: str, region: str) -> str:
     if not phonenumbers.is_valid_number(number):
         raise InvalidPhone("not a valid phone number")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def e164_or_422(raw: str, region: str, *, field: str) -> str:
+    """`to_e164` for what a caller sent: an invalid number is a 422 naming `field`."""
+    try:
+        return to_e164(raw, region)
+    except InvalidPhone as exc:
+        raise InvalidInput(
+            f"The phone number {raw!r} is not valid: {exc}.",
+            errors=[{"field": field, "message": str(exc), "type": "value_error"}],
+        ) from exc
 
 
 def is_known_region(region: str) -> bool:

@@ -11,11 +11,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.auth.keys import generate_key, hash_key
 from app.auth.principal import Principal
 from app.enums import Role
-from app.errors import InvalidInput, NotFound
+from app.errors import NotFound
 from app.models.base import InputModel
 from app.models.system import ApiKey
 from app.models.types import utcnow
-from app.phones import InvalidPhone, to_e164
+from app.phones import e164_or_422
 
 # The roles whose keys may own claims.
 OWNER_ROLES = frozenset({Role.specialist.value, Role.head.value})
@@ -70,15 +70,7 @@ class ApiKeyCreated(ApiKeyRead):
 
 def person_phone(raw: str | None, region: str, *, field: str = "body.phone") -> str | None:
     """A phone in E.164, or a 422 naming `field`."""
-    if not raw:
-        return None
-    try:
-        return to_e164(raw, region)
-    except InvalidPhone as exc:
-        raise InvalidInput(
-            f"The phone number {raw!r} is not valid: {exc}.",
-            errors=[{"field": field, "message": str(exc), "type": "value_error"}],
-        ) from exc
+    return e164_or_422(raw, region, field=field) if raw else None
 
 
 async def create_key(

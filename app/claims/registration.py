@@ -24,7 +24,6 @@ from app.customers import intake
 from app.customers.deadlines import ack_due_date
 from app.customers.matching import Given
 from app.enums import ClaimState
-from app.errors import InvalidInput
 from app.events import outbox
 from app.language import detect_language
 from app.models.claims import (
@@ -37,7 +36,7 @@ from app.models.claims import (
 from app.models.reference import ProductModel, Unit
 from app.models.system import IdempotencyRecord, OutboxEvent
 from app.models.types import utcnow
-from app.phones import InvalidPhone, to_e164
+from app.phones import e164_or_422
 from app.workdays import calendar, local_date
 
 
@@ -202,15 +201,7 @@ def _given(data: ClaimCreate, settings: Settings) -> Given:
     c = data.customer
     phone = None
     if c.phone:
-        try:
-            phone = to_e164(c.phone, settings.phone_default_region)
-        except InvalidPhone as exc:
-            raise InvalidInput(
-                f"The phone number {c.phone!r} is not valid: {exc}.",
-                errors=[
-                    {"field": "body.customer.phone", "message": str(exc), "type": "value_error"}
-                ],
-            ) from exc
+        phone = e164_or_422(c.phone, settings.phone_default_region, field="body.customer.phone")
     email = c.email.lower() if c.email else None
     return Given(name=c.name, organisation=c.organisation or None, email=email, phone=phone)
 

@@ -18,7 +18,7 @@ from app.models.customers import (
     CustomerCreate,
     CustomerUpdate,
 )
-from app.phones import InvalidPhone, to_e164
+from app.phones import e164_or_422
 
 ADDRESS_COLUMNS = ("street", "city", "postcode", "country")
 CUSTOMER_COLUMNS = (
@@ -134,21 +134,11 @@ def built_name(given_name: str | None, patronymic: str | None, surname: str | No
     return " ".join(part for part in (given_name, patronymic, surname) if part) or None
 
 
-def phone(raw: str, *, region: str, field: str) -> str:
-    try:
-        return to_e164(raw, region)
-    except InvalidPhone as exc:
-        raise InvalidInput(
-            f"The phone number {raw!r} is not valid: {exc}.",
-            errors=[{"field": field, "message": str(exc), "type": "value_error"}],
-        ) from exc
-
-
 def _reachable(values: dict[str, Any], *, region: str, path: str) -> dict[str, Any]:
     if values.get("email"):
         values["email"] = values["email"].lower()
     if values.get("phone"):
-        values["phone"] = phone(values["phone"], region=region, field=f"{path}.phone")
+        values["phone"] = e164_or_422(values["phone"], region, field=f"{path}.phone")
     return values
 
 
