@@ -4,9 +4,9 @@ import argparse
 import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from app.config import get_settings
+from app.config import Settings, get_settings
 from app.enums import Role
 
 if TYPE_CHECKING:
@@ -71,6 +71,17 @@ def create_api_key(
     return created.key
 
 
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's handling of X-Forwarded-For and -Proto: only from CLAIMS_TRUSTED_PROXIES.
+
+    uvicorn's own default believes 127.0.0.1, so a client on the same host (or any client,
+    behind a local proxy that passes the header on) could name its own address.
+    """
+    if not settings.trusted_proxies:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": ",".join(settings.trusted_proxies)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="claims", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -110,8 +121,8 @@ def main(argv: list[str] | None = None) -> int:
             host=args.host,
             port=args.port,
             workers=args.workers,
-            proxy_headers=True,
             access_log=False,
+            **proxy_options(get_settings()),
         )
     elif args.command == "create-api-key":
         from pydantic import ValidationError

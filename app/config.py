@@ -1,5 +1,6 @@
 """Settings from the environment (prefix CLAIMS_), reached through a cached get_settings()."""
 
+import ipaddress
 import re
 from datetime import date
 from functools import lru_cache
@@ -30,6 +31,17 @@ class Settings(BaseSettings):
     # retires connections before idle timeouts (PgBouncer, firewalls) cut them.
     database_pre_ping: bool = False
     database_pool_recycle: int = 1800
+    # No request waits on the database for ever (docs/operations.md): a database that is down,
+    # stalled or locked answers 503 with Retry-After once one of these runs out. Seconds.
+    database_connect_timeout: float = Field(5.0, gt=0, le=300)
+    database_pool_timeout: float = Field(
+        10.0, gt=0, le=300, description="waiting for a pooled connection"
+    )
+    # PostgreSQL's statement_timeout; the client gives up a little later, which also catches a
+    # server that stopped answering. SQLite has no statement timeout.
+    database_statement_timeout: float = Field(30.0, gt=0, le=3600)
+    # PostgreSQL's lock_timeout, and SQLite's busy timeout (the wait for the write lock).
+    database_lock_timeout: float = Field(10.0, gt=0, le=3600)
     # Each server remembers a key it has checked for this long, so a burst of requests costs
     # one lookup instead of one each (about a fifth of a listing's CPU, bench/RESULTS.md).
     # Revoking a key takes effect at once on the server that revoked it and within this many
@@ -127,6 +139,10 @@ class Settings(BaseSettings):
     # hashed client addresses of the rate limit; all replicas need the same one. Empty: a random
     # per-process secret outside production (production refuses it, like every weak secret).
     web_secret: SecretStr = SecretStr("")
+    # Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (addresses or
+    # networks); `claims serve` hands them to uvicorn. Empty: no one's, so the address a
+    # request came from is the client's, and a client cannot pick its own rate-limit bucket.
+    trusted_proxies: Annotated[list[str], NoDecode] = []
     web_csrf_max_age_seconds: int = 4 * 3600
     web_rate_window_seconds: int = 3600
     web_rate_limit_claims: int = 10
@@ -181,6 +197,26 @@ class Settings(BaseSettings):
     def _split_types(cls, value: object) -> object:
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"CLAIMS_TRUSTED_PROXIES: {item!r} is not an IP address or network "
+                    "(such as 10.0.0.5 or 10.0.0.0/24; '*' is not accepted)"
+                ) from None
         return value
 
     @field_validator("letter_company_address", mode="before")

@@ -3,39 +3,97 @@
 from collections.abc import AsyncIterator
 from typing import Any
 
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, Dialect, event
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
+from app.errors import DatabaseUnavailable
 
 SessionFactory = async_sessionmaker[AsyncSession]
 
 
-def create_engine(settings: Settings, *, pooled: bool = True) -> AsyncEngine:
+def create_engine(
+    settings: Settings, *, pooled: bool = True, statement_timeouts: bool = True
+) -> AsyncEngine:
     """`pooled=False` for callers that run each request on a new event loop (a connection
-    belongs to the loop that opened it)."""
+    belongs to the loop that opened it). `statement_timeouts=False` for migrations, which may
+    rightly run and wait longer than any request."""
+    pool: dict[str, Any] = {"poolclass": NullPool}
+    if pooled:
+        # An in-memory SQLite database lives in its one connection (a StaticPool): no waiting.
+        in_memory = ":memory:" in settings.database_url or "mode=memory" in settings.database_url
+        pool = {} if in_memory else {"pool_timeout": settings.database_pool_timeout}
     if settings.is_sqlite:
         engine = create_async_engine(
             settings.database_url,
-            connect_args={"timeout": 30},
-            **({} if pooled else {"poolclass": NullPool}),
+            connect_args={"timeout": settings.database_lock_timeout},
+            **pool,
         )
-        _make_sqlite_transactional(engine)
-        return engine
-    if not pooled:
-        return create_async_engine(settings.database_url, poolclass=NullPool)
-    return create_async_engine(
-        settings.database_url,
-        pool_size=settings.database_pool_size,
-        max_overflow=settings.database_pool_size,
-        pool_pre_ping=settings.database_pre_ping,
-        pool_recycle=settings.database_pool_recycle,
-    )
+        _make_sqlite_transactional(engine, busy_ms=int(settings.database_lock_timeout * 1000))
+    else:
+        connect_args: dict[str, Any] = {"timeout": settings.database_connect_timeout}
+        if statement_timeouts:
+            connect_args["server_settings"] = {
+                "statement_timeout": str(int(settings.database_statement_timeout * 1000)),
+                "lock_timeout": str(int(settings.database_lock_timeout * 1000)),
+            }
+            # The server cancels a slow statement first; the client's own limit, a little
+            # later, is for a server that no longer answers at all (stopped, or cut off).
+            connect_args["command_timeout"] = settings.database_statement_timeout + COMMAND_GRACE
+        if pooled:
+            pool |= {
+                "pool_size": settings.database_pool_size,
+                "max_overflow": settings.database_pool_size,
+                "pool_pre_ping": settings.database_pre_ping,
+                "pool_recycle": settings.database_pool_recycle,
+            }
+        engine = create_async_engine(settings.database_url, connect_args=connect_args, **pool)
+    _report_unavailability(engine)
+    return engine
 
 
-def _make_sqlite_transactional(engine: AsyncEngine) -> None:
+# Seconds the client waits beyond PostgreSQL's statement_timeout before it gives up itself.
+COMMAND_GRACE = 2.0
+
+
+def _report_unavailability(engine: AsyncEngine) -> None:
+    """Turns the driver's own network failures into `DatabaseUnavailable` (503).
+
+    The driver's database errors reach the caller as SQLAlchemy's (errors.py sorts them), but
+    a refused or timed-out connect and asyncpg's client-side timeout come out as bare OSError
+    and TimeoutError, which could be anything. Caught here, where they can only be the
+    database's.
+    """
+
+    @event.listens_for(engine.sync_engine, "do_connect")
+    def _connect(dialect: Dialect, _record: Any, cargs: Any, cparams: Any) -> Any:
+        try:
+            return dialect.connect(*cargs, **cparams)
+        except dialect.loaded_dbapi.Error:
+            raise  # SQLAlchemy wraps it (OperationalError and the like)
+        except Exception as exc:  # refused, unreachable, no answer in time, too many clients
+            raise DatabaseUnavailable(f"cannot connect: {type(exc).__name__}") from exc
+
+    @event.listens_for(engine.sync_engine, "handle_error")
+    def _failed(context: ExceptionContext) -> BaseException | None:
+        original = context.original_exception
+        if context.sqlalchemy_exception is None and isinstance(original, OSError | TimeoutError):
+            # The connection is in an unknown state: it is closed rather than reused. At once:
+            # SQLAlchemy would first try a polite close, waiting 2 s more for a server that
+            # has stopped answering.
+            context.is_disconnect = True
+            fairy = context.connection.connection if context.connection is not None else None
+            terminate = getattr(getattr(fairy, "driver_connection", None), "terminate", None)
+            if callable(terminate):
+                terminate()
+            return DatabaseUnavailable(f"no answer: {type(original).__name__}")
+        return None
+
+
+def _make_sqlite_transactional(engine: AsyncEngine, *, busy_ms: int) -> None:
     """SQLite: WAL, foreign keys, and BEGIN IMMEDIATE.
 
     pysqlite's deferred transactions upgrade their lock on the first write and fail with
@@ -49,7 +107,7 @@ def _make_sqlite_transactional(engine: AsyncEngine) -> None:
         cursor = dbapi_conn.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")

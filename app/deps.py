@@ -81,7 +81,12 @@ Admin = Annotated[Principal, Depends(require(Role.admin))]
 Corrector = Annotated[Principal, Depends(require(Role.specialist, Role.head))]
 
 
-async def claim_by_number(number: str, session: SessionDep) -> Claim:
+async def claim_by_number(
+    _: Annotated[Principal, Depends(get_principal)], number: str, session: SessionDep
+) -> Claim:
+    # Authenticated first, whatever order a handler lists its parameters in: otherwise an
+    # anonymous caller tells existing numbers (401) from unknown ones (404). A handler still
+    # lists its role check before the claim, so that a wrong role answers 403 for both.
     return await get_claim(session, number)
 
 

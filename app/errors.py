@@ -7,7 +7,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("app.errors")
@@ -63,6 +64,23 @@ class PayloadTooLarge(DomainError):
 
 class UnsupportedMediaType(DomainError):
     status, type_slug, title = 415, "unsupported-media-type", "Unsupported media type"
+
+
+class DatabaseUnavailable(DomainError):
+    """The database cannot be reached or did not answer in time (raised by app/db.py)."""
+
+    status, type_slug, title = 503, "service-unavailable", "Service unavailable"
+
+
+# What a client is told to wait before it tries again when the database is unavailable: long
+# enough for a restart or a failover to begin, short enough not to strand a user.
+RETRY_AFTER_SECONDS = 5
+# PostgreSQL SQLSTATE classes and codes that mean "not now" rather than "never": connection
+# exceptions (08), insufficient resources (53: too many connections, disk full), operator
+# intervention (57: statement timeout, admin shutdown, cannot connect now), a lock not obtained
+# within lock_timeout (55P03).
+_UNAVAILABLE_CLASSES = ("08", "53", "57")
+_UNAVAILABLE_CODES = frozenset({"55P03"})
 
 
 def problem(
@@ -133,6 +151,37 @@ async def _data_error(request: Request, exc: DataError) -> JSONResponse:
     )
 
 
+def is_unavailable(exc: DBAPIError) -> bool:
+    """A database error that says the database is out of reach, not that the request is bad."""
+    if exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError):
+        return True
+    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None) or ""
+    return code.startswith(_UNAVAILABLE_CLASSES) or code in _UNAVAILABLE_CODES
+
+
+async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    # Handled here rather than left to the 500 handler, which re-raises: the server would then
+    # drop the client's keep-alive connection as well.
+    log.error(
+        "database unavailable",
+        extra={"path": request.url.path, "error": f"{type(exc).__name__}: {exc}"[:500]},
+    )
+    response = problem(
+        503,
+        DatabaseUnavailable.title,
+        "The database is not available at the moment; try again shortly.",
+        DatabaseUnavailable.type_slug,
+    )
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+async def _database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+    if is_unavailable(exc):
+        return await _database_unavailable(request, exc)
+    raise exc  # a fault of ours: the 500 handler logs it
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", extra={"path": request.url.path})
     return problem(500, "Internal error", "The error was logged.", "internal-error")
@@ -143,6 +192,9 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(DataError, _data_error)  # type: ignore[arg-type]
+    app.add_exception_handler(DBAPIError, _database_error)  # type: ignore[arg-type]
+    app.add_exception_handler(DatabaseUnavailable, _database_unavailable)
+    app.add_exception_handler(PoolTimeout, _database_unavailable)  # no pooled connection free
     app.add_exception_handler(Exception, _unexpected)
 
 
@@ -174,6 +226,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         415: "Unsupported media type",
         422: "Invalid input; `errors` names each field",
         428: "If-Match header required",
+        503: "The database is unavailable; try again after Retry-After seconds",
     }
     return {
         s: {"description": descriptions.get(s, "Error"), "model": ProblemDetails} for s in statuses

@@ -46,7 +46,7 @@ def do_run_migrations(connection: Connection) -> None:
 
 async def run_async_migrations() -> None:
     settings = get_settings().model_copy(update={"database_url": database_url()})
-    engine = create_engine(settings)
+    engine = create_engine(settings, statement_timeouts=False)
     async with engine.connect() as connection:
         await connection.run_sync(do_run_migrations)
     await engine.dispose()

@@ -8,7 +8,7 @@ from app.models.letters import Letter
 from app.models.reference import ProductModel, Unit
 from app.models.reports import ClaimCost
 from app.models.system import ApiKey, Counter, IdempotencyRecord, OutboxEvent
-from app.models.webform import WebRateLimit
+from app.models.webform import WebCsrfUse, WebRateLimit
 from app.models.workflow_records import (
     ClaimProgress,
     DesignFinding,
@@ -50,5 +50,6 @@ __all__ = [
     "Replacement",
     "ServiceJob",
     # web form
+    "WebCsrfUse",
     "WebRateLimit",
 ]

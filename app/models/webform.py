@@ -1,4 +1,4 @@
-"""Tables of the public web pages: the per-address rate-limit counters."""
+"""Tables of the public web pages: the per-address rate-limit counters, the used CSRF tokens."""
 
 from datetime import datetime
 
@@ -19,3 +19,16 @@ class WebRateLimit(SQLModel, table=True):
     client_key: str = Field(primary_key=True, max_length=40)
     window_start: datetime = Field(primary_key=True, sa_type=UTCDateTime, index=True)
     hits: int = Field(default=0)
+
+
+class WebCsrfUse(SQLModel, table=True):
+    """A claim form's CSRF token that has registered a claim, and may not register another.
+
+    In the database so that every replica refuses it; a row goes once the token has expired
+    (nothing would accept it then anyway).
+    """
+
+    __tablename__ = "web_csrf_uses"
+
+    nonce: str = Field(primary_key=True, max_length=64)
+    expires_at: datetime = Field(sa_type=UTCDateTime, index=True)

@@ -18,7 +18,7 @@ router = APIRouter(prefix="/api/v1/claims", tags=["claims"])
     responses=problem_responses(401, 403, 404),
 )
 async def read_sla(
-    claim: ClaimDep, principal: AnyPrincipal, session: SessionDep, settings: SettingsDep
+    principal: AnyPrincipal, claim: ClaimDep, session: SessionDep, settings: SettingsDep
 ) -> SlaRead:
     """Deadlines and their status now; the resolution clock pauses while the customer is awaited."""
     return await sla.read_sla(session, claim=claim, settings=settings, now=utcnow())

@@ -7,6 +7,10 @@ Another site can make a browser send our cookie but can neither read it nor mint
 that verifies, so it cannot fill the hidden field. Signing (rather than a bare random value)
 also stops a subdomain that can plant cookies from choosing a token of its own.
 
+A token registers one claim at most: the service records its nonce as used (`nonce`,
+`expires_at`), in the database, so that a pair replayed after a success is refused by every
+replica.
+
 Pure: the clock (`now`, Unix seconds) and the secret are passed in.
 """
 
@@ -81,3 +85,13 @@ def token_for_form(secret: bytes, *, cookie_token: str | None, now: int, max_age
     if cookie_token and _check_one(secret, cookie_token, now=now, max_age=max_age // 2) == "ok":
         return cookie_token
     return new_token(secret, now=now)
+
+
+def nonce(token: str) -> str:
+    """The token's random part, which names it once used (of a token that verified)."""
+    return token.split(".", 1)[0]
+
+
+def expires_at(token: str, *, max_age: int) -> int:
+    """Unix seconds after which no check accepts the token (of a token that verified)."""
+    return int(token.split(".")[1]) + max_age + CLOCK_SKEW_SECONDS

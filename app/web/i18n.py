@@ -93,6 +93,10 @@ MESSAGES: dict[str, dict[str, str]] = {
             "The form has expired or was not sent from our site. "
             "Please check your details and submit again."
         ),
+        "error_form_used": (
+            "This form has already been sent and its claim registered. To submit another "
+            "claim, check the details and submit again."
+        ),
         "error_rate_limited": (
             "Too many submissions from your address. Please try again in {minutes} minutes."
         ),
@@ -183,6 +187,10 @@ MESSAGES: dict[str, dict[str, str]] = {
             "Срок действия формы истёк или она отправлена не с нашего сайта. "
             "Проверьте данные и отправьте ещё раз."
         ),
+        "error_form_used": (
+            "Эта форма уже отправлена, и рекламация по ней зарегистрирована. Чтобы подать "
+            "ещё одну, проверьте данные и отправьте снова."
+        ),
         "error_rate_limited": (
             "Слишком много обращений с вашего адреса. Попробуйте снова через {minutes} мин."
         ),
@@ -271,6 +279,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error_csrf": (
             "Veidlapas derīgums ir beidzies vai tā nav nosūtīta no mūsu vietnes. "
             "Pārbaudiet datus un iesniedziet vēlreiz."
+        ),
+        "error_form_used": (
+            "Šī veidlapa jau ir nosūtīta, un tās reklamācija ir reģistrēta. Lai iesniegtu "
+            "vēl vienu, pārbaudiet datus un iesniedziet vēlreiz."
         ),
         "error_rate_limited": (
             "Pārāk daudz pieteikumu no jūsu adreses. Mēģiniet vēlreiz pēc {minutes} minūtēm."

@@ -25,7 +25,7 @@ from app.enums import Role
 from app.errors import DomainError
 from app.models.claims import Claim, ClaimCreate
 from app.models.customers import Contact
-from app.models.webform import WebRateLimit
+from app.models.webform import WebCsrfUse, WebRateLimit
 from app.web.ratelimit import retry_after_seconds, window_start
 
 # key_id 0 belongs to no API key: the form is not an API client and never uses idempotency.
@@ -34,6 +34,12 @@ WEB_PRINCIPAL = Principal(key_id=0, name="web-form", roles=frozenset({Role.intak
 
 class RateLimited(DomainError):
     status, type_slug, title = 429, "rate-limited", "Too many requests"
+
+
+class FormAlreadyUsed(DomainError):
+    """The form's CSRF token has registered a claim already."""
+
+    status, type_slug, title = 403, "form-already-used", "Form already sent"
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,16 +112,59 @@ async def count_hit(
     return int(hits)
 
 
+async def csrf_token_used(session: AsyncSession, *, nonce: str) -> bool:
+    row = await session.execute(select(col(WebCsrfUse.nonce)).where(col(WebCsrfUse.nonce) == nonce))
+    return row.first() is not None
+
+
+async def _use_csrf_token(
+    session: AsyncSession, *, nonce: str, expires_at: datetime, now: datetime
+) -> bool:
+    """Records the token as used, in the caller's transaction; False if it was already.
+
+    A unique key rather than a read first: of two submissions racing with one token, on any
+    replicas, the second waits for the first's commit and then finds the nonce taken.
+    """
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    table = WebCsrfUse.__table__  # type: ignore[attr-defined]
+    statement = (
+        insert(table)
+        .values(nonce=nonce, expires_at=expires_at)
+        .on_conflict_do_nothing(index_elements=[table.c.nonce])
+        .returning(table.c.nonce)
+    )
+    recorded = (await session.execute(statement)).first() is not None
+    # Tokens past their expiry need no row: the signature check refuses them anyway.
+    await session.execute(delete(table).where(table.c.expires_at < now))
+    return recorded
+
+
 async def register_web_claim(
-    session: AsyncSession, *, data: ClaimCreate, photos: list[Photo], settings: Settings
+    session: AsyncSession,
+    *,
+    data: ClaimCreate,
+    photos: list[Photo],
+    settings: Settings,
+    csrf_nonce: str,
+    csrf_expires_at: datetime,
 ) -> str:
     """Registers the claim, then stores its photos; returns the claim number.
+
+    The form's CSRF token is used up in the registration's own transaction, so that it
+    registers one claim whatever is replayed, and stays usable if the registration fails.
+    Raises FormAlreadyUsed when it has registered a claim before.
 
     The files are written to storage before the claim exists (content-addressed, so a file
     left behind by a failure is harmless) and their rows are added in a second transaction:
     `register_claim` commits on its own, as the API's registration does.
     """
     stored = [await attachments.store_stream(photo.file, settings) for photo in photos]
+    if not await _use_csrf_token(
+        session, nonce=csrf_nonce, expires_at=csrf_expires_at, now=datetime.now(UTC)
+    ):
+        await session.rollback()
+        raise FormAlreadyUsed("This form has registered a claim already.")
     registered = await registration.register_claim(
         session, data=data, principal=WEB_PRINCIPAL, settings=settings
     )

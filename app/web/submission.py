@@ -1,16 +1,17 @@
 """What the public pages do with a request: which page, with what, after which checks.
 
-Order for a submitted claim: CSRF, honeypot, the form's own checks (the phone against its
-country's numbering plan, in E.164 from then on) together with the API's `ClaimCreate`
-validation and the photo checks, the rate limit, then registration. Every rejection re-renders
-the form with what the customer typed and a message at each field.
+Order for a submitted claim: CSRF (a token that has registered a claim is refused), honeypot,
+the form's own checks (the phone against its country's numbering plan, in E.164 from then on)
+together with the API's `ClaimCreate` validation and the photo checks, the rate limit, then
+registration, which uses the token up. Every rejection re-renders the form with what the
+customer typed and a message at each field.
 """
 
 import logging
 import math
 import secrets
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -22,7 +23,7 @@ from app.config import Settings
 from app.errors import UnsupportedMediaType
 from app.models.claims import ClaimCreate
 from app.phones import InvalidPhone, to_e164
-from app.web import forms
+from app.web import csrf, forms
 from app.web import service as webform
 from app.web.i18n import translator
 from app.web.pages import Page, WebContext, csrf_ok
@@ -87,6 +88,13 @@ def form_page(
             },
         },
     )
+
+
+def form_used(page: Page) -> Page:
+    """`page` with a fresh CSRF token: the one it came with has registered a claim, and a page
+    that offered it again would be refused again."""
+    page.rotate_csrf = True
+    return page
 
 
 def claim_payload(data: forms.ClaimFormData, lang: str) -> dict[str, Any]:
@@ -191,6 +199,10 @@ async def submit_claim(
 
     if not csrf_ok(ctx, settings, form.get("csrf_token")):
         return rejected(403, form_error=t("error_csrf"))
+    token = ctx.cookie_token or ""  # csrf_ok: the cookie and the field hold this one token
+    nonce = csrf.nonce(token)
+    if await webform.csrf_token_used(session, nonce=nonce):
+        return form_used(rejected(403, form_error=t("error_form_used")))
     if forms.is_bot_submission(form):
         log.info("web form: honeypot filled, nothing stored", extra={"client": ctx.client})
         fake = f"CLM-{today(settings).year}-9{secrets.randbelow(100000):05d}"
@@ -230,7 +242,19 @@ async def submit_claim(
             form_error=t("error_rate_limited", minutes=math.ceil(retry / 60)),
             headers={"Retry-After": str(retry)},
         )
-    number = await webform.register_web_claim(session, data=claim, photos=photos, settings=settings)
+    try:
+        number = await webform.register_web_claim(
+            session,
+            data=claim,
+            photos=photos,
+            settings=settings,
+            csrf_nonce=nonce,
+            csrf_expires_at=datetime.fromtimestamp(
+                csrf.expires_at(token, max_age=settings.web_csrf_max_age_seconds), UTC
+            ),
+        )
+    except webform.FormAlreadyUsed:  # the same form sent twice at once: the other one won
+        return form_used(rejected(403, form_error=t("error_form_used")))
     return Page(
         "claim_submitted.html.j2",
         context={"claim_number": number, "email": data.email},
