@@ -174,6 +174,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         415: "Unsupported media type",
         422: "Invalid input; `errors` names each field",
         428: "If-Match header required",
+        503: "Temporarily unavailable; try again later",
     }
     return {
         s: {"description": descriptions.get(s, "Error"), "model": ProblemDetails} for s in statuses
