@@ -1,4 +1,4 @@
-"""The `claims` command: serve, migrate, worker, create-api-key, seed-demo."""
+"""The `claims` command: serve, migrate, worker, create-api-key, seed-demo, dev-certificate."""
 
 import argparse
 import asyncio
@@ -106,6 +106,15 @@ def main(argv: list[str] | None = None) -> int:
     key.add_argument("--phone", help="the person's phone, printed in letters")
     key.add_argument("--email", help="the person's email, printed in letters")
     sub.add_parser("seed-demo", help="add demo product models and units")
+    dev_cert = sub.add_parser(
+        "dev-certificate",
+        help="make a self-signed CA and a letter-signing certificate (development only)",
+    )
+    dev_cert.add_argument("--out", required=True, type=Path, help="directory for the files")
+    dev_cert.add_argument(
+        "--organisation", default=None, help="default: CLAIMS_LETTER_COMPANY_NAME"
+    )
+    dev_cert.add_argument("--name", default="Quality Control Department", help="the signer")
     args = parser.parse_args(argv)
 
     if args.command == "migrate":
@@ -145,6 +154,20 @@ def main(argv: list[str] | None = None) -> int:
         from app.catalog.demo import seed_demo
 
         print(asyncio.run(_with_session(seed_demo)))
+    elif args.command == "dev-certificate":
+        from app.letters.certificates import make_dev_certificate
+
+        made = make_dev_certificate(
+            args.out,
+            organisation=args.organisation or get_settings().letter_company_name,
+            signer_name=args.name,
+        )
+        print(f"CA certificate:      {made.ca_pem}")
+        print(f"signing certificate: {made.certificate_pem}")
+        print("To sign issued letters with it (development only):")
+        print(f"CLAIMS_SIGNING_PKCS12={made.pkcs12.resolve()}")
+        print(f"CLAIMS_SIGNING_PASSWORD_FILE={made.password_file.resolve()}")
+        print(f"CLAIMS_SIGNING_TRUST_ANCHORS={made.ca_pem.resolve()}")
     elif args.command == "worker":
         from app.runner import run_worker
 

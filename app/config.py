@@ -174,6 +174,20 @@ class Settings(BaseSettings):
     letter_templates_dir: Path | None = None
     letter_pdf_workers: int | None = None
 
+    # Signing issued letters (docs/signing.md). Without a PKCS#12 file letters are issued as
+    # unsigned PDF/A. The password comes from the variable or, better, a file (a secrets mount).
+    signing_pkcs12: Path | None = None
+    signing_password: SecretStr | None = None
+    signing_password_file: Path | None = None
+    signing_trust_anchors: Annotated[list[Path], NoDecode] = Field(
+        [], description="PEM files of the CAs a signature must chain to, comma-separated"
+    )
+    signing_tsa_url: str | None = Field(
+        None, description="RFC 3161 timestamp authority; set: signatures are PAdES B-T"
+    )
+    signing_tsa_timeout_seconds: float = Field(10.0, gt=0, le=120)
+    verify_max_bytes: int = Field(10 * 1024 * 1024, ge=1024)
+
     # Reports (docs/reports.md).
     reports_recurring_threshold: int = Field(3, ge=2)
     reports_recurring_window_days: int = Field(90, ge=1, le=3660)
@@ -226,6 +240,35 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [item.strip() for item in value.split("|") if item.strip()]
         return value
+
+    @field_validator("signing_trust_anchors", mode="before")
+    @classmethod
+    def _split_paths(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("signing_tsa_url", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return (value.strip() or None) if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _signing_password_from_file(self) -> "Settings":
+        # Read once at start, so a missing secrets mount stops the process rather than an issue.
+        if self.signing_password_file is not None:
+            if self.signing_password is not None:
+                raise ValueError(
+                    "Set CLAIMS_SIGNING_PASSWORD or CLAIMS_SIGNING_PASSWORD_FILE, not both"
+                )
+            try:
+                text = self.signing_password_file.read_text(encoding="utf-8")
+            except OSError as exc:
+                raise ValueError(
+                    f"CLAIMS_SIGNING_PASSWORD_FILE cannot be read: {exc.strerror}"
+                ) from None
+            self.signing_password = SecretStr(text.rstrip("\r\n"))
+        return self
 
     @field_validator("holidays", "working_dates", mode="before")
     @classmethod
@@ -291,6 +334,9 @@ class Settings(BaseSettings):
     def _refuse_weak_secrets_in_production(self) -> "Settings":
         if self.environment == "production":
             for name, value in self:
+                # A PKCS#12 password comes with the certificate; its strength is not ours to set.
+                if name == "signing_password":
+                    continue
                 if isinstance(value, SecretStr) and len(value.get_secret_value()) < 16:
                     raise ValueError(f"CLAIMS_{name.upper()} must be set to a strong secret")
         return self

@@ -226,7 +226,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         415: "Unsupported media type",
         422: "Invalid input; `errors` names each field",
         428: "If-Match header required",
-        503: "The database is unavailable; try again after Retry-After seconds",
+        503: "Temporarily unavailable (the database, or the signing certificate or timestamp authority); try again after Retry-After seconds",
     }
     return {
         s: {"description": descriptions.get(s, "Error"), "model": ProblemDetails} for s in statuses

@@ -15,6 +15,7 @@ from app.db import create_engine, create_session_factory
 from app.docs_offline import install_offline_docs
 from app.errors import PROBLEM_JSON, ProblemDetails, install_error_handlers
 from app.letters.pdf import configure_pdf_pool, shutdown_pdf_pool
+from app.letters.signed_pdf import load_certificate
 from app.logging_setup import configure_logging
 from app.middleware import InputGuardMiddleware, RequestContextMiddleware
 from app.routers import (
@@ -27,6 +28,7 @@ from app.routers import (
     health,
     letters,
     reports,
+    signatures,
     sla,
     webhooks,
     workflow,
@@ -60,6 +62,7 @@ TAGS = [
         "description": "Product models and the sold-units registry (warranty data).",
     },
     {"name": "letters", "description": "Formal letters: drafts, sign-off, issue, sending."},
+    *signatures.TAGS,
     {"name": "admin", "description": "API keys and other operator tasks."},
     {"name": "events", "description": "Webhook subscriptions, deliveries and dead outbox events."},
     {"name": "health", "description": "Liveness and readiness probes."},
@@ -77,6 +80,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.session_factory = create_session_factory(engine)
     configure_pdf_pool(settings.letter_pdf_workers)
     await anyio.to_thread.run_sync(language.warm_up)
+    app.state.signing_certificate = await load_certificate(settings)
     stop_worker = None
     if settings.worker_in_process:
         from app.runner import start_in_process
@@ -118,6 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         customers,
         workflow,
         letters,
+        signatures,
         email_intake,
         reports,
         dashboard,

@@ -140,10 +140,20 @@ def _claim(b: LetterBundle, settings: Settings) -> ClaimInfo:
 
 
 def build_context(
-    b: LetterBundle, settings: Settings, *, number: str | None, letter_date: date
+    b: LetterBundle,
+    settings: Settings,
+    *,
+    number: str | None,
+    letter_date: date,
+    signed: bool = False,
 ) -> LetterContext:
     return LetterContext(
-        letter=LetterInfo(kind=b.letter.kind, date=letter_date, number=number),
+        letter=LetterInfo(
+            kind=b.letter.kind,
+            date=letter_date,
+            number=number,
+            signed=number is not None and signed,
+        ),
         claim=_claim(b, settings),
         customer=_customer(b.customer, b.contact),
         company=letterhead(settings),
@@ -196,6 +206,9 @@ def letter_read(b: LetterBundle, principal: Principal | None) -> LetterRead:
         html_sha256=letter.html_sha256,
         signatory_name=letter.signatory_name,
         signatory_title=letter.signatory_title,
+        signed=letter.signer is not None,
+        signer=letter.signer,
+        signed_at=letter.signed_at,
         sent_by=letter.sent_by,
         sent_at=letter.sent_at,
         send_channel=letter.send_channel,
@@ -207,5 +220,6 @@ def letter_read(b: LetterBundle, principal: Principal | None) -> LetterRead:
             preview_pdf=f"{base}/preview.pdf",
             html=f"{base}/html" if frozen else None,
             pdf=f"{base}/pdf" if frozen else None,
+            signature=f"{base}/signature" if frozen else None,
         ),
     )

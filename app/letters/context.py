@@ -74,6 +74,8 @@ class LetterInfo:
     date: date
     # None until issued: drafts and previews show a "draft" marker instead.
     number: str | None = None
+    # Signed at issue: the layout reserves the visible signature's box (pdf.py finds it).
+    signed: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,9 +26,12 @@ from app.events.outbox import enqueue
 from app.letters import storage
 from app.letters.building import LetterBundle, build_context, letter_read, signatory
 from app.letters.lifecycle import LetterAction
-from app.letters.pdf import render_pdf
+from app.letters.pdf import Archive, render_pdf
 from app.letters.render import render_html
+from app.letters.seal import Seal
 from app.letters.service import audit, check, check_version, load, touch
+from app.letters.signed_pdf import issue_pdf
+from app.letters.signing import signing_key
 from app.models.letters import Letter, LetterRead
 from app.models.types import utcnow
 from app.workdays import today
@@ -44,8 +47,10 @@ class LetterTemplateBroken(DomainError):
     status, type_slug, title = 500, "letter-template-error", "Letter template error"
 
 
-def _render(b: LetterBundle, settings: Settings, *, number: str | None, on: date) -> str:
-    context = build_context(b, settings, number=number, letter_date=on)
+def _render(
+    b: LetterBundle, settings: Settings, *, number: str | None, on: date, signed: bool = False
+) -> str:
+    context = build_context(b, settings, number=number, letter_date=on, signed=signed)
     try:
         return render_html(
             b.letter.kind,
@@ -100,12 +105,17 @@ async def issue_letter(
         letter.number = format_number("L", on.year, letter.seq)
     number, year, on = letter.number, letter.year, letter.letter_date
     assert number is not None and year is not None and on is not None
-    html = _render(b, settings, number=number, on=on)
+    key = signing_key(settings)
+    html = _render(b, settings, number=number, on=on, signed=key is not None)
+    signer = signatory(b, settings)
+    archive = Archive(letter_number=number, claim_number=b.claim.number, language=letter.language)
+    seal = Seal(signer.name, signer.title, internal=b.internal, timezone=settings.timezone)
     await session.commit()
 
-    # (2) PDF and files, with no transaction open.
+    # (2) PDF/A, signed when a certificate is configured, and files, with no transaction open.
     root = settings.storage_dir
-    pdf = await render_pdf(html)
+    rendered = await issue_pdf(html, archive, key, seal)
+    pdf = rendered.data
     html_file = await storage.freeze(
         root, number=number, year=year, suffix="html", data=html.encode("utf-8")
     )
@@ -124,11 +134,12 @@ async def issue_letter(
             root, [f.storage_key for f in (html_file, pdf_file) if f.storage_key not in keep]
         )
         raise
-    now, signer = utcnow(), signatory(b, settings)
+    now = utcnow()
     letter.html_path, letter.html_sha256 = html_file.storage_key, html_file.sha256
     letter.pdf_path, letter.sha256 = pdf_file.storage_key, pdf_file.sha256
     letter.subject = subject_of(html)
     letter.signatory_name, letter.signatory_title = signer.name, signer.title
+    letter.signer, letter.signed_at = rendered.signer, rendered.signed_at
     letter.issued_by, letter.issued_at = principal.name, now
     letter.state = LetterState.issued
     touch(letter)
@@ -156,6 +167,7 @@ async def issue_letter(
             "claim_number": claim.number,
             "kind": letter.kind.value,
             "sha256": letter.sha256,
+            "signed": rendered.signer is not None,
         },
     )
     result = letter_read(b, principal)

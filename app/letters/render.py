@@ -23,39 +23,11 @@ from markupsafe import Markup, escape
 
 from app.enums import LetterKind
 from app.letters.context import LetterContext
+from app.letters.dates import format_date
 from app.letters.kinds import normalize_fields
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("ru", "en", "lv")
-
-_MONTHS_GENITIVE_RU = (
-    "января",
-    "февраля",
-    "марта",
-    "апреля",
-    "мая",
-    "июня",
-    "июля",
-    "августа",
-    "сентября",
-    "октября",
-    "ноября",
-    "декабря",
-)
-_MONTHS_EN = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 class UnknownLanguage(ValueError):
@@ -81,20 +53,6 @@ def resolve_language(
         if candidate and candidate in available:
             return candidate
     raise UnknownLanguage(f"no letter templates for {requested!r} and default {default!r}")
-
-
-def format_date(value: date | datetime | None, lang: str) -> str:
-    """A date as a formal letter writes it in `lang`."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = value.date()
-    if lang == "ru":
-        return f"{value.day} {_MONTHS_GENITIVE_RU[value.month - 1]} {value.year} г."
-    if lang == "lv":
-        # Numeric: a spelled-out Latvian date changes case after prepositions ("no ... novembra").
-        return f"{value.day:02d}.{value.month:02d}.{value.year}"
-    return f"{value.day} {_MONTHS_EN[value.month - 1]} {value.year}"
 
 
 def _missing(ctx: Context) -> Markup:

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import EmailStr, field_validator
 from sqlalchemy import Column, Index, String, Text
@@ -45,6 +45,9 @@ class Letter(SQLModel, table=True):
     sha256: str | None = Field(default=None, max_length=64, description="SHA-256 of the PDF")
     signatory_name: str | None = Field(default=None, max_length=200)
     signatory_title: str | None = Field(default=None, max_length=200)
+    # The signing certificate's subject when the frozen PDF was signed at issue; None: unsigned.
+    signer: str | None = Field(default=None, max_length=500)
+    signed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_by: str = Field(max_length=100)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -147,6 +150,7 @@ class LetterLinks(SQLModel):
     preview_pdf: str
     html: str | None = Field(description="The frozen HTML, once issued")
     pdf: str | None = Field(description="The frozen PDF, once issued")
+    signature: str | None = Field(description="What the frozen PDF's signature says, once issued")
 
 
 class LetterRead(SQLModel):
@@ -180,9 +184,80 @@ class LetterRead(SQLModel):
     html_sha256: str | None
     signatory_name: str | None
     signatory_title: str | None
+    signed: bool = Field(
+        description="Whether the frozen PDF carries the company's digital signature (PAdES); "
+        "false before issue and for letters issued while no certificate was configured"
+    )
+    signer: str | None = Field(
+        description="The signing certificate's subject",
+        schema_extra={"examples": ["Common Name: Example Manufacturing Ltd"]},
+    )
+    signed_at: datetime | None
     sent_by: str | None
     sent_at: datetime | None
     send_channel: SendChannel | None
     sent_to: str | None
     version: int
     links: LetterLinks
+
+
+# ---- signatures ------------------------------------------------------------------------------
+
+
+class CertificateInfo(SQLModel):
+    subject: str = Field(
+        schema_extra={
+            "examples": ["Common Name: Quality Control, Organization: Example Manufacturing Ltd"]
+        }
+    )
+    issuer: str
+    serial_number: str = Field(description="Hexadecimal")
+    valid_from: datetime
+    valid_until: datetime
+
+
+class SignatureInfo(SQLModel):
+    field_name: str = Field(description="The signature field's name")
+    intact: bool = Field(
+        description="The bytes the signature covers are unchanged and the signature value is "
+        "correct for the signer's certificate"
+    )
+    changed_after_signing: bool = Field(
+        description="Revisions were added to the file after this signature (beyond validation "
+        "data and timestamps)"
+    )
+    changes_after_signing: str | None = Field(
+        description="What those revisions may change: form_filling, annotations or other"
+    )
+    trusted: bool = Field(
+        description="The signer's certificate chains to a configured trust anchor and was valid "
+        "at signing time (revocation is not checked: nothing is fetched)"
+    )
+    signer: CertificateInfo
+    signing_time: datetime | None = Field(description="The time the signer's system claimed")
+    timestamp: datetime | None = Field(description="The timestamp authority's time (PAdES B-T)")
+    pades_level: Literal["B-B", "B-T"]
+    reason: str | None
+    name: str | None
+
+
+class DocumentSignatures(SQLModel):
+    status: Literal["unsigned", "intact", "modified"] = Field(
+        description="intact: every signature checks out and the file is as last signed; "
+        "modified: a signature fails or the file changed after the last one"
+    )
+    signed: bool
+    intact: bool | None = Field(description="Every signature checks out; null when unsigned")
+    signatures: list[SignatureInfo]
+    pdfa: str | None = Field(
+        description="The PDF/A level the metadata declares", schema_extra={"examples": ["PDF/A-3B"]}
+    )
+    trust_anchors_configured: bool = Field(
+        description="Whether any trust anchor is configured; without one nothing is trusted"
+    )
+    sha256: str | None = Field(default=None, description="SHA-256 of the file checked")
+    matches_issued_sha256: bool | None = Field(
+        default=None,
+        description="For an issued letter: whether the stored file still has the SHA-256 "
+        "recorded at issue",
+    )

@@ -1,6 +1,8 @@
 """Liveness and readiness."""
 
 import asyncio
+from datetime import UTC, datetime
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -27,17 +29,18 @@ async def healthz() -> dict[str, str]:
     "/readyz", summary="Readiness", responses={503: {"description": "Database unreachable"}}
 )
 async def readyz(request: Request) -> JSONResponse:
-    """The database answers."""
+    """The database answers; `documents` says whether issued letters are signed."""
+    documents = _documents(request)
     check = _ready_check(request.app.state)
     try:
         # Shielded: cancelling the check would wait for its clean-up, and a driver blocked in
         # SQLite's busy wait or on a silent socket cleans up only when its own timeout ends.
         await asyncio.wait_for(asyncio.shield(check), READY_TIMEOUT_SECONDS)
     except TimeoutError:
-        return _unavailable("TimeoutError")
+        return _unavailable("TimeoutError", documents)
     except Exception as exc:  # any failure means "not ready"; the reason goes to the body
-        return _unavailable(type(exc).__name__)
-    return JSONResponse({"status": "ok", "database": "ok"})
+        return _unavailable(type(exc).__name__, documents)
+    return JSONResponse({"status": "ok", "database": "ok", "documents": documents})
 
 
 def _ready_check(state: object) -> "asyncio.Task[None]":
@@ -57,9 +60,25 @@ async def _select_one(engine: AsyncEngine) -> None:
         await conn.execute(text("SELECT 1"))
 
 
-def _unavailable(reason: str) -> JSONResponse:
+def _unavailable(reason: str, documents: dict[str, Any]) -> JSONResponse:
     return JSONResponse(
-        {"status": "unavailable", "database": reason},
+        {"status": "unavailable", "database": reason, "documents": documents},
         503,
         headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
+
+
+def _documents(request: Request) -> dict[str, Any]:
+    """Issued letters' format and signature; an expired certificate still signs, so it is
+    reported rather than refused."""
+    cert = request.app.state.signing_certificate
+    if cert is None:
+        return {"format": "PDF/A-3b", "signed": False}
+    return {
+        "format": "PDF/A-3b",
+        "signed": True,
+        "signer": cert.subject,
+        "certificate_valid_until": cert.valid_until.isoformat(),
+        "certificate_expired": cert.valid_until <= datetime.now(UTC),
+        "timestamped": request.app.state.settings.signing_tsa_url is not None,
+    }

@@ -258,7 +258,7 @@ async def reject_letter(
     "/api/v1/letters/{letter_id}/issue",
     response_model=LetterRead,
     summary="Issue",
-    responses=problem_responses(401, 403, 404, 409, 412, 422),
+    responses=problem_responses(401, 403, 404, 409, 412, 422, 503),
 )
 async def issue_letter(
     letter_id: LetterId,
@@ -268,7 +268,8 @@ async def issue_letter(
     version: LetterVersion,
     response: Response,
 ) -> LetterRead:
-    """Give the approved letter its number and freeze its HTML and PDF (with SHA-256)."""
+    """Give the approved letter its number and freeze its HTML and its PDF/A, digitally signed
+    when a certificate is configured (503 when it cannot be used; a retry keeps the number)."""
     letter = await issue.issue_letter(
         session,
         letter_id=letter_id,
