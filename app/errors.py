@@ -7,7 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, DBAPIError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("app.errors")
@@ -118,9 +118,28 @@ async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
     return response
 
 
-async def _data_error(request: Request, exc: DataError) -> JSONResponse:
-    # The last line of defence for values the schemas let through but the database refuses
-    # (a number out of a column's range, a character PostgreSQL cannot store).
+def is_data_error(exc: StatementError) -> bool:
+    """Whether the database (or its driver) refused a value rather than failed: a number out
+    of a column's range, a date the calendar cannot hold, a character PostgreSQL cannot store.
+    What a caller can send is a 422, never a 500."""
+    if isinstance(exc, DataError):
+        return True
+    orig = exc.orig
+    if not isinstance(exc, DBAPIError):
+        # A bind processor failed before the driver saw the value (year 9999 at -14:00).
+        return isinstance(orig, OverflowError | ValueError)
+    # PostgreSQL's data exceptions are SQLSTATE class 22; asyncpg refuses a value it cannot
+    # encode (an int over int32) with its DataError, a ValueError, before sending anything.
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if isinstance(code, str) and code.startswith("22"):
+        return True
+    return isinstance(getattr(orig, "__cause__", None), OverflowError | ValueError)
+
+
+async def _data_error(request: Request, exc: StatementError) -> JSONResponse:
+    # The last line of defence for values the schemas let through but the database refuses.
+    if not is_data_error(exc):
+        return await _unexpected(request, exc)
     log.warning(
         "database refused a value", extra={"path": request.url.path, "error": str(exc.orig)}
     )
@@ -135,14 +154,18 @@ async def _data_error(request: Request, exc: DataError) -> JSONResponse:
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", extra={"path": request.url.path})
-    return problem(500, "Internal error", "The error was logged.", "internal-error")
+    response = problem(500, "Internal error", "The error was logged.", "internal-error")
+    # Sent by Starlette's outermost middleware, past the one that adds it to the others.
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
-    app.add_exception_handler(DataError, _data_error)  # type: ignore[arg-type]
+    # StatementError covers DataError and the driver's refusals; anything else stays a 500.
+    app.add_exception_handler(StatementError, _data_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected)
 
 
