@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from app.phones import is_known_region
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./claims.db"
+_HOST_PATTERN = re.compile(r"(\*\.)?[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?")
 
 
 class Settings(BaseSettings):
@@ -94,6 +95,17 @@ class Settings(BaseSettings):
     # A shorter acknowledgement target for key customers (unset: the same as everyone's).
     key_customer_ack_due_working_days: int | None = Field(None, ge=0, le=5)
 
+    # Dates a caller gives: a claim's received_at (and a message's or letter's date) lies
+    # between this local date and a little ahead of the server's clock (docs/dates.md).
+    earliest_received_at: date = Field(
+        date(2000, 1, 1),
+        ge=date(1900, 1, 1),
+        description="The earliest date a claim may say it was received",
+    )
+    received_at_max_ahead_seconds: int = Field(
+        300, ge=0, le=86400, description="How far ahead of the server's clock a date may be"
+    )
+
     # Claims: who owns a new one (docs/customers.md).
     default_owner: str | None = Field(
         None, description="The key name new claims are assigned to; unset leaves them unassigned"
@@ -115,6 +127,10 @@ class Settings(BaseSettings):
     outbox_backoff_base_seconds: float = 10.0
     outbox_backoff_cap_seconds: float = 3600.0
     webhook_timeout_seconds: float = 10.0
+    # Webhooks and the email gateway are never called on a loopback, link-local, private,
+    # multicast or reserved address, unless listed here: host names (`erp.corp.lv`,
+    # `*.corp.lv`), addresses and networks (`10.20.0.0/16`), comma-separated.
+    outbound_allow: Annotated[list[str], NoDecode] = []
     email_gateway_url: str | None = None
     email_gateway_token: SecretStr | None = None
     email_gateway_username: str | None = None
@@ -204,6 +220,27 @@ class Settings(BaseSettings):
     def _split_causes(cls, value: object) -> object:
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("outbound_allow", mode="before")
+    @classmethod
+    def _split_allow(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("outbound_allow")
+    @classmethod
+    def _hosts_or_networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry.strip("[]"), strict=False)
+            except ValueError:
+                if not _HOST_PATTERN.fullmatch(entry):
+                    raise ValueError(
+                        f"CLAIMS_OUTBOUND_ALLOW: {entry!r} is neither a host name "
+                        "(erp.corp.lv, *.corp.lv) nor an address or network (10.20.0.0/16)"
+                    ) from None
         return value
 
     @field_validator("attachment_content_types", mode="before")

@@ -13,6 +13,7 @@ from app.claims.reading import get_claim
 from app.config import Settings
 from app.enums import Role
 from app.errors import Forbidden, PreconditionFailed, PreconditionRequired, Unauthorized
+from app.events.outbound import OutboundPolicy
 from app.models.claims import Claim
 
 api_key_header = APIKeyHeader(
@@ -39,6 +40,15 @@ async def app_settings(request: Request) -> Settings:
 
 
 SettingsDep = Annotated[Settings, Depends(app_settings)]
+
+
+async def outbound_policy(request: Request) -> OutboundPolicy:
+    """Where webhooks may point (CLAIMS_OUTBOUND_ALLOW), with the app's resolver."""
+    policy: OutboundPolicy = request.app.state.outbound
+    return policy
+
+
+OutboundDep = Annotated[OutboundPolicy, Depends(outbound_policy)]
 
 
 async def get_principal(

@@ -7,7 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError, StatementError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -136,9 +136,26 @@ async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
     return response
 
 
-async def _data_error(request: Request, exc: DataError) -> JSONResponse:
-    # The last line of defence for values the schemas let through but the database refuses
-    # (a number out of a column's range, a character PostgreSQL cannot store).
+def is_data_error(exc: StatementError) -> bool:
+    """Whether the database (or its driver) refused a value rather than failed: a number out
+    of a column's range, a date the calendar cannot hold, a character PostgreSQL cannot store.
+    What a caller can send is a 422, never a 500."""
+    if isinstance(exc, DataError):
+        return True
+    orig = exc.orig
+    if not isinstance(exc, DBAPIError):
+        # A bind processor failed before the driver saw the value (year 9999 at -14:00).
+        return isinstance(orig, OverflowError | ValueError)
+    # PostgreSQL's data exceptions are SQLSTATE class 22; asyncpg refuses a value it cannot
+    # encode (an int over int32) with its DataError, a ValueError, before sending anything.
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if isinstance(code, str) and code.startswith("22"):
+        return True
+    return isinstance(getattr(orig, "__cause__", None), OverflowError | ValueError)
+
+
+async def _data_error(request: Request, exc: StatementError) -> JSONResponse:
+    # The last line of defence for values the schemas let through but the database refuses.
     log.warning(
         "database refused a value", extra={"path": request.url.path, "error": str(exc.orig)}
     )
@@ -176,23 +193,29 @@ async def _database_unavailable(request: Request, exc: Exception) -> JSONRespons
     return response
 
 
-async def _database_error(request: Request, exc: DBAPIError) -> JSONResponse:
-    if is_unavailable(exc):
+async def _database_error(request: Request, exc: StatementError) -> JSONResponse:
+    if is_data_error(exc):
+        return await _data_error(request, exc)
+    if isinstance(exc, DBAPIError) and is_unavailable(exc):
         return await _database_unavailable(request, exc)
-    raise exc  # a fault of ours: the 500 handler logs it
+    return await _unexpected(request, exc)  # a fault of ours: logged with its traceback
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", extra={"path": request.url.path})
-    return problem(500, "Internal error", "The error was logged.", "internal-error")
+    response = problem(500, "Internal error", "The error was logged.", "internal-error")
+    # Sent by Starlette's outermost middleware, past the one that adds it to the others.
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
-    app.add_exception_handler(DataError, _data_error)  # type: ignore[arg-type]
-    app.add_exception_handler(DBAPIError, _database_error)  # type: ignore[arg-type]
+    # StatementError covers DataError, every DBAPIError and the driver's refusals: a refused
+    # value is 422, an unreachable database 503, anything else a 500.
+    app.add_exception_handler(StatementError, _database_error)  # type: ignore[arg-type]
     app.add_exception_handler(DatabaseUnavailable, _database_unavailable)
     app.add_exception_handler(PoolTimeout, _database_unavailable)  # no pooled connection free
     app.add_exception_handler(Exception, _unexpected)

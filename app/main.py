@@ -14,6 +14,7 @@ from app.config import Settings, get_settings
 from app.db import create_engine, create_session_factory
 from app.docs_offline import install_offline_docs
 from app.errors import PROBLEM_JSON, ProblemDetails, install_error_handlers
+from app.events.outbound import OutboundPolicy
 from app.letters.pdf import configure_pdf_pool, shutdown_pdf_pool
 from app.letters.signed_pdf import load_certificate
 from app.logging_setup import configure_logging
@@ -113,6 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     observe_state_changes("sla", sla_follows_state)  # the SLA clock pauses with the claim's state
     app.state.principal_cache = PrincipalCache(settings.api_key_cache_seconds)
+    app.state.outbound = OutboundPolicy.from_settings(settings)  # webhook URLs (SSRF guard)
     install_error_handlers(app)
     app.add_middleware(InputGuardMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)

@@ -14,8 +14,9 @@ access_log = logging.getLogger("app.access")
 
 
 class RequestContextMiddleware:
-    """Gives every request an id (X-Request-ID, taken from the caller when sane), returns it, and
-    logs method, path, status, duration and the caller's key name in one line."""
+    """Gives every request an id (X-Request-ID, taken from the caller when sane), returns it with
+    `X-Content-Type-Options: nosniff`, and logs method, path, status, duration and the caller's
+    key name in one line."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -35,7 +36,12 @@ class RequestContextMiddleware:
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
-                message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
+                headers = message.setdefault("headers", [])
+                headers.append((b"x-request-id", request_id.encode()))
+                # Every response is what its Content-Type says: a browser never sniffs an
+                # attachment or a JSON body into a page that runs scripts.
+                if not any(name.lower() == b"x-content-type-options" for name, _ in headers):
+                    headers.append((b"x-content-type-options", b"nosniff"))
             await send(message)
 
         try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -29,6 +29,43 @@ def local_date(moment: datetime, settings: Settings) -> date:
 
 def today(settings: Settings) -> date:
     return local_date(datetime.now(UTC), settings)
+
+
+def local_moment(value: datetime, settings: Settings) -> datetime:
+    """A naive time is the plant's wall-clock time; an aware one stays what it says."""
+    return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(settings.timezone))
+
+
+# Dates a caller may ask about (listing and report filters): wide, but every instant of them
+# converts to UTC and fits both databases. Stored dates are bound tighter (received_range).
+FILTER_EARLIEST, FILTER_LATEST = date(1970, 1, 1), date(2199, 12, 31)
+
+
+def filter_range(settings: Settings) -> tuple[datetime, datetime]:
+    """The local midnights that start FILTER_EARLIEST and end FILTER_LATEST."""
+    zone = ZoneInfo(settings.timezone)
+    start = datetime.combine(FILTER_EARLIEST, time(), tzinfo=zone)
+    return start, datetime.combine(FILTER_LATEST + DAY, time(), tzinfo=zone)
+
+
+def received_range(settings: Settings, now: datetime) -> tuple[datetime, datetime]:
+    """When a claim (or a message, or a letter sent) may say it happened: from the local
+    midnight of CLAIMS_EARLIEST_RECEIVED_AT up to a little ahead of the server's clock."""
+    zone = ZoneInfo(settings.timezone)
+    earliest = datetime.combine(settings.earliest_received_at, time(), tzinfo=zone)
+    return earliest, now + timedelta(seconds=settings.received_at_max_ahead_seconds)
+
+
+def out_of_range(moment: datetime, settings: Settings, now: datetime) -> str | None:
+    """Why an aware `moment` is not an acceptable date of receipt, or None. Compared as it
+    is: converting a time at the edge of the calendar (year 9999, -14:00) to UTC overflows."""
+    earliest, latest = received_range(settings, now)
+    if moment < earliest:
+        return f"must not be before {settings.earliest_received_at.isoformat()}"
+    if moment > latest:
+        seconds = settings.received_at_max_ahead_seconds
+        return f"must not be more than {seconds} seconds ahead of the service's clock"
+    return None
 
 
 @dataclass(frozen=True, slots=True, eq=False)

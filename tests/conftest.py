@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 from app.config import Settings
 from app.enums import Role
 from app.main import create_app
+from tests.support.outbound import offline_policy
 
 PG_ENV = "CLAIMS_TEST_DATABASE_URL"
 
@@ -91,6 +92,7 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
 @pytest.fixture(scope="session")
 async def app(settings: Settings) -> AsyncIterator[Any]:
     application = create_app(settings)
+    application.state.outbound = offline_policy(settings.outbound_allow)  # no DNS in tests
     async with application.router.lifespan_context(application):
         yield application
 

@@ -3,30 +3,28 @@
 import hashlib
 import io
 import os
+import re
 import tempfile
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
+from urllib.parse import quote
 
 import anyio
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.auth.principal import Principal
+from app.claims import sniffing
 from app.claims.audit import record_event
 from app.config import Settings
 from app.errors import NotFound, PayloadTooLarge, UnsupportedMediaType
 from app.models.claims import Attachment, AttachmentRead, Claim
 
 CHUNK = 1024 * 1024
-
-# Leading bytes of the formats whose declared type we can check cheaply.
-MAGIC: dict[str, tuple[bytes, ...]] = {
-    "image/jpeg": (b"\xff\xd8\xff",),
-    "image/png": (b"\x89PNG\r\n\x1a\n",),
-    "image/gif": (b"GIF87a", b"GIF89a"),
-    "application/pdf": (b"%PDF-",),
-    "application/zip": (b"PK\x03\x04", b"PK\x05\x06"),
-}
+# What check_content_type wants of a file's beginning.
+HEAD_BYTES = sniffing.HEAD_BYTES
+MAX_FILENAME = 255
 
 
 @dataclass(slots=True)
@@ -37,14 +35,19 @@ class StoredFile:
 
 
 def check_content_type(content_type: str, head: bytes, settings: Settings) -> str:
+    """The declared type without parameters, once the file's first bytes (`HEAD_BYTES`) show
+    it is that type; 415 for a type not accepted, or content that is something else (an SVG
+    with a script sent as image/webp)."""
     base = content_type.split(";")[0].strip().lower()
     if base not in settings.attachment_content_types:
         raise UnsupportedMediaType(
             f"Files of type {base or 'unknown'} are not accepted.",
             allowed=settings.attachment_content_types,
         )
-    signatures = MAGIC.get(base)
-    if signatures and not head.startswith(signatures):
+    if not sniffing.checkable(base):
+        # Listed in CLAIMS_ATTACHMENT_CONTENT_TYPES, but nothing here can check it.
+        raise UnsupportedMediaType(f"Files of type {base} cannot be checked, so are not accepted.")
+    if not sniffing.content_matches(base, head):
         raise UnsupportedMediaType(f"The file's content is not {base}.")
     return base
 
@@ -119,7 +122,26 @@ def add_attachment_row(
 
 
 def stored_filename(filename: str) -> str:
-    return filename.replace("\x00", "")[:255] or "file"
+    """A safe base name: no folders (either slash), no control or format characters (CR, LF,
+    NUL, right-to-left overrides), no leading dots, at most 255 characters with the extension
+    kept. What a client sends as `../../../../tmp/pwn.txt` is stored as `pwn.txt`."""
+    name = unicodedata.normalize("NFC", filename)
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if not unicodedata.category(ch).startswith("C"))
+    name = " ".join(name.split()).strip(". ")
+    if len(name) > MAX_FILENAME:
+        stem, dot, ext = name.rpartition(".")
+        keep = f"{dot}{ext}" if dot and 0 < len(ext) <= 16 else ""
+        name = (stem if keep else name)[: MAX_FILENAME - len(keep)].rstrip(". ") + keep
+    return name or "file"
+
+
+def content_disposition(filename: str, disposition: str = "attachment") -> str:
+    """RFC 6266: an ASCII `filename` for old clients, the exact name in `filename*`."""
+    name = stored_filename(filename)
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    fallback = re.sub(r"[^A-Za-z0-9._ ()+-]", "_", ascii_name).strip() or "file"
+    return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def record_attachment_added(
@@ -146,7 +168,7 @@ async def attach_upload(
     principal: Principal,
     settings: Settings,
 ) -> AttachmentRead:
-    head = source.read(16)
+    head = source.read(HEAD_BYTES)
     source.seek(0)
     base_type = check_content_type(content_type, head, settings)
     stored = await store_stream(source, settings)

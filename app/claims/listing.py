@@ -5,7 +5,7 @@ import binascii
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -14,12 +14,14 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.config import Settings
 from app.enums import ClaimState
 from app.errors import InvalidInput
 from app.models.claims import Channel, Claim, ClaimPage
 from app.models.customers import Contact, Customer
 from app.models.events import ClaimSla
 from app.models.reference import ProductModel
+from app.workdays import FILTER_EARLIEST, FILTER_LATEST, filter_range, local_moment
 
 NO_OWNER = ""
 
@@ -45,6 +47,10 @@ def encode_cursor(received_at: datetime, claim_id: int) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+# Claim ids are 32-bit integers on PostgreSQL.
+MAX_ID = 2**31 - 1
+
+
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
@@ -52,12 +58,31 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         moment = datetime.fromisoformat(at)
         if moment.tzinfo is None:
             raise ValueError("naive cursor time")
-        return moment, int(claim_id)
-    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError) as exc:
+        if type(claim_id) is not int or not 0 <= claim_id <= MAX_ID:
+            raise ValueError("not a claim id")
+        # What the database cannot compare: a time whose UTC falls outside the calendar.
+        return moment.astimezone(UTC), claim_id
+    except (ValueError, TypeError, OverflowError, binascii.Error, json.JSONDecodeError) as exc:
         raise InvalidInput(
             "The cursor is not one this service issued.",
             errors=[{"field": "query.cursor", "message": "invalid cursor", "type": "value_error"}],
         ) from exc
+
+
+def filter_moment(value: datetime | None, *, field: str, settings: Settings) -> datetime | None:
+    """A `created_from`/`created_to` bound in UTC: a date or a naive time is the company's
+    local time (CLAIMS_TIMEZONE), as in the reports, so a day's listing matches its report."""
+    if value is None:
+        return None
+    moment = local_moment(value, settings)
+    earliest, latest = filter_range(settings)
+    if not earliest <= moment <= latest:
+        message = f"must lie between {FILTER_EARLIEST} and {FILTER_LATEST}"
+        raise InvalidInput(
+            f"{field} {message}.",
+            errors=[{"field": f"query.{field}", "message": message, "type": "value_error"}],
+        )
+    return moment.astimezone(UTC)
 
 
 def _like(text: str) -> str:

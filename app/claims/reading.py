@@ -101,6 +101,7 @@ def build_claim_read(
         defect_statement=claim.defect_statement,
         language=claim.language,
         received_at=claim.received_at,
+        registered_at=claim.created_at,
         deadlines=Deadlines(
             ack_due_date=claim.ack_due_date,
             ack_deadline_date=claim.ack_deadline_date,

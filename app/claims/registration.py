@@ -7,7 +7,7 @@ Idempotency-Key is read only when it was used before.
 """
 
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -24,6 +24,7 @@ from app.customers import intake
 from app.customers.deadlines import ack_due_date
 from app.customers.matching import Given
 from app.enums import ClaimState
+from app.errors import InvalidInput
 from app.events import outbox
 from app.language import detect_language
 from app.models.claims import (
@@ -37,7 +38,7 @@ from app.models.reference import ProductModel, Unit
 from app.models.system import IdempotencyRecord, OutboxEvent
 from app.models.types import utcnow
 from app.phones import e164_or_422
-from app.workdays import calendar, local_date
+from app.workdays import calendar, local_date, out_of_range
 
 
 @dataclass(slots=True)
@@ -63,6 +64,7 @@ async def register_claim(
     principal: Principal,
     settings: Settings,
     idempotency_key: str | None = None,
+    now: datetime | None = None,
 ) -> Registration:
     # An Idempotency-Key is checked by its unique constraint, not by a read first: retries are
     # rare, and a retry's rolled-back attempt gives its claim number back.
@@ -72,7 +74,7 @@ async def register_claim(
         request = IdempotentRequest(principal, idempotency_key, body_hash)
     try:
         _, read = await register_claim_rows(
-            session, data=data, principal=principal, settings=settings, idempotent=request
+            session, data=data, principal=principal, settings=settings, idempotent=request, now=now
         )
         await session.commit()
     except IntegrityError:
@@ -96,12 +98,18 @@ async def register_claim_rows(
     principal: Principal,
     settings: Settings,
     idempotent: IdempotentRequest | None = None,
+    now: datetime | None = None,
 ) -> tuple[Claim, ClaimRead]:
     """Write a claim with its audit event and outbox row (and idempotency record) without
     committing, so that callers (the email intake) can include it in a larger transaction.
 
+    `now` is the moment the service registers it (the clock by default): the number's year is
+    its local year, while `received_at` keeps the customer's date, which may be earlier.
+
     The rows are written by Core inserts (intake_rows.py), not by the unit of work, so the
     returned Claim is not in the session: read it, do not change it."""
+    now = now or utcnow()
+    received_at = _received_at(data, settings, now)
     unit, model = await _find_product(session, data)
     language = data.language or data.customer.language or detect_language(_text(data))
     match = await intake.match_or_create(
@@ -111,11 +119,13 @@ async def register_claim_rows(
     assert customer.id is not None and match.contact.id is not None  # set by the flush
     if language is None:
         language = settings.default_language if match.created else customer.language
-    received_at = data.received_at.astimezone(UTC) if data.received_at else utcnow()
     received_day = local_date(received_at, settings)
-    # No number or seq yet: the insert takes them (intake_rows.py), see below.
+    registered_day = local_date(now, settings)
+    # No number or seq yet: the insert takes them (intake_rows.py), see below. The year is the
+    # registration's: a back-dated claim must not take a number in a year whose series is
+    # closed (or one that has not begun), and numbers follow the order of registration.
     claim = Claim(  # type: ignore[call-arg]
-        year=received_at.year,
+        year=registered_day.year,
         channel=data.channel,
         state=ClaimState.new,
         customer_id=customer.id,
@@ -141,6 +151,8 @@ async def register_claim_rows(
         internal_source=data.internal_source,
         external_reference=data.external_reference,
         created_by=principal.name,
+        created_at=now,
+        updated_at=now,
     )
     warranty_check.assess_at_registration(claim, unit, model, received_on=received_day)  # no SQL
     registered = EventRead(
@@ -160,6 +172,8 @@ async def register_claim_rows(
         messages=[],
         attachments=[],
         allowed=[],
+        today_=registered_day,
+        timezone=settings.timezone,
     )
     rows = [
         Row(ClaimEvent.__table__, registered.model_dump()),  # type: ignore[attr-defined]
@@ -195,6 +209,19 @@ _CLAIM_COLUMNS = [
     for c in Claim.__table__.columns  # type: ignore[attr-defined]
     if c.key not in ("id", "seq", "number")
 ]
+
+
+def _received_at(data: ClaimCreate, settings: Settings, now: datetime) -> datetime:
+    """The customer's date of receipt in UTC, refused outside the accepted range (422)."""
+    if data.received_at is None:
+        return now
+    problem = out_of_range(data.received_at, settings, now)
+    if problem:
+        raise InvalidInput(
+            f"received_at {problem}.",
+            errors=[{"field": "body.received_at", "message": problem, "type": "value_error"}],
+        )
+    return data.received_at.astimezone(UTC)
 
 
 def _given(data: ClaimCreate, settings: Settings) -> Given:

@@ -2,7 +2,9 @@
 
 No database here: the worker decides what to send and records the result.
 Any 2xx is success; everything else (other statuses, timeouts, refused
-connections) is a failed attempt that the worker retries with backoff.
+connections, a destination the outbound guard refused) is a failed attempt that
+the worker retries with backoff. The URL was checked and resolved just before
+(`outbound.py`): the request goes to the address that was checked.
 """
 
 from __future__ import annotations
@@ -19,9 +21,13 @@ import anyio
 import httpx
 
 from app.events import signing
+from app.events.outbound import Destination
 from app.models.events import EMAIL_EVENT_TYPES
 
+# What an admin sees of a receiver's answer: its first characters, never its headers. The
+# body is read no further than this, whatever the receiver sends.
 EXCERPT_CHARS = 500
+_EXCERPT_BYTES = 4 * EXCERPT_CHARS
 
 
 @dataclass(frozen=True)
@@ -35,24 +41,50 @@ class AttemptResult:
 
 async def _post(
     client: httpx.AsyncClient,
-    url: str,
+    destination: Destination,
     *,
     content: bytes,
     headers: dict[str, str],
     auth: httpx.Auth | None = None,
 ) -> AttemptResult:
     started = time.perf_counter()
+    request = client.build_request(
+        "POST",
+        destination.request_url(),
+        content=content,
+        headers={**headers, **destination.headers()},
+        extensions=destination.extensions(),
+    )
     try:
-        # None is "no auth" (httpx's request() accepts it; post()'s annotation leaves it out).
-        response = await client.post(url, content=content, headers=headers, auth=auth)  # type: ignore[arg-type]
+        response = await client.send(request, auth=auth, stream=True)
+        try:
+            excerpt = await _excerpt(response)
+        finally:
+            await response.aclose()
     except httpx.TimeoutException as exc:
         return AttemptResult(False, None, f"timeout: {type(exc).__name__}", _ms(started))
     except httpx.HTTPError as exc:
         return AttemptResult(False, None, f"{type(exc).__name__}: {exc}"[:500], _ms(started))
-    excerpt = response.text[:EXCERPT_CHARS] if response.content else None
     ok = 200 <= response.status_code < 300
     error = None if ok else f"HTTP {response.status_code}"
     return AttemptResult(ok, response.status_code, error, _ms(started), excerpt)
+
+
+async def _excerpt(response: httpx.Response) -> str | None:
+    data = b""
+    async for chunk in response.aiter_bytes():
+        data += chunk
+        if len(data) >= _EXCERPT_BYTES:
+            break
+    if not data:
+        return None
+    text = data[:_EXCERPT_BYTES].decode(response.encoding or "utf-8", errors="replace")
+    return text[:EXCERPT_CHARS]
+
+
+def refused(reason: str) -> AttemptResult:
+    """An attempt the outbound guard stopped before any connection."""
+    return AttemptResult(False, None, f"refused: {reason}", 0)
 
 
 def _ms(started: float) -> int:
@@ -62,7 +94,7 @@ def _ms(started: float) -> int:
 async def send_webhook(
     client: httpx.AsyncClient,
     *,
-    url: str,
+    destination: Destination,
     secret: str,
     event_id: str,
     event_type: str,
@@ -83,7 +115,7 @@ async def send_webhook(
         timestamp=int(time.time()) if timestamp is None else timestamp,
     )
     headers["User-Agent"] = "claims-service-webhooks/1"
-    return await _post(client, url, content=body, headers=headers)
+    return await _post(client, destination, content=body, headers=headers)
 
 
 def message_id_for(event_id: str, domain: str) -> str:
@@ -101,7 +133,7 @@ def email_request(payload: dict[str, Any], *, event_id: str, domain: str) -> dic
 async def send_email(
     client: httpx.AsyncClient,
     *,
-    url: str,
+    destination: Destination,
     message: dict[str, Any],
     event_id: str,
     token: str | None = None,
@@ -119,7 +151,7 @@ async def send_email(
     if token:
         headers["Authorization"] = f"Bearer {token}"
     auth = httpx.BasicAuth(username, password or "") if username else None
-    return await _post(client, url, content=body, headers=headers, auth=auth)
+    return await _post(client, destination, content=body, headers=headers, auth=auth)
 
 
 def email_of(event_type: str, payload: dict[str, Any]) -> dict[str, Any] | None:

@@ -9,7 +9,8 @@ from sqlalchemy import select, update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, InvalidInput, NotFound
+from app.events.outbound import OutboundPolicy, Refused
 from app.models.events import (
     AttemptRead,
     Delivery,
@@ -30,11 +31,27 @@ def _read(row: WebhookSubscription) -> WebhookRead:
     return WebhookRead.model_validate(row, from_attributes=True)
 
 
-async def create_subscription(session: AsyncSession, *, data: WebhookCreate) -> WebhookCreated:
+async def _check_url(url: str, outbound: OutboundPolicy) -> str:
+    """422 naming the field for a URL the worker would refuse to call (it checks again, and
+    resolves the name again, before every delivery)."""
+    try:
+        await outbound.check(url)
+    except Refused as exc:
+        raise InvalidInput(
+            f"The webhook URL cannot be called: {exc.reason}.",
+            errors=[{"field": "body.url", "message": exc.reason, "type": "value_error"}],
+        ) from None
+    return url
+
+
+async def create_subscription(
+    session: AsyncSession, *, data: WebhookCreate, outbound: OutboundPolicy
+) -> WebhookCreated:
+    url = await _check_url(str(data.url), outbound)  # before the transaction: DNS may be slow
     secret = data.secret or "whsec_" + secrets.token_urlsafe(32)
     row = WebhookSubscription(
         name=data.name,
-        url=str(data.url),
+        url=url,
         event_types=data.event_types,
         secret=secret,
         active=data.active,
@@ -63,12 +80,12 @@ async def get_subscription(session: AsyncSession, *, subscription_id: int) -> We
 
 
 async def update_subscription(
-    session: AsyncSession, *, subscription_id: int, data: WebhookUpdate
+    session: AsyncSession, *, subscription_id: int, data: WebhookUpdate, outbound: OutboundPolicy
 ) -> WebhookRead:
-    row = await _get(session, subscription_id)
     changes = data.model_dump(exclude_unset=True, exclude_none=True)
     if "url" in changes:
-        changes["url"] = str(data.url)
+        changes["url"] = await _check_url(str(data.url), outbound)
+    row = await _get(session, subscription_id)
     for name, value in changes.items():
         setattr(row, name, value)
     row.updated_at = utcnow()

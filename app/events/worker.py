@@ -33,6 +33,7 @@ from app.config import Settings
 from app.db import SessionFactory
 from app.events import delivery as http
 from app.events.backoff import Backoff
+from app.events.outbound import OutboundPolicy, Refused
 from app.models.events import EMAIL_EVENT_TYPES, Delivery, DeliveryAttempt, WebhookSubscription
 from app.models.system import OutboxEvent
 from app.models.types import utcnow
@@ -58,6 +59,9 @@ class WorkerConfig:
     message_id_domain: str = "claims.example"
     storage_dir: Path | None = None  # where attachments given by storage_key are read
     concurrency: int = 8
+    # Checked before every attempt: a name that resolved to a public address yesterday may
+    # resolve to 127.0.0.1 today.
+    outbound: OutboundPolicy = field(default_factory=OutboundPolicy)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WorkerConfig:
@@ -82,6 +86,7 @@ class WorkerConfig:
             email_from=settings.email_from,
             message_id_domain=settings.email_message_id_domain,
             storage_dir=settings.storage_dir,
+            outbound=OutboundPolicy.from_settings(settings),
         )
 
 
@@ -338,11 +343,14 @@ class Worker:
             assert target.message is not None
             try:
                 message = await http.inline_attachments(target.message, self.config.storage_dir)
+                destination = await self.config.outbound.check(self.config.email_gateway_url)
             except http.AttachmentMissing as exc:
                 return http.AttemptResult(False, None, str(exc), 0)
+            except Refused as exc:
+                return self._refused(row, target, exc)
             return await http.send_email(
                 self.http_client,
-                url=self.config.email_gateway_url,
+                destination=destination,
                 message=message,
                 event_id=row.event_id,
                 token=self.config.email_gateway_token,
@@ -350,15 +358,26 @@ class Worker:
                 password=self.config.email_gateway_password,
             )
         assert target.secret is not None
+        try:
+            destination = await self.config.outbound.check(target.url)
+        except Refused as exc:
+            return self._refused(row, target, exc)
         return await http.send_webhook(
             self.http_client,
-            url=target.url,
+            destination=destination,
             secret=target.secret,
             event_id=row.event_id,
             event_type=row.type,
             occurred_at=row.created_at,
             data=row.payload,
         )
+
+    def _refused(self, row: Claimed, target: Target, exc: Refused) -> http.AttemptResult:
+        log.warning(
+            "outbound call refused",
+            extra={"event_id": row.event_id, "target": target.kind, "reason": exc.reason},
+        )
+        return http.refused(exc.reason)
 
     async def _record(
         self, row: Claimed, outcomes: list[tuple[Target, http.AttemptResult]]

@@ -124,7 +124,9 @@ async def stage_attachments(parsed: ParsedEmail, settings: Settings) -> Staged:
         if ctype == "application/octet-stream":
             ctype = mimetypes.guess_type(item.filename)[0] or ctype
         try:
-            base = attachment_store.check_content_type(ctype, item.content[:16], settings)
+            base = attachment_store.check_content_type(
+                ctype, item.content[: attachment_store.HEAD_BYTES], settings
+            )
             stored = await attachment_store.store_bytes(item.content, settings)
         except DomainError as exc:
             staged.notes.append(f"attachment {item.filename!r} not stored: {exc.detail}")
@@ -192,7 +194,9 @@ async def file_email(
             outcome = InboundOutcome.created
     # The workflow resumes a claim waiting for the customer; lock it first, as add_message does.
     await lock_if_waiting(session, claim)
-    message = file_message(session, claim=claim, data=_message(parsed), actor=principal.name)
+    message = await file_message(
+        session, claim=claim, data=_message(parsed), actor=principal.name, settings=settings
+    )
     # The attachments' events before the flush, so that one INSERT writes all the events.
     for item in staged.files:
         attachment_store.record_attachment_added(

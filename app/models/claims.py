@@ -183,7 +183,9 @@ class ClaimCreate(InputModel):
         schema_extra={"examples": ["The pump stops after 10 minutes and the motor gets hot."]},
     )
     received_at: datetime | None = Field(
-        default=None, description="When the claim was received; defaults to now"
+        default=None,
+        description="When the claim was received, with its offset; defaults to now. Not before "
+        "CLAIMS_EARLIEST_RECEIVED_AT, nor more than CLAIMS_RECEIVED_AT_MAX_AHEAD_SECONDS ahead",
     )
     language: str | None = Field(
         default=None,
@@ -385,8 +387,17 @@ class MessageCreate(InputModel):
     author: str | None = Field(
         default=None, max_length=200, description="Defaults to the caller's key name"
     )
-    at: datetime | None = None
+    at: datetime | None = Field(
+        default=None, description="When it happened, with its offset; defaults to now"
+    )
     external_message_id: str | None = Field(default=None, max_length=500)
+
+    @field_validator("at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("must carry a timezone, e.g. 2026-11-23T10:00:00+02:00")
+        return value
 
 
 class MessageRead(SQLModel):
@@ -472,7 +483,14 @@ class ClaimRead(SQLModel):
         description="The department's edited statement of the defect; letters use it when set"
     )
     language: str
-    received_at: datetime
+    received_at: datetime = Field(
+        description="When the customer's claim was received, as the caller gave it (or the "
+        "registration time); deadlines run from its local date"
+    )
+    registered_at: datetime = Field(
+        description="When the service registered the claim; the number's year is its year "
+        "in the company's time zone"
+    )
     deadlines: Deadlines
     warranty_status: str | None
     warranty_end_date: date | None

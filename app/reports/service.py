@@ -36,6 +36,7 @@ from app.reports import queries as q
 from app.reports.similarity import common_terms, connected_groups, token_pairs
 from app.reports.tables import claims
 from app.reports.zones import Zone
+from app.workdays import FILTER_EARLIEST, FILTER_LATEST
 
 DIMENSION_FIELDS = {
     "state": "by_state",
@@ -54,7 +55,8 @@ def _today(settings: Settings, now: datetime | None = None) -> date:
     return (now or datetime.now(UTC)).astimezone(ZoneInfo(settings.timezone)).date()
 
 
-EARLIEST, LATEST = date(1970, 1, 1), date(2199, 12, 31)
+# The days a report may cover: the listing's filters take the same range.
+EARLIEST, LATEST = FILTER_EARLIEST, FILTER_LATEST
 
 
 def _bad_date(field: str, message: str) -> InvalidInput:

@@ -1,6 +1,6 @@
 """Claims: registration, listing, reading, messages and attachments."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, File, Header, Path, Query, Response, UploadFile, status
@@ -110,8 +110,14 @@ async def list_claims(
     overdue: Annotated[
         bool | None, Query(description="Acknowledgement or resolution past due")
     ] = None,
-    created_from: Annotated[datetime | None, Query(description="Received at or after")] = None,
-    created_to: Annotated[datetime | None, Query(description="Received before")] = None,
+    created_from: Annotated[
+        datetime | None,
+        Query(description="Received at or after; a date or a time without offset is local"),
+    ] = None,
+    created_to: Annotated[
+        datetime | None,
+        Query(description="Received before; a date or a time without offset is local"),
+    ] = None,
     q: Annotated[str | None, Query(max_length=200, description="Free text")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
@@ -126,8 +132,8 @@ async def list_claims(
         model=model,
         serial=serial,
         overdue=overdue,
-        created_from=_aware(created_from),
-        created_to=_aware(created_to),
+        created_from=listing.filter_moment(created_from, field="created_from", settings=settings),
+        created_to=listing.filter_moment(created_to, field="created_to", settings=settings),
         q=q,
     )
     return await listing.list_claims(
@@ -142,10 +148,6 @@ def _owner(owner: str | None, principal: Principal) -> str | None:
         case "none":
             return listing.NO_OWNER
     return owner
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    return moment.replace(tzinfo=UTC) if moment and moment.tzinfo is None else moment
 
 
 @router.get(
@@ -211,10 +213,16 @@ async def correct_claim(
     responses=problem_responses(401, 403, 404, 422),
 )
 async def add_message(
-    principal: Contributor, claim: ClaimDep, data: MessageCreate, session: SessionDep
+    principal: Contributor,
+    claim: ClaimDep,
+    data: MessageCreate,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> MessageRead:
     """Record a contact with the customer (a call, an email, a letter by post)."""
-    return await messages.add_message(session, claim=claim, data=data, principal=principal)
+    return await messages.add_message(
+        session, claim=claim, data=data, principal=principal, settings=settings
+    )
 
 
 @router.post(
@@ -259,10 +267,10 @@ async def download_attachment(
     session: SessionDep,
     settings: SettingsDep,
 ) -> FileResponse:
-    """The stored file, with its original name and type."""
+    """The stored file, with its name (RFC 6266 `filename*`) and checked type, never sniffed."""
     found = await attachments.get_attachment(session, claim=claim, attachment_id=attachment_id)
     return FileResponse(
         attachments.open_stored(settings, found.storage_key),
         media_type=found.content_type,
-        filename=found.filename,
+        headers={"Content-Disposition": attachments.content_disposition(found.filename)},
     )

@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, status
 
-from app.deps import Admin, SessionDep
+from app.deps import Admin, OutboundDep, SessionDep
 from app.errors import problem_responses
 from app.events import webhooks
 from app.models.events import (
@@ -31,10 +31,12 @@ DeliveryStatus = Literal["pending", "delivered", "dead"]
     responses=problem_responses(401, 403, 422),
 )
 async def create_webhook(
-    principal: Admin, data: WebhookCreate, session: SessionDep
+    principal: Admin, data: WebhookCreate, session: SessionDep, outbound: OutboundDep
 ) -> WebhookCreated:
-    """The secret is in the response once; events are POSTed signed with it (docs/events.md)."""
-    return await webhooks.create_subscription(session, data=data)
+    """The secret is in the response once; events are POSTed signed with it (docs/events.md).
+    A URL on a loopback, link-local, private, multicast or reserved address (or a name that
+    resolves to one) is refused unless CLAIMS_OUTBOUND_ALLOW lists it."""
+    return await webhooks.create_subscription(session, data=data, outbound=outbound)
 
 
 @router.get(
@@ -66,10 +68,17 @@ async def get_webhook(subscription_id: Id, principal: Admin, session: SessionDep
     responses=problem_responses(401, 403, 404, 422),
 )
 async def update_webhook(
-    subscription_id: Id, data: WebhookUpdate, principal: Admin, session: SessionDep
+    subscription_id: Id,
+    data: WebhookUpdate,
+    principal: Admin,
+    session: SessionDep,
+    outbound: OutboundDep,
 ) -> WebhookRead:
-    """URL, event types, secret (rotation) or `active`; omitted fields stay as they are."""
-    return await webhooks.update_subscription(session, subscription_id=subscription_id, data=data)
+    """URL, event types, secret (rotation) or `active`; omitted fields stay as they are. A new
+    URL is checked as at subscription."""
+    return await webhooks.update_subscription(
+        session, subscription_id=subscription_id, data=data, outbound=outbound
+    )
 
 
 @router.delete(

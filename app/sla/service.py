@@ -108,6 +108,9 @@ def new_row(claim: Claim, params: SlaParams) -> ClaimSla:
         state=ClaimState.new,
         resolution_started_at=clock.started_at,
         resolution_due_at=clock.due_at,
+        # As of the clock's start, not of the wall clock: a state change the row catches up
+        # with later (`apply_state` at max(claim.updated_at, row.updated_at)) keeps its time.
+        updated_at=clock.started_at,
     )
     return row
 

@@ -8,6 +8,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from app.claims import sniffing
+
 HONEYPOT_FIELD = "website"
 
 # The text fields of the form, in page order.
@@ -110,16 +112,9 @@ def field_errors(
 
 
 def sniff_content_type(head: bytes) -> str | None:
-    """The accepted type a file's first bytes show, or None when it is none of them."""
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if len(head) >= 12 and head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    if head.startswith(b"%PDF-"):
-        return "application/pdf"
-    return None
+    """The accepted type a file's first bytes (`sniffing.HEAD_BYTES`) show, or None when it is
+    none of them."""
+    return sniffing.sniff(head, ALLOWED_PHOTO_TYPES)
 
 
 @dataclass(frozen=True)

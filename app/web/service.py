@@ -220,14 +220,13 @@ async def issued_letters(session: AsyncSession, *, claim_id: int) -> list[Letter
         letter = importlib.import_module("app.models.letters").Letter
     except (ImportError, AttributeError):
         return []
+    # The letter's own date (the local date it was numbered on), not the UTC moment's date,
+    # which is a day early for a letter issued before 02:00 in Riga.
     rows = await session.execute(
-        select(letter.number, letter.kind, letter.issued_at)
+        select(letter.number, letter.kind, letter.letter_date)
         .where(letter.claim_id == claim_id)
         .where(letter.number.is_not(None))
         .where(letter.kind != "design_memo")
         .order_by(letter.issued_at, letter.id)
     )
-    return [
-        LetterLine(number=n, kind=str(k), issued_on=issued.date() if issued else None)
-        for n, k, issued in rows.all()
-    ]
+    return [LetterLine(number=n, kind=str(k), issued_on=on) for n, k, on in rows.all()]

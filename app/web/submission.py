@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.datastructures import FormData, UploadFile
 
-from app.claims.attachments import check_content_type
+from app.claims.attachments import HEAD_BYTES, check_content_type, stored_filename
 from app.config import Settings
 from app.errors import UnsupportedMediaType
 from app.models.claims import ClaimCreate
@@ -158,9 +158,9 @@ async def _photos(
     ]
     infos, photos = [], []
     for upload in uploads:
-        head = await upload.read(16)
+        head = await upload.read(HEAD_BYTES)
         await upload.seek(0)
-        name = (upload.filename or "photo").rsplit("/", 1)[-1].rsplit("\\", 1)[-1][:255]
+        name = stored_filename(upload.filename or "photo")
         infos.append(forms.UploadInfo(name, upload.size or 0, head))
         sniffed = forms.sniff_content_type(head) or "application/octet-stream"
         photos.append(webform.Photo(name, sniffed, upload.file))

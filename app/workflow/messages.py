@@ -1,39 +1,72 @@
 """A message on a claim, as the workflow sees it: a customer's answer, by any channel,
 resumes a claim that was waiting for their information."""
 
+from datetime import datetime
+
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.auth.principal import Principal
 from app.claims.messages import add_message_rows
+from app.config import Settings
 from app.enums import ClaimState
+from app.errors import InvalidInput
 from app.models.claims import Claim, Message, MessageCreate, MessageDirection, MessageRead
 from app.models.types import utcnow
+from app.workdays import out_of_range
 from app.workflow.facts import ClaimFacts
 from app.workflow.machine import Transition, resume_on_customer_message
-from app.workflow.service import record_transition
+from app.workflow.service import notify_state_observers, record_transition
 
 
-def file_message(
-    session: AsyncSession, *, claim: Claim, data: MessageCreate, actor: str
+async def file_message(
+    session: AsyncSession,
+    *,
+    claim: Claim,
+    data: MessageCreate,
+    actor: str,
+    settings: Settings,
+    now: datetime | None = None,
 ) -> Message:
-    """Add the message's rows (no commit) and let a customer's answer resume the claim (no
-    extra SQL). Call `lock_if_waiting` first."""
+    """Add the message's rows (no commit) and let a customer's answer resume the claim, with
+    its SLA clock (the state observers) in the same transaction. Call `lock_if_waiting` first.
+
+    A date outside the accepted range (an email's Date header is the sender's say, and may be
+    year 9999) is replaced by the time of filing; the API refuses one first (`add_message`)."""
+    now = now or utcnow()
+    if data.at is not None and out_of_range(data.at, settings, now):
+        data = data.model_copy(update={"at": now})
     message = add_message_rows(session, claim=claim, data=data, actor=actor)
-    resume_on_message(
+    resumed = resume_on_message(
         session,
         claim=claim,
         inbound=data.direction == MessageDirection.inbound,
         channel=data.channel,
         actor=actor,
     )
+    if resumed is not None:
+        await notify_state_observers(session, claim=claim, settings=settings)
     return message
 
 
 async def add_message(
-    session: AsyncSession, *, claim: Claim, data: MessageCreate, principal: Principal
+    session: AsyncSession,
+    *,
+    claim: Claim,
+    data: MessageCreate,
+    principal: Principal,
+    settings: Settings,
 ) -> MessageRead:
+    now = utcnow()
+    problem = out_of_range(data.at, settings, now) if data.at is not None else None
+    if problem:
+        raise InvalidInput(
+            f"at {problem}.",
+            errors=[{"field": "body.at", "message": problem, "type": "value_error"}],
+        )
     await lock_if_waiting(session, claim)
-    message = file_message(session, claim=claim, data=data, actor=principal.name)
+    message = await file_message(
+        session, claim=claim, data=data, actor=principal.name, settings=settings, now=now
+    )
     await session.commit()
     return MessageRead.model_validate(message, from_attributes=True)
 
@@ -51,8 +84,8 @@ def resume_on_message(
 ) -> Transition | None:
     """A customer's message (any channel) resumes a claim waiting for their information.
 
-    Synchronous and query-free so that every path that adds a message can call it inside its
-    own transaction: the claim row is all it needs. Call `lock_if_waiting` first.
+    Query-free: the claim row is all it needs. The caller tells the state observers
+    (`file_message` does). Call `lock_if_waiting` first.
     """
     if not inbound or claim.state != ClaimState.awaiting_customer_info:
         return None

@@ -73,6 +73,17 @@ def observe_state_changes(name: str, observer: StateObserver) -> None:
     _observers[name] = observer
 
 
+async def notify_state_observers(
+    session: AsyncSession, *, claim: Claim, settings: Settings
+) -> None:
+    """Tell the observers the claim's new state, in the transaction that changed it: every
+    path that moves a claim calls this (an action, a customer's message that resumes it)."""
+    for observer in _observers.values():
+        await observer(
+            session, claim=claim, to_state=claim.state, settings=settings, now=claim.updated_at
+        )
+
+
 class ActionNotAllowed(Conflict):
     type_slug, title = "action-not-allowed", "Action not allowed in this state"
 
@@ -173,10 +184,7 @@ async def take_action(
     )
     record_id = await STEPS[action](ctx, body)
     await _move(session, claim, progress, transition)
-    for observer in _observers.values():
-        await observer(
-            session, claim=claim, to_state=claim.state, settings=settings, now=claim.updated_at
-        )
+    await notify_state_observers(session, claim=claim, settings=settings)
     payload: dict[str, Any] = {"body": body.model_dump(mode="json", exclude_none=True)}
     if transition.letter:
         payload["letter"] = transition.letter.value

@@ -526,7 +526,9 @@ async def test_storage_failure_keeps_the_raw_delivery_as_failed(mail, db, monkey
 
 
 async def test_database_refusing_a_row_is_a_failure_not_a_duplicate(mail, db, monkeypatch):
-    def orphan_message(session: Any, *, claim: Any, data: Any, actor: str) -> Message:
+    async def orphan_message(
+        session: Any, *, claim: Any, data: Any, actor: str, settings: Any
+    ) -> Message:
         message = Message(
             claim_id=2**31 - 1,  # no such claim: the foreign key refuses it at the flush
             direction=MessageDirection.inbound,

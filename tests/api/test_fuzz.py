@@ -22,6 +22,7 @@ from schemathesis.checks import (
 from app.config import Settings
 from app.db import create_engine, create_session_factory
 from app.main import create_app
+from tests.support.outbound import offline_policy
 
 # The schema is loaded at import time (it needs no database); the app gets its real settings
 # and connections in the fixture below, before any request is made.
@@ -36,6 +37,7 @@ def wired_app(settings: Any) -> Any:
     fuzz_app.state.settings = settings
     fuzz_app.state.engine = create_engine(settings, pooled=False)
     fuzz_app.state.session_factory = create_session_factory(fuzz_app.state.engine)
+    fuzz_app.state.outbound = offline_policy()  # webhook hosts resolve without DNS
     return fuzz_app
 
 

@@ -1,11 +1,14 @@
 """Admin API of events out: subscriptions, deliveries, dead events: roles, validation, problems."""
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 
 from app.enums import Role
+from app.main import create_app
+from tests.support.outbound import offline_policy
 
 WEBHOOKS = "/api/v1/admin/webhooks"
 
@@ -158,3 +161,87 @@ async def test_sla_view_of_a_new_claim(
     missing = await client.get("/api/v1/claims/CLM-1999-000001/sla", headers=auth(Role.auditor))
     assert missing.status_code == 404
     assert (await client.get(f"/api/v1/claims/{claim['number']}/sla")).status_code == 401
+
+
+# ---- the outbound guard at subscription (issue 17: SSRF with a read-back) ----------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1/x",
+        "http://localhost:8080/x",
+        "http://[::1]/x",
+        "http://2130706433/x",  # 127.0.0.1 in decimal
+        "http://0x7f000001/x",  # in hex
+        "http://0x7f.1/x",
+        "http://127.1/x",
+        "http://user@127.0.0.1/x",
+        "http://user:pw@127.0.0.1:9/x",
+        "http://[::ffff:127.0.0.1]/x",
+        "http://[::ffff:7f00:1]/x",
+        "http://169.254.169.254/latest/meta-data/",  # the cloud metadata service
+        "http://10.1.2.3/x",
+        "http://192.168.0.10/x",
+        "http://172.16.5.4/x",
+        "http://100.64.0.1/x",
+        "http://224.0.0.251/x",
+        "http://0.0.0.0/x",
+        "http://240.0.0.1/x",
+        "http://[fe80::1]/x",
+        "http://[fc00::1]/x",
+        "http://no-such-host.example/x",  # does not resolve
+    ],
+)
+async def test_internal_webhook_urls_are_refused(
+    client: httpx.AsyncClient, auth: Any, url: str
+) -> None:
+    r = await client.post(WEBHOOKS, json=body(url=url), headers=auth(Role.admin))
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"][0]["field"] == "body.url"
+
+
+async def test_a_patch_to_an_internal_url_is_refused(client: httpx.AsyncClient, auth: Any) -> None:
+    admin = auth(Role.admin)
+    sub = (await client.post(WEBHOOKS, json=body(), headers=admin)).json()
+    r = await client.patch(
+        f"{WEBHOOKS}/{sub['id']}", json={"url": "http://169.254.169.254/"}, headers=admin
+    )
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.url"
+    kept = (await client.get(f"{WEBHOOKS}/{sub['id']}", headers=admin)).json()
+    assert kept["url"] == "https://erp.example.lv/hooks/claims"
+    await client.delete(f"{WEBHOOKS}/{sub['id']}", headers=admin)
+
+
+@pytest.fixture(scope="module")
+async def allowing_app(settings: Any) -> AsyncIterator[Any]:
+    configured = settings.model_copy(
+        update={"outbound_allow": ["10.20.0.0/16", "erp.corp.example", "*.plant.example"]}
+    )
+    application = create_app(configured)
+    application.state.outbound = offline_policy(configured.outbound_allow)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        ("http://10.20.3.4:8080/hooks", 201),
+        ("http://10.21.0.1/hooks", 422),
+        ("https://erp.corp.example/hooks", 201),  # allowed by name: not even resolved
+        ("https://mes.plant.example/hooks", 201),
+        ("https://plant.example.evil.lv/hooks", 422),
+        ("http://127.0.0.1/hooks", 422),
+    ],
+)
+async def test_the_allow_list_admits_company_systems(
+    allowing_app: Any, auth: Any, url: str, status: int
+) -> None:
+    transport = httpx.ASGITransport(app=allowing_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+        r = await c.post(WEBHOOKS, json=body(url=url), headers=auth(Role.admin))
+        assert r.status_code == status, r.text
+        if status == 201:
+            await c.delete(f"{WEBHOOKS}/{r.json()['id']}", headers=auth(Role.admin))
+    assert "erp.corp.example" not in allowing_app.state.outbound.resolver.asked

@@ -91,3 +91,72 @@ async def test_replacement_refusals(app, client, auth, new_claim) -> None:
     assert body["status"] == "in_warranty" and body["model_code"] == code
     assert body["start_date"] >= claim["received_at"][:10]
     assert BODIES[A.record_replacement]  # the shared valid body stays valid
+
+
+async def _unit(client, auth, serial: str) -> dict[str, Any]:
+    response = await client.get(f"/api/v1/units/{serial}", headers=auth(Role.admin))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def _new_unit(client, auth, code: str, **fields: Any) -> str:
+    serial = unique("U")
+    body = {"serial_number": serial, "model_code": code, **fields}
+    response = await client.post("/api/v1/units", headers=auth(Role.admin), json=body)
+    assert response.status_code == 201, response.text
+    return serial
+
+
+async def test_replacement_never_takes_another_customers_unit(app, client, auth, new_claim) -> None:
+    """Issue 17: record-replacement took a serial sold to another customer, with open claims
+    of its own, and overwrote that unit's sale date."""
+    code, serial = await make_unit(client, auth)
+    claim = await new_claim(product={"model_code": code, "serial_number": serial})
+    await _force_state(app, claim["number"], ClaimState.replacement)
+    flow = Flow(client, auth, claim)
+    customer = claim["customer"]["name"]
+
+    # Sold to someone else, who has an open claim on it.
+    theirs = await _new_unit(client, auth, code, sale_date="2024-05-01", owner_name="Other SIA")
+    other = await new_claim(product={"model_code": code, "serial_number": theirs})
+    assert other["customer"]["id"] != claim["customer"]["id"]
+    before = await _unit(client, auth, theirs)
+    problem = await flow.act(A.record_replacement, SV, {"replacement_serial": theirs}, expect=409)
+    assert "another customer" in problem["detail"] and problem["field"] == "body.replacement_serial"
+    assert await _unit(client, auth, theirs) == before
+
+    # The same without an owner's name: the other customer's claim tells it.
+    unnamed = await _new_unit(client, auth, code)
+    await new_claim(product={"model_code": code, "serial_number": unnamed})
+    problem = await flow.act(A.record_replacement, SV, {"replacement_serial": unnamed}, expect=409)
+    assert "claims of another customer" in problem["detail"]
+
+    # This customer's own unit, but with an open claim of its own.
+    own = await _new_unit(client, auth, code, owner_name=f"  {customer.upper()} ")
+    await new_claim(
+        customer={"name": customer, "email": claim["contact"]["email"]},
+        product={"model_code": code, "serial_number": own},
+    )
+    problem = await flow.act(A.record_replacement, SV, {"replacement_serial": own}, expect=409)
+    assert "open claims" in problem["detail"]
+
+    # Sold, owner unknown: not ours to rewrite either.
+    sold = await _new_unit(client, auth, code, sale_date="2023-01-02")
+    problem = await flow.act(A.record_replacement, SV, {"replacement_serial": sold}, expect=409)
+    assert "sold on 2023-01-02" in problem["detail"]
+
+    # Nor may the faulty unit be someone else's: its warranty would end.
+    problem = await flow.act(
+        A.record_replacement,
+        SV,
+        {"faulty_serial": theirs, "replacement_serial": unique("NEW")},
+        expect=409,
+    )
+    assert problem["field"] == "body.faulty_serial"
+    assert await _unit(client, auth, theirs) == before
+
+    # A unit from stock (no owner, no sale, no claims) becomes this customer's replacement.
+    stock = await _new_unit(client, auth, code)
+    await flow.act(A.record_replacement, SV, {"replacement_serial": stock})
+    taken = await _unit(client, auth, stock)
+    assert taken["sale_date"] == (await _unit(client, auth, serial))["sale_date"]

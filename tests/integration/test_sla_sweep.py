@@ -131,11 +131,11 @@ async def test_missed_acknowledgement_is_flagged_emitted_once_and_escalated(env:
 
 
 async def test_resolution_clock_pauses_resumes_and_goes_overdue(env: EventsEnv) -> None:
-    clock = FakeClock(datetime(2030, 1, 7, 9, tzinfo=UTC))  # a Monday; target 10 working days
+    clock = FakeClock(datetime(2019, 1, 7, 9, tzinfo=UTC))  # a Monday; target 10 working days
     number = (await env.new_claim(received_at=clock.now.isoformat()))["number"]
     await move(env, number, ClaimState.design_review, clock.now, acknowledged=clock.now)
     _, row = await load(env, number)
-    assert row is not None and row.resolution_due_at == datetime(2030, 1, 21, 9, tzinfo=UTC)
+    assert row is not None and row.resolution_due_at == datetime(2019, 1, 21, 9, tzinfo=UTC)
 
     clock.advance(days=2)  # Wednesday: the designers want photos from the customer
     await move(env, number, ClaimState.awaiting_customer_info, clock.now)
@@ -145,47 +145,47 @@ async def test_resolution_clock_pauses_resumes_and_goes_overdue(env: EventsEnv) 
     assert row.resolution_remaining_seconds == int((8 * DAY).total_seconds())
     r = await env.client.get(f"/api/v1/claims/{number}/sla", headers=env.auth(Role.specialist))
     assert r.json()["resolution"] == "paused" and r.json()["resolution_due_at"] is None
-    assert r.json()["paused_since"] == "2030-01-09T09:00:00Z"
+    assert r.json()["paused_since"] == "2019-01-09T09:00:00Z"
 
-    clock.set(datetime(2030, 1, 14, 9, tzinfo=UTC))  # the customer answers the next Monday
+    clock.set(datetime(2019, 1, 14, 9, tzinfo=UTC))  # the customer answers the next Monday
     await move(env, number, ClaimState.design_review, clock.now)
     _, row = await load(env, number)
     assert row is not None and row.resolution_paused_at is None
     assert row.resolution_paused_seconds == int((5 * DAY).total_seconds())
-    assert row.resolution_due_at == datetime(2030, 1, 24, 9, tzinfo=UTC)  # 8 working days on
+    assert row.resolution_due_at == datetime(2019, 1, 24, 9, tzinfo=UTC)  # 8 working days on
     r = await env.client.get(f"/api/v1/claims/{number}/sla", headers=env.auth(Role.specialist))
     assert r.status_code == 200, r.text
     view = r.json()
     assert view["paused_seconds"] == 5 * 86400 and view["paused_since"] is None
-    assert view["resolution_due_at"] == "2030-01-24T09:00:00Z"
+    assert view["resolution_due_at"] == "2019-01-24T09:00:00Z"
     assert view["acknowledgement"] == "met"
 
-    await sweep(env, datetime(2030, 1, 23, 10, tzinfo=UTC))
+    await sweep(env, datetime(2019, 1, 23, 10, tzinfo=UTC))
     claim, row = await load(env, number)
     assert row is not None and row.resolution_status == "due_soon" and not row.overdue
     assert claim.id is not None
     assert await outbox_for(env, claim.id, "claim.overdue") == []
-    await sweep(env, datetime(2030, 1, 23, 11, tzinfo=UTC))
+    await sweep(env, datetime(2019, 1, 23, 11, tzinfo=UTC))
     [soon] = await outbox_for(env, claim.id, "claim.due_soon")  # once, though swept twice
     assert soon.payload["deadline_kind"] == "resolution"
 
-    await sweep(env, datetime(2030, 1, 24, 9, tzinfo=UTC))
+    await sweep(env, datetime(2019, 1, 24, 9, tzinfo=UTC))
     _, row = await load(env, number)
     assert row is not None and row.resolution_status == "overdue" and row.overdue
     [event] = await outbox_for(env, claim.id, "claim.overdue")
     assert event.payload["deadline_kind"] == "resolution"
-    assert event.payload["deadline"].startswith("2030-01-24T09:00")
+    assert event.payload["deadline"].startswith("2019-01-24T09:00")
     assert number in await overdue_numbers(env, True)  # the listing sees the SLA flag
 
-    await move(env, number, ClaimState.closed, datetime(2030, 1, 25, tzinfo=UTC))
-    await sweep(env, datetime(2030, 1, 25, 1, tzinfo=UTC))
+    await move(env, number, ClaimState.closed, datetime(2019, 1, 25, tzinfo=UTC))
+    await sweep(env, datetime(2019, 1, 25, 1, tzinfo=UTC))
     _, row = await load(env, number)
     assert row is not None and row.resolution_status == "met" and not row.overdue
     assert number not in await overdue_numbers(env, True)
 
 
 async def test_sweep_catches_a_state_change_made_without_the_hook(env: EventsEnv) -> None:
-    at = datetime(2030, 3, 4, 12, tzinfo=UTC)
+    at = datetime(2019, 3, 4, 12, tzinfo=UTC)
     number = (await env.new_claim(received_at=(at - DAY).isoformat()))["number"]
     await sweep(env, at)
     await move(env, number, ClaimState.awaiting_payment_guarantee, at + DAY, hook=False)
@@ -197,7 +197,7 @@ async def test_sweep_catches_a_state_change_made_without_the_hook(env: EventsEnv
 
 
 async def test_reminders_for_withdrawal_are_spaced_bounded_and_thread(env: EventsEnv) -> None:
-    waiting = datetime(2030, 5, 6, 10, tzinfo=UTC)
+    waiting = datetime(2019, 5, 6, 10, tzinfo=UTC)
     created = await env.new_claim(received_at=(waiting - 20 * DAY).isoformat())
     number, email = created["number"], created["contact"]["email"]
     await move(env, number, ClaimState.awaiting_withdrawal, waiting, acknowledged=waiting)
@@ -238,7 +238,7 @@ async def test_reminders_for_withdrawal_are_spaced_bounded_and_thread(env: Event
 
 
 async def test_reminder_without_email_asks_for_a_call(env: EventsEnv) -> None:
-    waiting = datetime(2030, 6, 3, 10, tzinfo=UTC)
+    waiting = datetime(2019, 6, 3, 10, tzinfo=UTC)
     created = await env.new_claim(
         customer={"name": "Phone-only customer", "phone": "+37120000000"},
         received_at=(waiting - DAY).isoformat(),
@@ -287,8 +287,8 @@ async def test_real_workflow_actions_pause_and_resume_the_clock(env: EventsEnv) 
     assert row is not None and row.resolution_paused_at is None
     assert row.state == r.json()["state"]
 
-    # Paused again; this time the customer's own message resumes the claim (no hook on that
-    # path): the sweep notices and resumes the clock at the claim's update time.
+    # Paused again; this time the customer's own message resumes the claim, and its clock at
+    # once, in the message's transaction (issue 17: it waited for the next sweep).
     r = await env.client.post(
         f"/api/v1/claims/{number}/request-info",
         json={"questions": "And the serial plate, please."},
@@ -303,16 +303,16 @@ async def test_real_workflow_actions_pause_and_resume_the_clock(env: EventsEnv) 
     assert r.status_code == 201, r.text
     db_claim, row = await load(env, number)
     assert db_claim.state != "awaiting_customer_info"
-    assert row is not None and row.resolution_paused_at is not None  # not yet reconciled
-    await sweep(env, datetime.now(UTC))
-    _, row = await load(env, number)
     assert row is not None and row.resolution_paused_at is None
-    assert row.state == db_claim.state
+    assert row.state == db_claim.state and row.updated_at == db_claim.updated_at
+    await sweep(env, datetime.now(UTC))
+    _, swept = await load(env, number)
+    assert swept is not None and swept.resolution_due_at == row.resolution_due_at
 
 
 async def test_a_reply_to_a_reminder_threads_back_into_the_claim(env: EventsEnv) -> None:
     """Reminder → gateway (with its Message-ID) → the customer's reply → email intake."""
-    waiting = datetime(2030, 9, 2, 10, tzinfo=UTC)
+    waiting = datetime(2019, 9, 2, 10, tzinfo=UTC)
     created = await env.new_claim(received_at=(waiting - DAY).isoformat())
     number, address = created["number"], created["contact"]["email"]
     await move(env, number, ClaimState.awaiting_withdrawal, waiting, acknowledged=waiting)
@@ -352,7 +352,7 @@ async def test_a_reply_to_a_reminder_threads_back_into_the_claim(env: EventsEnv)
 
 
 async def test_a_key_customers_shorter_acknowledgement_deadline_is_swept(env: EventsEnv) -> None:
-    received = datetime(2030, 9, 2, 6, tzinfo=UTC)  # a Monday morning in Riga
+    received = datetime(2019, 9, 2, 6, tzinfo=UTC)  # a Monday morning in Riga
     tag = uuid.uuid4().hex[:8]
     person = {"name": "Pēteris Kalns", "organisation": f"SIA Key {tag}", "email": f"{tag}@key.lv"}
     app = create_app(env.settings.model_copy(update={"key_customer_ack_due_working_days": 1}))
@@ -377,10 +377,10 @@ async def test_a_key_customers_shorter_acknowledgement_deadline_is_swept(env: Ev
             await s.commit()
         key = await register(person)
         plain = await register({"name": "Plain Customer", "email": f"plain-{tag}@example.lv"})
-    assert key["deadlines"]["ack_due_date"] == "2030-09-03"
-    assert plain["deadlines"]["ack_due_date"] == "2030-09-05"
+    assert key["deadlines"]["ack_due_date"] == "2019-09-03"
+    assert plain["deadlines"]["ack_due_date"] == "2019-09-05"
 
-    await sweep(env, datetime(2030, 9, 4, 10, tzinfo=UTC))  # Wednesday
+    await sweep(env, datetime(2019, 9, 4, 10, tzinfo=UTC))  # Wednesday
     key_claim, key_row = await load(env, key["number"])
     _, plain_row = await load(env, plain["number"])
     assert key_row is not None and key_row.ack_status == "overdue"
@@ -389,5 +389,5 @@ async def test_a_key_customers_shorter_acknowledgement_deadline_is_swept(env: Ev
     [event] = await outbox_for(env, key_claim.id, "claim.overdue")
     assert (event.payload["deadline_kind"], event.payload["deadline"]) == (
         "acknowledgement",
-        "2030-09-03",
+        "2019-09-03",
     )

@@ -85,6 +85,7 @@ async def test_cli_worker_once_delivers_and_exits(env: EventsEnv) -> None:
             **os.environ,
             "CLAIMS_DATABASE_URL": env.url,
             "CLAIMS_ENVIRONMENT": "test",
+            "CLAIMS_OUTBOUND_ALLOW": "127.0.0.1",  # the receiver
             "CLAIMS_HOLIDAYS": "",
             "CLAIMS_SLA_SWEEP_SECONDS": "0",
             "CLAIMS_LOG_LEVEL": "WARNING",

@@ -36,6 +36,7 @@ def start_worker(database_url: str) -> subprocess.Popen[bytes]:
         **os.environ,
         "CLAIMS_DATABASE_URL": database_url,
         "CLAIMS_ENVIRONMENT": "test",
+        "CLAIMS_OUTBOUND_ALLOW": "127.0.0.1",  # the receiver
         "CLAIMS_HOLIDAYS": "",
         "CLAIMS_WORKER_LEASE_SECONDS": "2",
         "CLAIMS_WORKER_POLL_SECONDS": "0.2",

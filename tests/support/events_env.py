@@ -30,6 +30,7 @@ from app.events.backoff import Backoff
 from app.events.worker import Worker, WorkerConfig
 from app.main import create_app
 from tests.conftest import PG_ENV, _pg_admin, claim_payload, run_migrations
+from tests.support.outbound import offline_policy
 
 
 @dataclass
@@ -59,6 +60,9 @@ class EventsEnv:
                 base_seconds=0, jitter=0, max_attempts=overrides.pop("max_attempts", 5)
             ),
             message_id_domain="claims.test",
+            # The receivers listen on 127.0.0.1: the company's own systems, as far as the
+            # outbound guard knows (the tests' CLAIMS_OUTBOUND_ALLOW).
+            outbound=offline_policy(self.settings.outbound_allow),
         )
         config.update(overrides)
         return Worker(self.factory, WorkerConfig(**config))
@@ -130,8 +134,10 @@ async def events_env(
         reminder_max=2,
         sla_escalation_email="head@example.lv",
         email_message_id_domain="claims.test",
+        outbound_allow=["127.0.0.1"],
     )
     application = create_app(settings)
+    application.state.outbound = offline_policy(settings.outbound_allow)
     async with application.router.lifespan_context(application):
         keys: dict[Any, str] = {}
         async with application.state.session_factory() as s:

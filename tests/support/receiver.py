@@ -51,6 +51,8 @@ class Receiver:
         self.default_status = default_status
         self.stall_seconds = stall_seconds
         self.delay_seconds = delay_seconds  # every answer waits this long (to widen races)
+        self.answer: bytes | None = None  # the body of every answer, instead of {"ok":...}
+        self.answer_headers: dict[str, str] = {}
         self.requests: list[Recorded] = []
         self._script: deque[Action] = deque()
         self._lock = threading.Condition()
@@ -146,9 +148,13 @@ class Receiver:
                     time.sleep(receiver.delay_seconds)
                 status = 200 if action == "ok" else int(action)
                 payload = b'{"ok":true}' if status < 400 else b'{"ok":false}'
+                if receiver.answer is not None:
+                    payload = receiver.answer
                 try:
                     self.send_response(status)
                     self.send_header("Content-Type", "application/json")
+                    for name, value in receiver.answer_headers.items():
+                        self.send_header(name, value)
                     self.send_header("Content-Length", str(len(payload)))
                     self.end_headers()
                     self.wfile.write(payload)

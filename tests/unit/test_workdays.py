@@ -1,10 +1,11 @@
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from pydantic import ValidationError
 
 from app.config import Settings
-from app.workdays import Calendar, calendar
+from app.workdays import Calendar, calendar, local_date, local_moment, out_of_range
 
 MON = date(2026, 11, 23)
 WEEKENDS = Calendar()
@@ -161,3 +162,72 @@ def test_unknown_country_from_the_environment(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("CLAIMS_CALENDAR_COUNTRY", "Latvia")
     with pytest.raises(ValidationError, match="CLAIMS_CALENDAR_COUNTRY='LATVIA'"):
         Settings()
+
+
+# ---- dates in range (issue 17) -----------------------------------------------------------
+
+NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
+
+
+def _zone(hours: int) -> timezone:
+    return timezone(timedelta(hours=hours))
+
+
+@pytest.mark.parametrize(
+    ("moment", "problem"),
+    [
+        (datetime(9999, 12, 31, 23, tzinfo=_zone(-14)), "ahead"),  # its UTC overflows
+        (datetime(1, 1, 1, 0, 30, tzinfo=_zone(14)), "before 2000-01-01"),
+        (datetime(1999, 12, 31, 23, 59, 59, tzinfo=ZoneInfo("Europe/Riga")), "before"),
+        (datetime(2000, 1, 1, tzinfo=ZoneInfo("Europe/Riga")), None),
+        (NOW + timedelta(seconds=300), None),
+        (NOW + timedelta(seconds=301), "300 seconds ahead"),
+    ],
+)
+def test_out_of_range(moment: datetime, problem: str | None) -> None:
+    found = out_of_range(moment, Settings(), NOW)
+    assert (found is None) if problem is None else (found is not None and problem in found)
+
+
+def test_the_range_is_configurable() -> None:
+    settings = Settings(earliest_received_at="2020-01-01", received_at_max_ahead_seconds=0)
+    assert out_of_range(datetime(2019, 12, 31, 23, tzinfo=UTC), settings, NOW) is None  # Riga
+    assert out_of_range(datetime(2019, 12, 31, 21, tzinfo=UTC), settings, NOW)
+    assert out_of_range(NOW + timedelta(seconds=1), settings, NOW)
+    with pytest.raises(ValidationError):
+        Settings(earliest_received_at="1899-12-31")
+
+
+@pytest.mark.parametrize(
+    ("naive", "utc"),
+    [
+        (datetime(2026, 1, 1, 0, 30), datetime(2025, 12, 31, 22, 30, tzinfo=UTC)),
+        # Summer time begins: 03:30 does not exist in Riga; PEP 495 reads it before the jump.
+        (datetime(2026, 3, 29, 3, 30), datetime(2026, 3, 29, 1, 30, tzinfo=UTC)),
+        (datetime(2026, 3, 29, 4, 30), datetime(2026, 3, 29, 1, 30, tzinfo=UTC)),
+        # It ends: 03:30 happens twice; the first (summer) one is meant.
+        (datetime(2026, 10, 25, 3, 30), datetime(2026, 10, 25, 0, 30, tzinfo=UTC)),
+        (datetime(2026, 10, 25, 4, 30), datetime(2026, 10, 25, 2, 30, tzinfo=UTC)),
+    ],
+)
+def test_a_naive_time_is_local(naive: datetime, utc: datetime) -> None:
+    assert local_moment(naive, Settings()).astimezone(UTC) == utc
+    aware = naive.replace(tzinfo=UTC)
+    assert local_moment(aware, Settings()) is aware
+
+
+@pytest.mark.parametrize(
+    ("moment", "zone", "day"),
+    [
+        (datetime(2025, 12, 31, 22, 30, tzinfo=UTC), "Europe/Riga", date(2026, 1, 1)),
+        (datetime(2026, 1, 1, 3, 30, tzinfo=UTC), "America/New_York", date(2025, 12, 31)),
+        (datetime(2026, 3, 28, 22, 30, tzinfo=UTC), "Europe/Riga", date(2026, 3, 29)),
+        (datetime(2026, 3, 29, 21, 30, tzinfo=UTC), "Europe/Riga", date(2026, 3, 30)),
+        (datetime(2026, 10, 24, 21, 30, tzinfo=UTC), "Europe/Riga", date(2026, 10, 25)),
+        (datetime(2026, 10, 25, 21, 30, tzinfo=UTC), "Europe/Riga", date(2026, 10, 25)),
+        (datetime(2026, 3, 8, 6, 30, tzinfo=UTC), "America/New_York", date(2026, 3, 8)),
+        (datetime(2026, 11, 1, 4, 30, tzinfo=UTC), "America/New_York", date(2026, 11, 1)),
+    ],
+)
+def test_local_date_east_and_west_and_across_dst(moment: datetime, zone: str, day: date) -> None:
+    assert local_date(moment, Settings(timezone=zone)) == day

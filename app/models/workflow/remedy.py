@@ -103,7 +103,13 @@ class ReplacementIn(ActionBody):
     faulty_serial: str | None = Field(
         default=None, min_length=1, max_length=64, description="Defaults to the claim's unit"
     )
-    replacement_serial: str = Field(min_length=1, max_length=64, examples=["PMP200-2026-000777"])
+    replacement_serial: str = Field(
+        min_length=1,
+        max_length=64,
+        examples=["PMP200-2026-000777"],
+        description="A new serial, or a unit from stock; a unit of another customer, sold to "
+        "an unrecorded owner, or with open claims is refused (409)",
+    )
     replacement_model_code: str | None = Field(
         default=None, max_length=64, description="Defaults to the faulty unit's model"
     )

@@ -1,11 +1,13 @@
 """Replacement: the new unit (the faulty unit's warranty moves to it), its shipment, and a substitute unit lent meanwhile."""
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlmodel import col
 
 from app.catalog.warranty_check import find_unit
-from app.enums import Action
+from app.enums import Action, ClaimState
 from app.errors import Conflict, InvalidInput
+from app.models.claims import Claim
+from app.models.customers import Customer
 from app.models.reference import ProductModel, Unit
 from app.models.types import utcnow
 from app.models.workflow.remedy import ReplacementIn, Shipment, SubstituteLoan, SubstituteReturn
@@ -40,6 +42,10 @@ async def record_replacement(ctx: StepContext, body: ReplacementIn) -> int | Non
             "The claim's unit is not registered: give faulty_serial, or register the "
             "unit and run check-warranty first."
         )
+    if faulty is not ctx.unit:
+        # A unit named in the body rather than the claim's own: its warranty ends here, so it
+        # must be this customer's and no other claim's.
+        await _refuse_if_taken(ctx, faulty, field="faulty_serial", owners={None})
     if body.replacement_serial == faulty.serial_number:
         raise InvalidInput("The replacement must be another unit than the faulty one.")
     model = faulty_model
@@ -63,7 +69,11 @@ async def record_replacement(ctx: StepContext, body: ReplacementIn) -> int | Non
             ],
         )
     new_unit, _ = await find_unit(session, body.replacement_serial)
-    if new_unit is None:
+    if new_unit is not None:
+        await _refuse_if_taken(
+            ctx, new_unit, field="replacement_serial", owners={faulty.owner_name}
+        )
+    else:
         new_unit = Unit(
             serial_number=body.replacement_serial,
             product_model_id=model.id,
@@ -86,6 +96,53 @@ async def record_replacement(ctx: StepContext, body: ReplacementIn) -> int | Non
     ctx.progress.replacement_recorded = True
     await session.flush()
     return replacement.id
+
+
+def _name_key(name: str | None) -> str:
+    return " ".join((name or "").split()).casefold()
+
+
+async def _refuse_if_taken(
+    ctx: StepContext, unit: Unit, *, field: str, owners: set[str | None]
+) -> None:
+    """409 unless `unit` is free for this claim to rewrite: a replacement rewrites the new
+    unit's sale date and warranty, and ends the faulty one's. A unit with an owner other than
+    this customer (by `owners`, the customer's names), one sold to nobody known, or one with
+    another customer's claims or any open claim of its own, belongs to someone else's record."""
+    customer = await ctx.session.get(Customer, ctx.claim.customer_id)
+    names = {_name_key(n) for n in owners} | {
+        _name_key(customer.name if customer else None),
+        _name_key(customer.short_name if customer else None),
+    }
+    names.discard("")
+    serial = unit.serial_number
+    reason = None
+    if unit.owner_name and _name_key(unit.owner_name) not in names:
+        reason = f"unit {serial} belongs to another customer ({unit.owner_name})"
+    elif not unit.owner_name and unit.sale_date and field == "replacement_serial":
+        reason = f"unit {serial} was sold on {unit.sale_date.isoformat()} to an unrecorded owner"
+    else:
+        others = (
+            await ctx.session.execute(
+                select(col(Claim.number), col(Claim.customer_id), col(Claim.state))
+                .where(
+                    or_(col(Claim.unit_id) == unit.id, col(Claim.reported_serial) == serial),
+                    col(Claim.id) != ctx.claim.id,
+                )
+                .order_by(col(Claim.id))
+            )
+        ).all()
+        foreign = [n for n, customer_id, _ in others if customer_id != ctx.claim.customer_id]
+        still_open = [n for n, _, state in others if state != ClaimState.closed]
+        if foreign:
+            reason = f"unit {serial} has claims of another customer ({', '.join(foreign[:3])})"
+        elif still_open:
+            reason = f"unit {serial} has open claims ({', '.join(still_open[:3])})"
+    if reason:
+        raise Conflict(
+            f"The {field.replace('_', ' ')} cannot be used: {reason}.",
+            field=f"body.{field}",
+        )
 
 
 def _move_warranty(faulty: Unit, new_unit: Unit, *, fresh: bool, ctx: StepContext) -> None:
