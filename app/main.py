@@ -16,6 +16,7 @@ from app.docs_offline import install_offline_docs
 from app.errors import PROBLEM_JSON, ProblemDetails, install_error_handlers
 from app.letters.pdf import configure_pdf_pool, shutdown_pdf_pool
 from app.logging_setup import configure_logging
+from app.mail.offload import shutdown_pool as shutdown_mail_pool
 from app.middleware import InputGuardMiddleware, RequestContextMiddleware
 from app.routers import (
     admin,
@@ -88,6 +89,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if stop_worker is not None:
             await stop_worker()
         shutdown_pdf_pool()
+        shutdown_mail_pool()
         await engine.dispose()
 
 

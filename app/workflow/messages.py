@@ -6,7 +6,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.auth.principal import Principal
 from app.claims.messages import add_message_rows
 from app.enums import ClaimState
-from app.models.claims import Claim, Message, MessageCreate, MessageDirection, MessageRead
+from app.models.claims import (
+    Claim,
+    Message,
+    MessageCreate,
+    MessageDirection,
+    MessageRead,
+    ReviewReason,
+)
 from app.models.types import utcnow
 from app.workflow.facts import ClaimFacts
 from app.workflow.machine import Transition, resume_on_customer_message
@@ -14,15 +21,21 @@ from app.workflow.service import record_transition
 
 
 def file_message(
-    session: AsyncSession, *, claim: Claim, data: MessageCreate, actor: str
+    session: AsyncSession,
+    *,
+    claim: Claim,
+    data: MessageCreate,
+    actor: str,
+    review: ReviewReason | None = None,
 ) -> Message:
     """Add the message's rows (no commit) and let a customer's answer resume the claim (no
-    extra SQL). Call `lock_if_waiting` first."""
-    message = add_message_rows(session, claim=claim, data=data, actor=actor)
+    extra SQL). Call `lock_if_waiting` first. A message filed for review (`review`) changes
+    nothing until a person has looked at it."""
+    message = add_message_rows(session, claim=claim, data=data, actor=actor, review=review)
     resume_on_message(
         session,
         claim=claim,
-        inbound=data.direction == MessageDirection.inbound,
+        inbound=data.direction == MessageDirection.inbound and review is None,
         channel=data.channel,
         actor=actor,
     )
