@@ -11,6 +11,7 @@ import holidays as holidays_lib
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from app import msgids
 from app.phones import is_known_region
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./claims.db"
@@ -150,6 +151,19 @@ class Settings(BaseSettings):
     email_mailgun_signing_key: SecretStr | None = None
     email_max_bytes: int = 20 * 1024 * 1024
     email_signature_tolerance: int = 300
+    # What one message may hold (app/mail/limits.py). Parsing runs in a worker process; a
+    # message over a limit is stored raw as failed, with the reason, and can be retried once
+    # the limit is raised, or assigned to a claim with the original attached.
+    email_max_parts: int = Field(1000, ge=1, description="MIME parts in one message")
+    email_max_depth: int = Field(20, ge=1, description="Nesting of multiparts and messages")
+    email_max_headers: int = Field(500, ge=1, description="Header fields in one header section")
+    email_max_line_bytes: int = Field(
+        64 * 1024, ge=998, description="Longest line; a header counts unfolded"
+    )
+    # Mail from these domains (and their subdomains) is the company's own: filed on a claim as
+    # an internal note, never as the customer's answer. Empty: the domains of CLAIMS_EMAIL_FROM,
+    # CLAIMS_LETTER_FROM_ADDRESS and CLAIMS_LETTER_REPLY_DOMAIN.
+    company_email_domains: Annotated[list[str], NoDecode] = []
 
     # Public web pages (/claim-form, /claim-status). The secret signs CSRF tokens and keys the
     # hashed client addresses of the rate limit; all replicas need the same one. Empty: a random
@@ -241,6 +255,21 @@ class Settings(BaseSettings):
                         f"CLAIMS_OUTBOUND_ALLOW: {entry!r} is neither a host name "
                         "(erp.corp.lv, *.corp.lv) nor an address or network (10.20.0.0/16)"
                     ) from None
+        return value
+
+    @field_validator("company_email_domains", mode="before")
+    @classmethod
+    def _split_domains(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip().lower() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("email_message_id_domain", "letter_reply_domain")
+    @classmethod
+    def _msg_id_domain(cls, value: str) -> str:
+        # Both end up on the right of the Message-IDs we send.
+        if msgids.stored(f"x@{value}") is None:
+            raise ValueError(f"must be a domain name such as claims.example.com, not {value!r}")
         return value
 
     @field_validator("attachment_content_types", mode="before")
@@ -354,6 +383,14 @@ class Settings(BaseSettings):
                 f"CLAIMS_PHONE_DEFAULT_REGION must be a region code such as LV, not {value!r}"
             )
         return value
+
+    @property
+    def company_domains(self) -> frozenset[str]:
+        """The company's own mail domains (CLAIMS_COMPANY_EMAIL_DOMAINS or its default)."""
+        if self.company_email_domains:
+            return frozenset(d.lower().lstrip("@") for d in self.company_email_domains)
+        found = re.findall(r"@([A-Za-z0-9.-]+)", f"{self.email_from} {self.letter_from_address}")
+        return frozenset(d.lower().strip(".") for d in [*found, self.letter_reply_domain] if d)
 
     @property
     def is_sqlite(self) -> bool:

@@ -18,6 +18,7 @@ from app.events.outbound import OutboundPolicy
 from app.letters.pdf import configure_pdf_pool, shutdown_pdf_pool
 from app.letters.signed_pdf import load_certificate
 from app.logging_setup import configure_logging
+from app.mail.offload import shutdown_pool as shutdown_mail_pool
 from app.middleware import InputGuardMiddleware, RequestContextMiddleware
 from app.routers import (
     admin,
@@ -93,6 +94,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if stop_worker is not None:
             await stop_worker()
         shutdown_pdf_pool()
+        shutdown_mail_pool()
         await engine.dispose()
 
 

@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.config import Settings
 from app.enums import ClaimState
 from app.errors import InvalidInput
-from app.models.claims import Channel, Claim, ClaimPage
+from app.models.claims import Channel, Claim, ClaimPage, Message
 from app.models.customers import Contact, Customer
 from app.models.events import ClaimSla
 from app.models.reference import ProductModel
@@ -40,6 +40,7 @@ class ClaimFilter:
     created_from: datetime | None = None
     created_to: datetime | None = None
     q: str | None = None
+    needs_review: bool | None = None
 
 
 def encode_cursor(received_at: datetime, claim_id: int) -> str:
@@ -141,6 +142,14 @@ def _overdue() -> ColumnElement[bool]:
     )
 
 
+def _needs_review() -> ColumnElement[bool]:
+    """An email on the claim waits for review (app/mail/answers.py; ix_messages_review)."""
+    return exists().where(
+        col(Message.claim_id) == col(Claim.id),
+        col(Message.needs_review) == True,  # noqa: E712
+    )
+
+
 def _matches(columns: list[ColumnElement[str | None]], name: str) -> ColumnElement[bool]:
     return or_(*(column.ilike(bindparam(name), escape="\\") for column in columns))
 
@@ -160,6 +169,8 @@ _CONDITIONS: dict[str, Callable[[], ColumnElement[bool]]] = {
     "serial": lambda: claims.c.reported_serial == bindparam("serial"),
     "overdue": _overdue,
     "not_overdue": lambda: ~_overdue(),
+    "needs_review": _needs_review,
+    "no_review": lambda: ~_needs_review(),
     "created_from": lambda: claims.c.received_at >= bindparam("created_from"),
     "created_to": lambda: claims.c.received_at < bindparam("created_to"),
     "q": lambda: _matches(
@@ -225,6 +236,8 @@ def _bind(
         use("created_to", created_to=f.created_to)
     if f.q:
         use("q", q=_like(f.q))
+    if f.needs_review is not None:
+        use("needs_review" if f.needs_review else "no_review")
     if cursor:
         at, last_id = decode_cursor(cursor)
         use("cursor", cursor_at=at, cursor_id=last_id)

@@ -20,6 +20,7 @@ from typing import Any
 import anyio
 import httpx
 
+from app import msgids
 from app.events import signing
 from app.events.outbound import Destination
 from app.models.events import EMAIL_EVENT_TYPES
@@ -123,10 +124,38 @@ def message_id_for(event_id: str, domain: str) -> str:
     return f"<{event_id}@{domain}>"
 
 
+def outbound_message_id(email: dict[str, Any], *, event_id: str, domain: str) -> str:
+    """The Message-ID the gateway gets: the producer's, if it is a msg-id, else our own."""
+    return msgids.emitted(email.get("message_id")) or message_id_for(event_id, domain)
+
+
+# The fields the gateway turns into headers: a CR or LF in any of them would let the text
+# that follows become a header of its own, so line breaks become spaces, whatever the producer.
+_HEADER_FIELDS = ("from", "to", "cc", "bcc", "reply_to", "subject")
+
+
+def _one_line(value: Any) -> Any:
+    if isinstance(value, str):
+        return " ".join(value.splitlines()) if ("\r" in value or "\n" in value) else value
+    if isinstance(value, list):
+        return [_one_line(item) for item in value]
+    return value
+
+
 def email_request(payload: dict[str, Any], *, event_id: str, domain: str) -> dict[str, Any]:
-    """The gateway's JSON: the producer's fields plus a Message-ID if it set none."""
+    """The gateway's JSON: the producer's fields, a Message-ID if it set none, and the
+    threading ids in their emitted form (app/msgids.py); invalid ids are left out."""
     message = dict(payload)
-    message.setdefault("message_id", message_id_for(event_id, domain))
+    message["message_id"] = outbound_message_id(payload, event_id=event_id, domain=domain)
+    if "in_reply_to" in message:
+        message["in_reply_to"] = msgids.emitted(message["in_reply_to"])
+    if "references" in message:
+        refs = message["references"]
+        emitted = [msgids.emitted(r) for r in (refs if isinstance(refs, list) else [refs])]
+        message["references"] = [r for r in emitted if r]
+    for name in _HEADER_FIELDS:
+        if name in message:
+            message[name] = _one_line(message[name])
     return message
 
 

@@ -299,8 +299,8 @@ class Worker:
         deliveries = []
         email = http.email_of(row.type, row.payload)
         if email is not None:
-            message_id = email.get("message_id") or http.message_id_for(
-                row.event_id, self.config.message_id_domain
+            message_id = http.outbound_message_id(
+                email, event_id=row.event_id, domain=self.config.message_id_domain
             )
             deliveries.append(
                 Delivery(

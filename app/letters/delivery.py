@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app import msgids
 from app.auth.principal import Principal
 from app.claims.messages import add_message_rows
 from app.config import Settings
@@ -45,8 +46,9 @@ def email_subject(claim_number: str, letter_number: str, subject: str) -> str:
 
 
 async def _thread_parent(session: AsyncSession, claim_id: int) -> str | None:
-    """The Message-ID of the customer's latest email on the claim, to reply in its thread."""
-    return (
+    """The Message-ID of the customer's latest email on the claim, to reply in its thread
+    (emitted form; never one filed for review: a stranger's thread is not the customer's)."""
+    stored = (
         await session.execute(
             select(col(Message.external_message_id))
             .where(
@@ -54,11 +56,13 @@ async def _thread_parent(session: AsyncSession, claim_id: int) -> str | None:
                 col(Message.direction) == MessageDirection.inbound,
                 col(Message.channel) == MessageChannel.email,
                 col(Message.external_message_id).is_not(None),
+                col(Message.needs_review) == False,  # noqa: E712
             )
             .order_by(col(Message.at).desc(), col(Message.id).desc())
             .limit(1)
         )
     ).scalar_one_or_none()
+    return msgids.emitted(stored)
 
 
 def _recipient(b: LetterBundle, data: LetterSend, settings: Settings) -> str:
@@ -99,7 +103,10 @@ async def send_letter(
         subject=letter.subject or "",
         templates_dir=settings.letter_templates_dir,
     )
-    message_id = make_msgid(idstring=letter.number, domain=settings.letter_reply_domain)
+    # Stored without angle brackets, sent with them (app/msgids.py).
+    message_id = msgids.parse(
+        make_msgid(idstring=letter.number, domain=settings.letter_reply_domain)
+    )
     parent = await _thread_parent(session, claim.id)
     message = add_message_rows(
         session,
@@ -130,7 +137,7 @@ async def send_letter(
                 "to": [to],
                 "reply_to": reply_to_address(claim.number, settings),
                 "subject": subject,
-                "message_id": message_id,
+                "message_id": f"<{message_id}>",
                 "in_reply_to": parent,
                 "references": [parent] if parent else [],
                 "text": body,

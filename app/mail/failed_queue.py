@@ -16,7 +16,7 @@ from app.claims.reading import get_claim
 from app.config import Settings
 from app.errors import Conflict, DomainError, NotFound
 from app.mail.filing import IntakeFailure, file_stored
-from app.mail.parsing import MailParseError
+from app.mail.parsing import MailLimitExceeded, MailParseError
 from app.models.claims import Claim
 from app.models.email_intake import InboundEmail, InboundEmailPage, InboundEmailRead, InboundStatus
 from app.models.types import utcnow
@@ -78,6 +78,8 @@ def describe_failure(exc: Exception) -> str:
         return "invalid for a claim: " + "; ".join(parts)
     if isinstance(exc, DomainError):
         return exc.detail
+    if isinstance(exc, MailLimitExceeded):
+        return f"over a limit: {exc}; stored as received"
     if isinstance(exc, MailParseError):
         return f"cannot be parsed: {exc}"
     return f"internal error ({type(exc).__name__}); see the service log"

@@ -2,11 +2,8 @@
 attachments. `file_email` runs inside the caller's transaction and never commits; parsing and
 writing the attachment files (`stage_attachments`) happen before it, outside any transaction."""
 
-import base64
-import json
 import mimetypes
 from dataclasses import dataclass, field
-from email.message import EmailMessage
 
 from sqlalchemy import select
 from sqlmodel import col
@@ -17,16 +14,12 @@ from app.claims import attachments as attachment_store
 from app.claims.reading import get_claim
 from app.claims.registration import register_claim_rows
 from app.config import Settings
+from app.enums import ClaimState
 from app.errors import DomainError
-from app.mail.parsing import (
-    FormFile,
-    MailAttachment,
-    MailParseError,
-    ParsedEmail,
-    parse_gateway_json,
-    parse_mailgun_form,
-    parse_rfc822,
-)
+from app.mail import answers
+from app.mail.limits import MailLimits
+from app.mail.offload import parse_off_loop
+from app.mail.parsing import MailAttachment, MailParseError, ParsedEmail
 from app.models.claims import (
     Channel,
     Claim,
@@ -36,7 +29,7 @@ from app.models.claims import (
     MessageCreate,
     MessageDirection,
 )
-from app.models.customers import CustomerIn
+from app.models.customers import Contact, CustomerIn
 from app.models.email_intake import InboundEmail, InboundOutcome, InboundSource, InboundStatus
 from app.models.types import utcnow
 from app.workflow.messages import file_message, lock_if_waiting
@@ -54,28 +47,13 @@ class IntakeFailure(DomainError):
     status, type_slug, title = 422, "email-intake-failed", "Email could not be processed"
 
 
-def parse_stored(
-    source: InboundSource, raw: bytes, message: EmailMessage | None = None
-) -> ParsedEmail:
-    """A delivery as stored (`message`: the raw message already read by the email package)."""
-    if source == InboundSource.rfc822:
-        return parse_rfc822(raw if message is None else message)
-    try:
-        doc = json.loads(raw)
-    except ValueError as exc:
-        raise MailParseError(f"the stored body is not JSON: {exc}") from exc
-    if source == InboundSource.json:
-        return parse_gateway_json(doc)
-    files = [
-        FormFile(
-            f["field"],
-            f.get("filename"),
-            f.get("content_type") or "",
-            base64.b64decode(f["content_base64"]),
-        )
-        for f in doc.get("files", [])
-    ]
-    return parse_mailgun_form(doc.get("fields", {}), files)
+def mail_limits(settings: Settings) -> MailLimits:
+    return MailLimits(
+        parts=settings.email_max_parts,
+        depth=settings.email_max_depth,
+        headers=settings.email_max_headers,
+        line_bytes=settings.email_max_line_bytes,
+    )
 
 
 def _unparseable(row: InboundEmail, error: MailParseError) -> ParsedEmail:
@@ -145,7 +123,7 @@ async def file_stored(
 ) -> Claim | None:
     """Parse a stored delivery again and file it (a retry, or a specialist's assignment)."""
     try:
-        parsed = parse_stored(row.source, row.raw)
+        parsed = await parse_off_loop(row.source, row.raw, mail_limits(settings))
     except MailParseError as exc:
         if assign_to is None:
             raise
@@ -182,7 +160,9 @@ async def file_email(
     if not parsed.from_address and assign_to is None:
         raise IntakeFailure("the sender's address is missing or invalid")
     claim: Claim | None
+    filing = answers.CUSTOMER
     if assign_to is not None:
+        # A specialist put it there: they vouch for it as the customer's.
         claim, outcome = await get_claim(session, assign_to), InboundOutcome.assigned
     else:
         claim = await _thread(session, parsed)
@@ -192,10 +172,18 @@ async def file_email(
                 session, parsed, row=row, principal=principal, settings=settings
             )
             outcome = InboundOutcome.created
+        else:
+            filing = await _filing(session, claim, parsed.from_address, settings)
+            outcome = filing.outcome
     # The workflow resumes a claim waiting for the customer; lock it first, as add_message does.
     await lock_if_waiting(session, claim)
     message = await file_message(
-        session, claim=claim, data=_message(parsed), actor=principal.name, settings=settings
+        session,
+        claim=claim,
+        data=_message(parsed, filing.direction),
+        actor=principal.name,
+        review=filing.review,
+        settings=settings,
     )
     # The attachments' events before the flush, so that one INSERT writes all the events.
     for item in staged.files:
@@ -228,6 +216,24 @@ async def file_email(
     return claim
 
 
+async def _filing(
+    session: AsyncSession, claim: Claim, sender: str, settings: Settings
+) -> answers.Filing:
+    """How a message that continues `claim` is filed (answers.py)."""
+    if answers.is_company_address(sender, settings.company_domains):
+        return answers.INTERNAL
+    contact = (
+        await session.execute(
+            select(col(Contact.id))
+            .where(col(Contact.customer_id) == claim.customer_id, col(Contact.email) == sender)
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    return answers.filing_for(
+        company=False, contact=contact is not None, state=ClaimState(claim.state)
+    )
+
+
 async def _thread(session: AsyncSession, parsed: ParsedEmail) -> Claim | None:
     """The claim this message continues: by number (plus-address, subject), else by the
     messages it answers (In-Reply-To, References) among those we stored or sent."""
@@ -242,12 +248,11 @@ async def _thread(session: AsyncSession, parsed: ParsedEmail) -> Claim | None:
     ids = parsed.thread_ids[:50]
     if not ids:
         return None
-    # Other parts of the service may store Message-IDs with their angle brackets.
-    candidates = ids + [f"<{i}>" for i in ids]
+    # One stored form, without angle brackets (app/msgids.py).
     claim_id = (
         await session.execute(
             select(col(Message.claim_id))
-            .where(col(Message.external_message_id).in_(candidates))
+            .where(col(Message.external_message_id).in_(ids))
             .order_by(col(Message.id).desc())
             .limit(1)
         )
@@ -302,12 +307,12 @@ async def _register(
     return claim
 
 
-def _message(parsed: ParsedEmail) -> MessageCreate:
+def _message(parsed: ParsedEmail, direction: MessageDirection) -> MessageCreate:
     sender = parsed.from_address or "unknown sender"
     if parsed.from_name:
         sender = f"{parsed.from_name} <{sender}>"
     return MessageCreate(
-        direction=MessageDirection.inbound,
+        direction=direction,
         channel=MessageChannel.email,
         subject=parsed.subject[:500] or None,
         body=(parsed.text or "[email without text]")[:100000],

@@ -2,13 +2,24 @@
 
 A delivery that carries a signature is judged by it alone: a wrong signature is refused even
 when an API key is sent too, so a tampered body never gets in through a second door.
+
+Mailgun's signature covers a timestamp and a token, not the content, so each token is taken
+once: it is written to `mailgun_tokens` (committed before the delivery is processed, so every
+replica sees it) and a second delivery with it within the window is refused. Our gateway's
+signature covers the body: the same signature can only carry the same message, which the
+intake de-duplicates.
 """
 
+import hashlib
 import logging
 import time
 from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 
 from pydantic import SecretStr
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.auth import api_keys
@@ -20,9 +31,11 @@ from app.mail.signing import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
     SignatureError,
+    SignatureFailure,
     verify_body_signature,
     verify_mailgun_signature,
 )
+from app.models.email_intake import MailgunToken
 
 log = logging.getLogger("app.email_intake")
 
@@ -81,6 +94,7 @@ async def authenticate_delivery(
             )
         except SignatureError as exc:
             raise _refuse(exc, "Mailgun") from exc
+        await _take_token(session, str(form.get("token")), now=now, tolerance=tolerance)
         return MAILGUN
     key = headers.get("x-api-key")
     if not key:
@@ -96,3 +110,31 @@ async def authenticate_delivery(
             "Delivering email needs a key with the intake role.", required_roles=[Role.intake.value]
         )
     return principal
+
+
+async def _take_token(session: AsyncSession, token: str, *, now: float, tolerance: int) -> None:
+    """Record a verified Mailgun token, or refuse it as seen before. Tokens are kept for twice
+    the window (a timestamp may lie up to `tolerance` ahead of our clock) and purged by the
+    deliveries that come after."""
+    seen_at = datetime.fromtimestamp(now, UTC)
+    # Hashed: the field's length is the sender's choice, the column's is not.
+    digest = hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()
+    if session.in_transaction():
+        await session.rollback()  # e.g. an API key lookup: the commit below must be ours alone
+    await session.execute(
+        delete(MailgunToken).where(
+            col(MailgunToken.seen_at) < seen_at - timedelta(seconds=2 * tolerance)
+        )
+    )
+    session.add(MailgunToken(token=digest, seen_at=seen_at))
+    try:
+        await session.commit()
+    except IntegrityError:
+        await session.rollback()
+        raise _refuse(
+            SignatureError(
+                SignatureFailure.replayed,
+                "this token was used before; Mailgun signs each delivery with a new one",
+            ),
+            "Mailgun",
+        ) from None

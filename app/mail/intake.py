@@ -1,7 +1,8 @@
 """Email intake: every delivery is stored raw, in the same transaction as what it became.
 
-The message is parsed in memory first (no database, no connection held) and its attachment
-files are written to storage (content-addressed: a repeat writes the same file). Then:
+The message is parsed first, in a worker process within the limits (offload.py; no database,
+no connection held, never on the event loop), and its attachment files are written to storage
+(content-addressed: a repeat writes the same file). Then:
 
 1. One transaction INSERTs the raw delivery and flushes it before anything else. Its unique
    `dedup_key` (the Message-ID, or a hash of the body without one) is the de-duplication: a
@@ -15,10 +16,10 @@ files are written to storage (content-addressed: a repeat writes the same file).
 2. The same transaction threads the message or registers its claim, adds the message and the
    attachment rows, marks the row `processed` (or `ignored`) and commits: the raw delivery and
    the claim become visible together.
-3. Any other failure (not parseable, an unknown claim number, no sender, a bug, the database
-   refusing a row) rolls that transaction back, and a fresh one stores the raw delivery as
-   `failed` with the reason, for a specialist (the failed queue: retry, assign). A message
-   that cannot be parsed goes there directly.
+3. Any other failure (not parseable, over a limit, an unknown claim number, no sender, a bug,
+   the database refusing a row) rolls that transaction back, and a fresh one stores the raw
+   delivery as `failed` with the reason, for a specialist (the failed queue: retry, assign). A
+   message that cannot be parsed, or is over a limit, goes there directly.
 
 Nothing is lost: until a commit the gateway has had no answer, and it delivers again until it
 gets a 2xx; if storing the failed row fails too, the request fails. (This used to be two
@@ -30,12 +31,9 @@ transaction, or leaves it failed with the reason.
 """
 
 import base64
-import hashlib
 import json
 import logging
 from dataclasses import dataclass, field
-from email.message import EmailMessage
-from email.parser import BytesHeaderParser
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -44,22 +42,18 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.auth.principal import Principal
 from app.config import Settings
+from app.errors import InvalidInput
 from app.mail.failed_queue import claim_number, describe_failure, inbound_view, log_failure
 from app.mail.filing import (
     Staged,
     file_email,
-    parse_stored,
+    mail_limits,
     sender_and_subject,
     stage_attachments,
     will_file,
 )
-from app.mail.parsing import (
-    POLICY,
-    FormFile,
-    ParsedEmail,
-    normalize_message_id,
-    read_rfc822,
-)
+from app.mail.offload import Reading, read_off_loop
+from app.mail.parsing import FormFile
 from app.models.email_intake import (
     InboundEmail,
     InboundSource,
@@ -69,8 +63,6 @@ from app.models.email_intake import (
 from app.models.types import utcnow
 
 log = logging.getLogger("app.email_intake")
-
-_MAX_DEDUP = 500
 
 
 @dataclass(slots=True)
@@ -84,16 +76,6 @@ class Delivery:
     principal: Principal
     fields: dict[str, str] = field(default_factory=dict)  # Mailgun form fields
     files: list[FormFile] = field(default_factory=list)  # Mailgun attachments
-
-
-@dataclass(slots=True)
-class _Reading:
-    """A delivery read in memory: its identity, and the parsed message or why there is none."""
-
-    message_id: str | None
-    dedup_key: str
-    parsed: ParsedEmail | None
-    error: Exception | None
 
 
 # ---------------------------------------------------------------- reading
@@ -116,58 +98,7 @@ def mailgun_document(fields: dict[str, str], files: list[FormFile]) -> bytes:
     return json.dumps(doc, ensure_ascii=False).encode()
 
 
-def _header_message_id(source: bytes | EmailMessage) -> str | None:
-    try:
-        headers = (
-            source
-            if isinstance(source, EmailMessage)
-            else BytesHeaderParser(policy=POLICY).parsebytes(source)
-        )
-        return normalize_message_id(str(headers.get("message-id") or ""))
-    except Exception:  # a header the parser trips over: de-duplicate by content instead
-        return None
-
-
-def _identify(delivery: Delivery, message: EmailMessage | None = None) -> tuple[str | None, str]:
-    """(Message-ID, dedup key). Without a Message-ID, identical bodies are one message."""
-    message_id: str | None = None
-    digest_source = delivery.raw
-    if delivery.source is InboundSource.rfc822:
-        message_id = _header_message_id(delivery.raw if message is None else message)
-    elif delivery.source is InboundSource.json:
-        try:
-            value = json.loads(delivery.raw).get("message_id")
-        except (ValueError, AttributeError):
-            value = None
-        message_id = normalize_message_id(value) if isinstance(value, str) else None
-    else:
-        fields = delivery.fields
-        message_id = normalize_message_id(fields.get("Message-Id") or fields.get("message-id"))
-        if message_id is None and fields.get("body-mime"):
-            message_id = _header_message_id(fields["body-mime"].encode("utf-8", "surrogateescape"))
-        # Each Mailgun call carries a fresh timestamp, token and signature: not content.
-        stable = {k: v for k, v in fields.items() if k not in ("timestamp", "token", "signature")}
-        digest_source = json.dumps(stable, sort_keys=True).encode()
-    if message_id and len(message_id) <= _MAX_DEDUP - 4:
-        return message_id, f"mid:{message_id}"
-    digest = hashlib.sha256(message_id.encode() if message_id else digest_source).hexdigest()
-    return (message_id[:_MAX_DEDUP] if message_id else None), f"sha256:{digest}"
-
-
-def _read_delivery(delivery: Delivery) -> _Reading:
-    """Parse once, in memory: the Message-ID for de-duplication comes from the same reading
-    of a raw message as its content."""
-    message: EmailMessage | None = None
-    try:
-        if delivery.source is InboundSource.rfc822:
-            message = read_rfc822(delivery.raw)
-        parsed = parse_stored(delivery.source, delivery.raw, message)
-    except Exception as exc:  # stored as failed with the reason (see _describe)
-        return _Reading(*_identify(delivery, message), None, exc)
-    return _Reading(*_identify(delivery, message), parsed, None)
-
-
-def _new_row(delivery: Delivery, reading: _Reading) -> InboundEmail:
+def _new_row(delivery: Delivery, reading: Reading) -> InboundEmail:
     return InboundEmail(
         source=delivery.source,
         content_type=delivery.content_type[:200],
@@ -189,11 +120,20 @@ async def receive(session: AsyncSession, *, delivery: Delivery, settings: Settin
     if session.in_transaction():
         # An API key lookup began one: no lock or connection held through the work below.
         await session.rollback()
-    reading = _read_delivery(delivery)
+    # Parsed in a worker process, within the limits (offload.py): never on the event loop.
+    reading = await read_off_loop(delivery.source, delivery.raw, mail_limits(settings))
+    if reading.refused is not None:
+        raise InvalidInput(reading.refused)
     parsed = reading.parsed
     if parsed is None:
         assert reading.error is not None
         return await _store_failed(session, delivery, reading, reading.error)
+    if parsed.dropped_ids:
+        # Not msg-ids: they would be copied into the headers of our replies (app/msgids.py).
+        log.warning(
+            "email message ids dropped",
+            extra={"message_id": reading.message_id, "dropped": parsed.dropped_ids},
+        )
     try:
         staged = await stage_attachments(parsed, settings) if will_file(parsed, None) else Staged()
     except Exception as exc:  # e.g. the storage is full: the delivery waits as failed
@@ -230,7 +170,7 @@ async def receive(session: AsyncSession, *, delivery: Delivery, settings: Settin
 
 
 async def _store_failed(
-    session: AsyncSession, delivery: Delivery, reading: _Reading, exc: Exception
+    session: AsyncSession, delivery: Delivery, reading: Reading, exc: Exception
 ) -> IntakeResult:
     """Keep the raw delivery as failed with the reason, in a transaction of its own."""
     reason = describe_failure(exc)
@@ -256,7 +196,7 @@ async def _first(session: AsyncSession, dedup_key: str) -> InboundEmail | None:
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def _duplicate(session: AsyncSession, first: InboundEmail, reading: _Reading) -> IntakeResult:
+async def _duplicate(session: AsyncSession, first: InboundEmail, reading: Reading) -> IntakeResult:
     log.info(
         "duplicate email delivery",
         extra={"inbound_id": first.id, "message_id": reading.message_id},

@@ -19,18 +19,15 @@ from base64 import b64decode
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email import message_from_bytes
 from email.message import EmailMessage, Message
 from email.utils import getaddresses, parsedate_to_datetime
 from typing import cast
 
+from app import msgids
 from app.mail import charsets
-from app.mail.reading import POLICY, HeadersOnce, unfold
+from app.mail.limits import DEFAULT_LIMITS, MailLimitExceeded, MailLimits, parse_limited
+from app.mail.reading import POLICY, HeadersOnce, MailParseError, unfold
 from app.mail.text import html_to_text, strip_quoted
-
-
-class MailParseError(ValueError):
-    """The input cannot be read as a mail message at all."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +56,9 @@ class ParsedEmail:
     attachments: list[MailAttachment] = field(default_factory=list)
     auto_reply: str | None = None  # why the message is automatic, None for a person's mail
     defects: list[str] = field(default_factory=list)
+    # Message ids that are not RFC 5322 msg-ids, as `header: value`: dropped, and logged by
+    # the intake (this module is pure and may run in a worker process).
+    dropped_ids: list[str] = field(default_factory=list)
 
     @property
     def recipients(self) -> list[str]:
@@ -94,27 +94,43 @@ def find_claim_number(subject: str | None, recipients: Sequence[str] = ()) -> st
 
 
 def normalize_message_id(value: str | None) -> str | None:
-    """`<abc@host>` and `abc@host` alike become `abc@host`."""
-    if not value:
-        return None
-    value = value.replace("\x00", "")
-    m = _MSGID.search(value)
-    ident = m.group(1) if m else value.strip().strip("<>").strip()
-    return ident or None
+    """The stored form of an inbound header's msg-id (`<abc@host>` and `abc@host` alike
+    become `abc@host`); None when there is none or it is not a msg-id (app/msgids.py)."""
+    return msgids.from_header(value)[0]
 
 
 def split_message_ids(value: str | Sequence[str] | None) -> list[str]:
+    """The msg-ids of a References-style value, stored form; invalid ones left out."""
     if not value:
         return []
-    items = [value] if isinstance(value, str) else list(value)
-    out: list[str] = []
-    for item in items:
-        found = _MSGID.findall(item) or item.split()
-        for ident in found:
-            norm = normalize_message_id(ident)
-            if norm and norm not in out:
-                out.append(norm)
-    return out
+    return msgids.all_from_header([value] if isinstance(value, str) else list(value))[0]
+
+
+def _thread_ids(
+    parsed: ParsedEmail,
+    message_id: str | None,
+    in_reply_to: str | None,
+    references: str | Sequence[str] | None,
+) -> None:
+    """Set the message's own id and the ids it answers, noting the ones dropped as invalid."""
+    for name, value in (("message-id", message_id), ("in-reply-to", in_reply_to)):
+        ident, dropped = msgids.from_header(value)
+        if dropped:
+            parsed.dropped_ids.append(f"{name}: {value!r}"[:300])
+        if name == "message-id":
+            parsed.message_id = ident
+        else:
+            parsed.in_reply_to = ident
+    values = [references] if isinstance(references, str) else list(references or [])
+    parsed.references, dropped_refs = msgids.all_from_header(values)
+    parsed.dropped_ids.extend(f"references: {d!r}"[:300] for d in dropped_refs[:20])
+
+
+def _content_id(value: str) -> str | None:
+    # A Content-ID names a part for the HTML beside it; it never goes into a header we send.
+    m = _MSGID.search(value)
+    ident = (m.group(1) if m else value).strip().strip("<>").replace("\x00", "")
+    return ident or None
 
 
 def _parse_date(value: str | None) -> datetime | None:
@@ -257,20 +273,21 @@ def _is_attachment(part: Message) -> bool:
     return disposition == "attachment" or bool(part.get_filename())
 
 
-def read_rfc822(raw: bytes) -> EmailMessage:
+def read_rfc822(
+    raw: bytes, limits: MailLimits = DEFAULT_LIMITS, *, headers_only: bool = False
+) -> EmailMessage:
     """The message as the email package reads it, for callers that need more than
-    `parse_rfc822` returns (e.g. a header exactly as policy.default gives it)."""
+    `parse_rfc822` returns (e.g. a header exactly as policy.default gives it); never more of
+    it than `limits` allow (MailLimitExceeded)."""
     if not raw or not raw.strip():
         raise MailParseError("empty message")
-    msg = message_from_bytes(raw, policy=POLICY)
-    assert isinstance(msg, EmailMessage)
-    return msg
+    return parse_limited(raw, POLICY, limits, headers_only=headers_only)
 
 
-def parse_rfc822(raw: bytes | EmailMessage) -> ParsedEmail:
+def parse_rfc822(raw: bytes | EmailMessage, limits: MailLimits = DEFAULT_LIMITS) -> ParsedEmail:
     """Parse a raw RFC 5322 message (bytes as received, any charset, or `read_rfc822`'s
     result for them)."""
-    msg = raw if isinstance(raw, EmailMessage) else read_rfc822(raw)
+    msg = raw if isinstance(raw, EmailMessage) else read_rfc822(raw, limits)
     if not len(msg):
         raise MailParseError("no headers: not an RFC 5322 message")
     hdrs = _header_values(msg)
@@ -286,9 +303,9 @@ def parse_rfc822(raw: bytes | EmailMessage) -> ParsedEmail:
     parsed.to = [a for _, a in _addresses(hdrs.get("to", []))]
     parsed.cc = [a for _, a in _addresses(hdrs.get("cc", []))]
     parsed.subject = " ".join(first.get("subject", "").split())
-    parsed.message_id = normalize_message_id(first.get("message-id"))
-    parsed.in_reply_to = normalize_message_id(first.get("in-reply-to"))
-    parsed.references = split_message_ids(hdrs.get("references", []))
+    _thread_ids(
+        parsed, first.get("message-id"), first.get("in-reply-to"), hdrs.get("references", [])
+    )
     parsed.date = _parse_date(first.get("date"))
 
     plain = html = None
@@ -323,7 +340,7 @@ def parse_rfc822(raw: bytes | EmailMessage) -> ParsedEmail:
                 content_type=ctype,
                 content=content,
                 inline=(part.get_content_disposition() or "inline") == "inline",
-                content_id=normalize_message_id(str(cid)) if cid else None,
+                content_id=_content_id(str(cid)) if cid else None,
             )
         )
     if html is not None:
@@ -357,12 +374,16 @@ def _str_list(data: Mapping[str, object], key: str) -> list[str]:
     raise MailParseError(f"'{key}' must be a string or a list of strings")
 
 
-def parse_gateway_json(data: Mapping[str, object]) -> ParsedEmail:
+def parse_gateway_json(
+    data: Mapping[str, object], limits: MailLimits = DEFAULT_LIMITS
+) -> ParsedEmail:
     """The gateway's JSON form: from, to, cc, subject, text, html, message_id,
     in_reply_to, references, date, headers, attachments[{filename,
     content_type, content_base64}]."""
     if not isinstance(data, Mapping):
         raise MailParseError("the JSON body must be an object")
+    raw_attachments = data.get("attachments")
+    limits.check_parts(1 + (len(raw_attachments) if isinstance(raw_attachments, list) else 0))
     parsed = ParsedEmail()
     senders = _addresses(_str_list(data, "from"))
     if not senders:
@@ -371,9 +392,12 @@ def parse_gateway_json(data: Mapping[str, object]) -> ParsedEmail:
     parsed.to = [a for _, a in _addresses(_str_list(data, "to"))]
     parsed.cc = [a for _, a in _addresses(_str_list(data, "cc"))]
     parsed.subject = " ".join(_str(data, "subject").split())
-    parsed.message_id = normalize_message_id(_str(data, "message_id"))
-    parsed.in_reply_to = normalize_message_id(_str(data, "in_reply_to"))
-    parsed.references = split_message_ids(_str_list(data, "references"))
+    _thread_ids(
+        parsed,
+        _str(data, "message_id"),
+        _str(data, "in_reply_to"),
+        _str_list(data, "references"),
+    )
     parsed.date = _parse_date(_str(data, "date"))
     parsed.html = _str(data, "html") or None
     parsed.full_text = _str(data, "text") or (html_to_text(parsed.html) if parsed.html else "")
@@ -382,6 +406,7 @@ def parse_gateway_json(data: Mapping[str, object]) -> ParsedEmail:
     raw_headers = {} if raw_headers is None else raw_headers
     if not isinstance(raw_headers, Mapping):
         raise MailParseError("'headers' must be an object")
+    limits.check_headers(len(raw_headers))
     headers = {str(k).lower(): str(v) for k, v in raw_headers.items()}
 
     attachments = data.get("attachments") or []
@@ -412,14 +437,19 @@ class FormFile:
     content: bytes
 
 
-def parse_mailgun_form(fields: Mapping[str, str], files: Sequence[FormFile] = ()) -> ParsedEmail:
+def parse_mailgun_form(
+    fields: Mapping[str, str], files: Sequence[FormFile] = (), limits: MailLimits = DEFAULT_LIMITS
+) -> ParsedEmail:
     """Mailgun's routes "forward" form: parsed fields and attachment-N files;
     with the `.mime` variant (a `body-mime` field) the raw message is used."""
     if fields.get("body-mime"):
-        return parse_rfc822(fields["body-mime"].encode("utf-8", "surrogateescape"))
+        return parse_rfc822(fields["body-mime"].encode("utf-8", "surrogateescape"), limits)
+    limits.check_parts(1 + len(files))
     headers: dict[str, str] = {}
     try:
-        for pair in json.loads(fields.get("message-headers") or "[]"):
+        pairs = json.loads(fields.get("message-headers") or "[]")
+        limits.check_headers(len(pairs) if isinstance(pairs, list) else 0)
+        for pair in pairs:
             if isinstance(pair, list) and len(pair) == 2:
                 headers.setdefault(str(pair[0]).lower(), str(pair[1]))
     except (json.JSONDecodeError, TypeError):
@@ -432,9 +462,12 @@ def parse_mailgun_form(fields: Mapping[str, str], files: Sequence[FormFile] = ()
     parsed.to = [a for _, a in _addresses([fields.get("recipient") or "", fields.get("To") or ""])]
     parsed.cc = [a for _, a in _addresses([fields.get("Cc") or ""])]
     parsed.subject = " ".join((fields.get("subject") or fields.get("Subject") or "").split())
-    parsed.message_id = normalize_message_id(fields.get("Message-Id") or headers.get("message-id"))
-    parsed.in_reply_to = normalize_message_id(fields.get("In-Reply-To"))
-    parsed.references = split_message_ids(fields.get("References"))
+    _thread_ids(
+        parsed,
+        fields.get("Message-Id") or headers.get("message-id"),
+        fields.get("In-Reply-To"),
+        fields.get("References"),
+    )
     parsed.date = _parse_date(fields.get("Date") or headers.get("date"))
     parsed.html = fields.get("body-html") or None
     parsed.full_text = fields.get("body-plain") or (
@@ -456,6 +489,8 @@ __all__ = [
     "POLICY",
     "FormFile",
     "MailAttachment",
+    "MailLimitExceeded",
+    "MailLimits",
     "MailParseError",
     "ParsedEmail",
     "detect_auto_reply",

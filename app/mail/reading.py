@@ -17,6 +17,10 @@ from email.policy import EmailPolicy, linesep_splitter  # type: ignore[attr-defi
 from typing import Any
 
 
+class MailParseError(ValueError):
+    """The input cannot be read as a mail message at all."""
+
+
 class _Registry(HeaderRegistry):
     """policy.default's header registry without a new class per lookup.
 

@@ -25,6 +25,7 @@ class SignatureFailure(StrEnum):
     malformed = "malformed"
     expired = "expired"
     mismatch = "mismatch"
+    replayed = "replayed"
 
 
 class SignatureError(ValueError):
@@ -116,9 +117,9 @@ def verify_mailgun_signature(
 ) -> None:
     """Check Mailgun's `timestamp`/`token`/`signature` form fields.
 
-    Mailgun signs only the timestamp and token, not the content; a replay
-    within the window is harmless here because intake deduplicates by
-    Message-ID.
+    Mailgun signs only the timestamp and token, not the content: the caller
+    must also refuse a token it has seen within the window (gateway_auth.py),
+    or one signature would carry any content for the whole window.
     """
     keys = _secrets(signing_key)
     if not keys:

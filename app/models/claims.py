@@ -6,9 +6,10 @@ from typing import Any, Literal
 
 import pydantic
 from pydantic import BaseModel, ValidationInfo, field_validator
-from sqlalchemy import Column, Index, String, Text
+from sqlalchemy import Column, Index, String, Text, false, text
 from sqlmodel import Field, SQLModel
 
+from app import msgids
 from app.enums import ClaimState
 from app.models.base import InputModel
 from app.models.customers import ContactRead, CustomerIn, CustomerSummary, Discrepancy
@@ -29,6 +30,13 @@ class MessageDirection(StrEnum):
     inbound = "inbound"
     outbound = "outbound"
     internal = "internal"
+
+
+class ReviewReason(StrEnum):
+    """Why an inbound email was filed for a person to look at (docs/email-intake.md)."""
+
+    unknown_sender = "unknown_sender"  # not among the customer's contacts
+    closed_claim = "closed_claim"  # the claim is closed: reopen it, or open a new one
 
 
 class MessageChannel(StrEnum):
@@ -111,6 +119,15 @@ class Message(SQLModel, table=True):
     """Every contact with the customer, in either direction, on any channel."""
 
     __tablename__ = "messages"
+    __table_args__ = (
+        # The listing's `needs_review` filter; few rows ever wait, so only they are indexed.
+        Index(
+            "ix_messages_review",
+            "claim_id",
+            postgresql_where=text("needs_review"),
+            sqlite_where=text("needs_review"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     claim_id: int = Field(foreign_key="claims.id", index=True)
@@ -121,6 +138,9 @@ class Message(SQLModel, table=True):
     author: str = Field(max_length=200)
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     external_message_id: str | None = Field(default=None, max_length=500, index=True)
+    # Filed without counting as the customer's answer until a person has looked at it.
+    needs_review: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    review_reason: ReviewReason | None = Field(default=None, sa_type=String(20))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -390,7 +410,19 @@ class MessageCreate(InputModel):
     at: datetime | None = Field(
         default=None, description="When it happened, with its offset; defaults to now"
     )
-    external_message_id: str | None = Field(default=None, max_length=500)
+    external_message_id: str | None = Field(
+        default=None,
+        max_length=500,
+        description="The email's Message-ID, an RFC 5322 msg-id with or without its angle "
+        "brackets; stored without them",
+        schema_extra={"examples": ["<CAF=abc123@mail.example.com>"]},
+    )
+
+    @field_validator("external_message_id")
+    @classmethod
+    def _msg_id(cls, value: str | None) -> str | None:
+        # It is copied into outbound In-Reply-To and References headers (app/msgids.py).
+        return None if value is None else msgids.parse(value)
 
     @field_validator("at")
     @classmethod
@@ -408,7 +440,17 @@ class MessageRead(SQLModel):
     body: str
     author: str
     at: datetime
-    external_message_id: str | None
+    external_message_id: str | None = Field(description="The email's Message-ID, without <>")
+    needs_review: bool = Field(
+        default=False,
+        description="Filed for review: it has not changed the claim's state (the claims "
+        "listing's `needs_review` filter finds these claims)",
+    )
+    review_reason: ReviewReason | None = Field(
+        default=None,
+        description="unknown_sender: not among the customer's contacts; closed_claim: the "
+        "claim is closed (reopen it, or POST …/messages/{id}/new-claim)",
+    )
 
 
 class AttachmentRead(SQLModel):

@@ -26,6 +26,8 @@ class InboundSource(StrEnum):
 class InboundOutcome(StrEnum):
     created = "created"  # registered a new claim
     threaded = "threaded"  # added as a customer message to an existing claim
+    internal = "internal"  # from the company's own domains: an internal note on the claim
+    review = "review"  # on the claim, flagged for review, the claim's state unchanged
     assigned = "assigned"  # a specialist put it on a claim by hand
     ignored = "ignored"
 
@@ -54,6 +56,16 @@ class InboundEmail(SQLModel, table=True):
     message_row_id: int | None = Field(default=None, foreign_key="messages.id")
     attempts: int = 0
     processed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class MailgunToken(SQLModel, table=True):
+    """Mailgun signs only a timestamp and a token, not the content: each token is taken once
+    (app/mail/gateway_auth.py). Rows older than the signature window are purged."""
+
+    __tablename__ = "mailgun_tokens"
+
+    token: str = Field(primary_key=True, max_length=64, description="SHA-256 of the token")
+    seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
 
 
 # ---- request and response schemas ------------------------------------------------------------

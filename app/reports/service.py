@@ -7,12 +7,14 @@ text similarity; see docs/reports.md).
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import anyio
 from sqlalchemy import func, select, text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -33,7 +35,7 @@ from app.models.reports import (
     SummaryReport,
 )
 from app.reports import queries as q
-from app.reports.similarity import common_terms, connected_groups, token_pairs
+from app.reports.similarity import Groups, common_terms, connected_groups, token_pairs
 from app.reports.tables import claims
 from app.reports.zones import Zone
 from app.workdays import FILTER_EARLIEST, FILTER_LATEST
@@ -192,6 +194,15 @@ async def _has_pg_trgm(session: AsyncSession) -> bool:
     return found.first() is not None
 
 
+_PAIRS_PER_READ = 1000
+
+
+def _token_groups(
+    items: list[tuple[Any, Any, str]], *, min_similarity: float, min_size: int
+) -> list[list[Any]]:
+    return connected_groups(token_pairs(items, min_similarity=min_similarity), min_size=min_size)
+
+
 async def _similar_groups(
     session: AsyncSession,
     *,
@@ -208,7 +219,14 @@ async def _similar_groups(
         method = "pg_trgm"
         min_sim = settings.reports_trigram_similarity if min_similarity is None else min_similarity
         stmt = q.trigram_pairs(flt, limit=limit, min_similarity=min_sim, uncoded=uncoded)
-        pairs = [(r.a, r.b, r.similarity) for r in (await session.execute(stmt)).all()]
+        # Up to half a million pairs for a thousand alike candidates: read and grouped in
+        # pieces, never held, so that the event loop gets a turn between pieces (reading them
+        # all at once stalled it for a second, and collecting their garbage for a tenth).
+        grouping = Groups()
+        async for piece in (await session.stream(stmt)).partitions(_PAIRS_PER_READ):
+            for a, b, _ in piece:
+                grouping.join(a, b)
+        groups = grouping.groups(min_size=min_claims)
         candidates = (
             await session.execute(
                 select(func.count()).select_from(
@@ -223,11 +241,11 @@ async def _similar_groups(
             await session.execute(q.uncoded_candidate_rows(flt, limit=limit, uncoded=uncoded))
         ).all()
         candidates = len(rows)
-        pairs = token_pairs(
-            ((r.id, r.model_key, r.description) for r in rows), min_similarity=min_sim
+        items = [(r.id, r.model_key, r.description) for r in rows]
+        # Pure CPU work, quadratic in the candidates: in a thread, off the event loop.
+        groups = await anyio.to_thread.run_sync(
+            functools.partial(_token_groups, items, min_similarity=min_sim, min_size=min_claims)
         )
-
-    groups = connected_groups(pairs, min_size=min_claims)
     out: list[SimilarGroup] = []
     if groups:
         ids = [i for g in groups for i in g]

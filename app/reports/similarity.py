@@ -77,29 +77,44 @@ def token_pairs(
     return pairs
 
 
-def connected_groups(
-    pairs: Iterable[tuple[Hashable, Hashable, float]], *, min_size: int = 2
-) -> list[list[Hashable]]:
-    """Connected components of the similarity graph (union-find), largest first."""
-    parent: dict[Hashable, Hashable] = {}
+class Groups:
+    """Connected components of a similarity graph, built pair by pair (union-find), so that
+    the pairs need not be held: a thousand alike descriptions make half a million pairs."""
 
-    def find(x: Hashable) -> Hashable:
+    def __init__(self) -> None:
+        self._parent: dict[Hashable, Hashable] = {}
+
+    def _find(self, x: Hashable) -> Hashable:
+        parent = self._parent
         parent.setdefault(x, x)
         while parent[x] != x:
             parent[x] = parent[parent[x]]
             x = parent[x]
         return x
 
-    for a, b, _sim in pairs:
-        ra, rb = find(a), find(b)
+    def join(self, a: Hashable, b: Hashable) -> None:
+        ra, rb = self._find(a), self._find(b)
         if ra != rb:
-            parent[max(ra, rb, key=_key)] = min(ra, rb, key=_key)
-    groups: dict[Hashable, list[Hashable]] = defaultdict(list)
-    for x in list(parent):
-        groups[find(x)].append(x)
-    out = [sorted(g, key=_key) for g in groups.values() if len(g) >= min_size]
-    out.sort(key=lambda g: (-len(g), _key(g[0])))
-    return out
+            self._parent[max(ra, rb, key=_key)] = min(ra, rb, key=_key)
+
+    def groups(self, *, min_size: int = 2) -> list[list[Hashable]]:
+        """The components of at least `min_size` members, largest first."""
+        groups: dict[Hashable, list[Hashable]] = defaultdict(list)
+        for x in list(self._parent):
+            groups[self._find(x)].append(x)
+        out = [sorted(g, key=_key) for g in groups.values() if len(g) >= min_size]
+        out.sort(key=lambda g: (-len(g), _key(g[0])))
+        return out
+
+
+def connected_groups(
+    pairs: Iterable[tuple[Hashable, Hashable, float]], *, min_size: int = 2
+) -> list[list[Hashable]]:
+    """Connected components of the similarity graph (union-find), largest first."""
+    found = Groups()
+    for a, b, _sim in pairs:
+        found.join(a, b)
+    return found.groups(min_size=min_size)
 
 
 def common_terms(texts: Iterable[str], *, top: int = 5) -> list[str]:

@@ -32,7 +32,7 @@ from app.models.claims import (
     MessageRead,
 )
 from app.workdays import today
-from app.workflow import claim_view, messages
+from app.workflow import claim_view, messages, review
 
 router = APIRouter(prefix="/api/v1/claims", tags=["claims"])
 
@@ -119,6 +119,10 @@ async def list_claims(
         Query(description="Received before; a date or a time without offset is local"),
     ] = None,
     q: Annotated[str | None, Query(max_length=200, description="Free text")] = None,
+    needs_review: Annotated[
+        bool | None,
+        Query(description="Has an email filed for review (a stranger's, or on a closed claim)"),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> ClaimPage:
@@ -135,6 +139,7 @@ async def list_claims(
         created_from=listing.filter_moment(created_from, field="created_from", settings=settings),
         created_to=listing.filter_moment(created_to, field="created_to", settings=settings),
         q=q,
+        needs_review=needs_review,
     )
     return await listing.list_claims(
         session, filters=filters, limit=limit, cursor=cursor, today=today(settings)
@@ -222,6 +227,52 @@ async def add_message(
     """Record a contact with the customer (a call, an email, a letter by post)."""
     return await messages.add_message(
         session, claim=claim, data=data, principal=principal, settings=settings
+    )
+
+
+MessageId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The message's id")]
+
+
+@router.post(
+    "/{number}/messages/{message_id}/reviewed",
+    response_model=MessageRead,
+    summary="Mark a message reviewed",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def mark_reviewed(
+    principal: Corrector, claim: ClaimDep, message_id: MessageId, session: SessionDep
+) -> MessageRead:
+    """Clear `needs_review` on an email filed for review; the claim's state is not changed
+    (take `customer-info-received` or `reopen` if it was the customer's answer)."""
+    return await review.mark_reviewed(
+        session, claim=claim, message_id=message_id, principal=principal
+    )
+
+
+@router.post(
+    "/{number}/messages/{message_id}/new-claim",
+    status_code=201,
+    response_model=ClaimRead,
+    summary="Open a new claim from a message on a closed claim",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def open_follow_up(
+    principal: Corrector,
+    claim: ClaimDep,
+    message_id: MessageId,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> JSONResponse:
+    """A new complaint by email on a closed claim: register it as a new claim for the same
+    customer and product, linked to this one in both timelines (the alternative is the
+    head's `reopen`)."""
+    read = await review.open_follow_up(
+        session, number=claim.number, message_id=message_id, principal=principal, settings=settings
+    )
+    return JSONResponse(
+        read.model_dump(mode="json"),
+        status_code=201,
+        headers={"ETag": etag(read.version), "Location": f"/api/v1/claims/{read.number}"},
     )
 
 

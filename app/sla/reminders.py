@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app import msgids
 from app.claims.audit import record_event
 from app.enums import ClaimState
 from app.events.outbox import enqueue
@@ -89,7 +90,8 @@ async def remind_if_due(
         "of": max_reminders,
     }
     if contact is not None and contact.email:
-        message_id = f"<{uuid.uuid4()}@{message_id_domain}>"
+        # Stored without angle brackets, sent with them (app/msgids.py).
+        message_id = msgids.parse(f"{uuid.uuid4()}@{message_id_domain}")
         session.add(
             Message(
                 claim_id=claim.id,
@@ -111,12 +113,12 @@ async def remind_if_due(
                 "from": email_from,
                 "subject": subject,
                 "text": body,
-                "message_id": message_id,
+                "message_id": f"<{message_id}>",
                 "claim_number": claim.number,
                 "purpose": "reminder",
             },
         )
-        payload["message_id"] = message_id
+        payload["message_id"] = f"<{message_id}>"
     else:
         payload["channel"] = "phone"  # no email address: the specialist must call
     record_event(

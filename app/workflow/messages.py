@@ -10,7 +10,14 @@ from app.claims.messages import add_message_rows
 from app.config import Settings
 from app.enums import ClaimState
 from app.errors import InvalidInput
-from app.models.claims import Claim, Message, MessageCreate, MessageDirection, MessageRead
+from app.models.claims import (
+    Claim,
+    Message,
+    MessageCreate,
+    MessageDirection,
+    MessageRead,
+    ReviewReason,
+)
 from app.models.types import utcnow
 from app.workdays import out_of_range
 from app.workflow.facts import ClaimFacts
@@ -25,21 +32,23 @@ async def file_message(
     data: MessageCreate,
     actor: str,
     settings: Settings,
+    review: ReviewReason | None = None,
     now: datetime | None = None,
 ) -> Message:
     """Add the message's rows (no commit) and let a customer's answer resume the claim, with
     its SLA clock (the state observers) in the same transaction. Call `lock_if_waiting` first.
+    A message filed for review (`review`) changes nothing until a person has looked at it.
 
     A date outside the accepted range (an email's Date header is the sender's say, and may be
     year 9999) is replaced by the time of filing; the API refuses one first (`add_message`)."""
     now = now or utcnow()
     if data.at is not None and out_of_range(data.at, settings, now):
         data = data.model_copy(update={"at": now})
-    message = add_message_rows(session, claim=claim, data=data, actor=actor)
+    message = add_message_rows(session, claim=claim, data=data, actor=actor, review=review)
     resumed = resume_on_message(
         session,
         claim=claim,
-        inbound=data.direction == MessageDirection.inbound,
+        inbound=data.direction == MessageDirection.inbound and review is None,
         channel=data.channel,
         actor=actor,
     )

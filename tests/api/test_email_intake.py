@@ -7,6 +7,7 @@ import re
 import time
 import uuid
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from app.mail.signing import sign_body, sign_mailgun
 from app.main import create_app
 from app.models.claims import Claim, Message, MessageDirection
 from app.models.customers import Contact
-from app.models.email_intake import InboundEmail
+from app.models.email_intake import InboundEmail, MailgunToken
 from app.models.types import utcnow
 from tests.api.workflow_support import Flow
 from tests.conftest import statement_counter
@@ -308,8 +309,10 @@ async def _acknowledged_claim(new_claim, client, auth) -> tuple[dict[str, Any], 
 
 async def test_reply_to_acknowledgement_threads_into_its_claim(mail, client, auth, new_claim):
     claim, ack_id = await _acknowledged_claim(new_claim, client, auth)
+    sender = f"<{claim['contact']['email']}>"
     raw, mid = fixture(
         "10_outlook_reply_ru.eml",
+        From=sender,
         To="claims@factory.example",  # no plus-address,
         Subject="RE: Ваша рекламация",  # no number: In-Reply-To alone must find the claim
         In_Reply_To=ack_id,
@@ -330,20 +333,21 @@ async def test_reply_to_acknowledgement_threads_into_its_claim(mail, client, aut
     )
     assert [a["filename"] for a in read["attachments"]] == ["шильдик.jpg"]
     # and a reply to that reply threads through the stored inbound message
-    raw2, _ = fixture("04_koi8r_qp.eml", In_Reply_To=f"<{mid}>")
+    raw2, _ = fixture("04_koi8r_qp.eml", From=sender, In_Reply_To=f"<{mid}>")
     r2 = await deliver(mail, raw2)
     assert r2.json()["outcome"] == "threaded" and r2.json()["claim_number"] == claim["number"]
 
 
 async def test_email_reply_resumes_a_claim_waiting_for_the_customer(mail, client, auth, new_claim):
-    flow = Flow(client, auth, await new_claim())
+    claim = await new_claim()
+    flow = Flow(client, auth, claim)
     assert (await flow.act(Action.request_info, Role.specialist))[
         "state"
     ] == "awaiting_customer_info"
     r = await deliver_json(
         mail,
         {
-            "from": "customer@example.lv",
+            "from": claim["contact"]["email"].upper(),  # addresses match in any case
             "to": [f"claims+{flow.number}@factory.example"],
             "subject": "Re: information request",
             "text": "Photos attached, serial PMP-1.",
@@ -362,7 +366,7 @@ async def test_claim_number_in_plus_address_or_subject_threads(
     claim = await new_claim()
     number = claim["number"]
     doc: dict[str, Any] = {
-        "from": "someone.else@example.com",
+        "from": claim["contact"]["email"],
         "to": ["claims@factory.example"],
         "subject": "Photos",
         "text": "Here are the photos.",
@@ -390,6 +394,66 @@ async def test_unknown_claim_number_fails_instead_of_opening_a_claim(mail, db):
     assert r.status_code == 201
     assert r.json()["status"] == "failed" and "CLM-2099-999999" in r.json()["error"]
     assert await claims_of(db, "a.b@example.com") == []
+
+
+# ------------------------------------------------------------- message ids
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "<abc\r\nBcc: victim@example.com@host.example>",
+        "abc@host.example\r\nX-Injected: yes",
+        "abc@host.example\n",
+        "two words@host.example",
+        "<abc@host.example> <def@host.example>",
+        "no-at-sign",
+    ],
+)
+async def test_api_refuses_a_message_id_that_is_no_msg_id(client, auth, new_claim, value):
+    """The reproduction: any contributor key, intake included, could store CR/LF in
+    `external_message_id`, which was then copied into a reply's headers."""
+    claim = await new_claim()
+    r = await client.post(
+        f"/api/v1/claims/{claim['number']}/messages",
+        json={"channel": "email", "body": "Forwarded mail.", "external_message_id": value},
+        headers=auth(Role.intake),
+    )
+    assert r.status_code == 422, r.text
+    assert [e["field"] for e in r.json()["errors"]] == ["body.external_message_id"]
+
+
+async def test_inbound_message_id_with_a_line_break_is_dropped_and_logged(
+    mail, client, auth, new_claim, caplog, email_app
+):
+    """The reproduction end to end: the id is not stored, so the reply to the customer's
+    latest email cannot carry it in `in_reply_to` or `references`."""
+    claim = await new_claim()
+    hostile = "<abc\r\nBcc: victim@example.com@evil.example>"
+    with caplog.at_level("WARNING", logger="app.email_intake"):
+        r = await deliver_json(
+            mail,
+            {
+                "from": claim["contact"]["email"],
+                "to": [f"claims+{claim['number']}@factory.example"],
+                "subject": "Photos",
+                "text": "Photos attached.",
+                "message_id": hostile,
+                "in_reply_to": "<ok@claims.example.com>",
+                "references": ["<ok@claims.example.com>", "<x\ny@evil.example>"],
+            },
+        )
+    assert r.status_code == 201 and r.json()["outcome"] == "threaded", r.text
+    assert r.json()["message_id"] is None
+    [logged] = [rec for rec in caplog.records if rec.getMessage() == "email message ids dropped"]
+    assert logged.dropped == [
+        f"message-id: {hostile!r}",
+        "references: 'x\\ny@evil.example'",
+    ]
+    read = (
+        await client.get(f"/api/v1/claims/{claim['number']}", headers=auth(Role.specialist))
+    ).json()
+    assert read["messages"][-1]["external_message_id"] is None
 
 
 # -------------------------------------------------------------- no duplicates
@@ -527,7 +591,7 @@ async def test_storage_failure_keeps_the_raw_delivery_as_failed(mail, db, monkey
 
 async def test_database_refusing_a_row_is_a_failure_not_a_duplicate(mail, db, monkeypatch):
     async def orphan_message(
-        session: Any, *, claim: Any, data: Any, actor: str, settings: Any
+        session: Any, *, claim: Any, data: Any, actor: str, **_: Any
     ) -> Message:
         message = Message(
             claim_id=2**31 - 1,  # no such claim: the foreign key refuses it at the flush
@@ -682,8 +746,8 @@ async def test_mailgun_form_with_attachment(mail, client, auth, new_claim):
     claim = await new_claim()
     fields = mailgun_fields(
         **{
-            "sender": "janis@example.lv",
-            "from": "Jānis <janis@example.lv>",
+            "sender": claim["contact"]["email"],
+            "from": f"Jānis <{claim['contact']['email']}>",
             "recipient": f"claims+{claim['number']}@factory.example",
             "subject": "Re: photos",
             "body-plain": "Foto pielikumā.\n\n> old",
@@ -714,6 +778,37 @@ async def test_mailgun_urlencoded_and_bad_signature(mail, db):
     assert await claims_of(db, sender) == []
     r = await mail.post(URL, data=fields)
     assert r.status_code == 201 and r.json()["outcome"] == "created", r.text
+
+
+async def test_a_mailgun_signature_carries_one_delivery_only(mail, db):
+    """Issue 17: one (timestamp, token, signature) registered three claims with other content
+    during the signature window. The token is taken once, on every replica (the database)."""
+    first_sender, second_sender = (f"{uuid.uuid4().hex[:8]}@example.com" for _ in range(2))
+    fields = mailgun_fields(
+        sender=first_sender, subject="Pump broken", **{"body-plain": "It leaks badly."}
+    )
+    first = await mail.post(URL, data=fields)
+    assert first.status_code == 201 and first.json()["outcome"] == "created", first.text
+    other = {**fields, "sender": second_sender, "subject": "Boiler", "body-plain": "No heat."}
+    for replay in (other, fields):
+        r = await mail.post(URL, data=replay)
+        assert r.status_code == 401, r.text
+        assert r.headers["content-type"].startswith("application/problem+json")
+        assert r.json()["reason"] == "replayed"
+    assert await claims_of(db, second_sender) == []
+    assert len(await claims_of(db, first_sender)) == 1
+
+
+async def test_mailgun_tokens_are_forgotten_after_the_window(mail, db):
+    old = MailgunToken(token="0" * 64, seen_at=utcnow() - timedelta(seconds=601))
+    recent = MailgunToken(token="1" * 64, seen_at=utcnow() - timedelta(seconds=599))
+    db.add_all([old, recent])
+    await db.commit()
+    fields = mailgun_fields(sender="window@example.com", **{"body-plain": "Still broken."})
+    assert (await mail.post(URL, data=fields)).status_code == 201
+    kept = (await db.execute(select(MailgunToken.token))).scalars().all()
+    await db.rollback()
+    assert "1" * 64 in kept and "0" * 64 not in kept  # twice the 300 s window
 
 
 async def test_form_without_mailgun_fields_is_422(mail):

@@ -183,16 +183,20 @@ async def test_send_by_email_writes_outbox_and_threads_a_message(
     messages = await db(select(Message).where(Message.claim_id == claim_id))
     outbound = [m[0] for m in messages if m[0].direction == "outbound"]
     assert len(outbound) == 1
-    assert outbound[0].external_message_id == email["message_id"]
+    # Stored without angle brackets, sent with them (app/msgids.py).
+    assert f"<{outbound[0].external_message_id}>" == email["message_id"]
     assert outbound[0].subject == email["subject"] and outbound[0].channel == "email"
 
     again = await letter_api.act(letter["id"], "send", Role.specialist)
     assert again.status_code == 409
 
 
+@pytest.mark.parametrize("given", ["<abc@customer.example>", "abc@customer.example"])
 async def test_email_reply_threads_to_the_customers_last_email(
-    client, auth, latvian_claim, letter_api, db
+    client, auth, latvian_claim, letter_api, db, given
 ) -> None:
+    """The id is stored without angle brackets and the reply's In-Reply-To carries them
+    (issue 17: it went out bare)."""
     claim = await latvian_claim()
     number = claim["number"]
     inbound = await client.post(
@@ -201,11 +205,12 @@ async def test_email_reply_threads_to_the_customers_last_email(
             "direction": "inbound",
             "channel": "email",
             "body": "Any news?",
-            "external_message_id": "<abc@customer.example>",
+            "external_message_id": given,
         },
         headers=auth(Role.intake),
     )
     assert inbound.status_code == 201, inbound.text
+    assert inbound.json()["external_message_id"] == "abc@customer.example"
     letter = await letter_api.issued(number, "acknowledgement")
     assert (await letter_api.act(letter["id"], "send", Role.head)).status_code == 200
     claim_id = (await db(select(Claim.id).where(Claim.number == number)))[0][0]
@@ -217,6 +222,44 @@ async def test_email_reply_threads_to_the_customers_last_email(
         )
     )[0][0]
     assert row.payload["email"]["in_reply_to"] == "<abc@customer.example>"
+    assert row.payload["email"]["references"] == ["<abc@customer.example>"]
+
+
+@pytest.mark.parametrize(
+    "stored", ["abc\r\nBcc: victim@example.com", "<x@y>\r\nX-Injected: 1", "two words@host"]
+)
+async def test_a_stored_message_id_that_is_no_msg_id_never_reaches_the_reply(
+    client, auth, latvian_claim, letter_api, db, app, stored
+) -> None:
+    """Issue 17: CR/LF in an inbound Message-ID was handed on in the letter's `in_reply_to`
+    and `references`. Such an id is refused or dropped now; one stored earlier is not sent."""
+    claim = await latvian_claim()
+    number = claim["number"]
+    claim_id = (await db(select(Claim.id).where(Claim.number == number)))[0][0]
+    async with app.state.session_factory() as s:
+        s.add(
+            Message(
+                claim_id=claim_id,
+                direction="inbound",
+                channel="email",
+                body="Any news?",
+                author="customer",
+                external_message_id=stored,
+            )
+        )
+        await s.commit()
+    letter = await letter_api.issued(number, "acknowledgement")
+    assert (await letter_api.act(letter["id"], "send", Role.head)).status_code == 200
+    row = (
+        await db(
+            select(OutboxEvent).where(
+                OutboxEvent.claim_id == claim_id, OutboxEvent.type == "letter.sent"
+            )
+        )
+    )[0][0]
+    email = row.payload["email"]
+    assert email["in_reply_to"] is None and email["references"] == []
+    assert re.fullmatch(r"<[^<>\s]+@[^<>\s]+>", email["message_id"])
 
 
 async def test_mark_sent_by_post_records_a_post_message(

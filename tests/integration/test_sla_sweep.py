@@ -226,7 +226,8 @@ async def test_reminders_for_withdrawal_are_spaced_bounded_and_thread(env: Event
             (await s.execute(select(Message).where(Message.claim_id == claim.id))).scalars().all()
         )
     # The outbound message is recorded with the Message-ID the gateway will use: replies thread.
-    assert {m.external_message_id for m in sent} == {m.payload["message_id"] for m in mails}
+    # Stored without angle brackets, sent with them (app/msgids.py).
+    assert {f"<{m.external_message_id}>" for m in sent} == {m.payload["message_id"] for m in mails}
     actions = [e["action"] for e in await timeline(env, number)]
     assert actions.count("reminder_sent") == 2
 
