@@ -48,6 +48,7 @@ UNKNOWN = {
     "customer_id": "987654321",
     "contact_id": "987654321",
     "letter_id": "987654321",
+    "message_id": "987654321",
     "inbound_id": "987654321",
     "serial": "NO-SUCH-SERIAL-987654",
     "code": "NO-SUCH-MODEL-987654",
@@ -97,6 +98,12 @@ async def existing(client: httpx.AsyncClient, auth: Any, app: Any) -> dict[str, 
         f"/api/v1/claims/{number}/letters", json={"kind": "acknowledgement"}, headers=headers
     )
     assert letter.status_code == 201, letter.text
+    message = await client.post(
+        f"/api/v1/claims/{number}/messages",
+        json={"channel": "phone", "body": "The customer called back."},
+        headers=headers,
+    )
+    assert message.status_code == 201, message.text
     key = await client.post(
         "/api/v1/admin/api-keys",
         json={"name": unique("walk"), "roles": ["auditor"]},
@@ -158,6 +165,7 @@ async def existing(client: httpx.AsyncClient, auth: Any, app: Any) -> dict[str, 
         "customer_id": str(full["customer"]["id"]),
         "contact_id": str(full["contact"]["id"]),
         "letter_id": str(letter.json()["id"]),
+        "message_id": str(message.json()["id"]),
         "serial": f"AUTH-SN-{tag}",
         "code": f"AUTH-{tag}",
         "key_id": str(key.json()["id"]),
