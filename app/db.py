@@ -122,3 +122,10 @@ def create_session_factory(engine: AsyncEngine) -> SessionFactory:
 async def session_scope(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
     async with factory() as session:
         yield session
+
+
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern matching `text` anywhere, its own %, _ and \\ taken literally; use it with
+    `escape="\\\\"`."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

@@ -125,6 +125,21 @@ async def assignable_owner(session: AsyncSession, name: str) -> bool:
     return any(OWNER_ROLES & set(roles) for roles in rows.scalars())
 
 
+async def newest_live_key(session: AsyncSession, name: str | None) -> ApiKey | None:
+    """The newest live key of that name: a rotated key keeps its name, and the newest says best
+    who the person behind it is now (a claim owner's name and phone in letters)."""
+    if not name:
+        return None
+    return (
+        await session.execute(
+            select(ApiKey)
+            .where(col(ApiKey.name) == name, col(ApiKey.revoked_at).is_(None))
+            .order_by(col(ApiKey.id).desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+
+
 class PrincipalCache:
     """Keys this server has recently found valid, by hash. Unknown keys are never remembered,
     so a new key works at once and guessing costs a lookup per guess."""

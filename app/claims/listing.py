@@ -15,6 +15,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
+from app.db import contains_pattern
 from app.enums import ClaimState
 from app.errors import InvalidInput
 from app.models.claims import Channel, Claim, ClaimPage, Message
@@ -84,11 +85,6 @@ def filter_moment(value: datetime | None, *, field: str, settings: Settings) -> 
             errors=[{"field": f"query.{field}", "message": message, "type": "value_error"}],
         )
     return moment.astimezone(UTC)
-
-
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 claims: Table = Claim.__table__  # type: ignore[attr-defined]
@@ -217,7 +213,7 @@ def _bind(
     if f.channel:
         use("channel", channel=[ch.value for ch in f.channel])
     if f.customer:
-        use("customer", customer=_like(f.customer), customer_email=f.customer.lower())
+        use("customer", customer=contains_pattern(f.customer), customer_email=f.customer.lower())
     if f.customer_id is not None:
         use("customer_id", customer_id=f.customer_id)
     if f.owner == NO_OWNER:
@@ -235,7 +231,7 @@ def _bind(
     if f.created_to:
         use("created_to", created_to=f.created_to)
     if f.q:
-        use("q", q=_like(f.q))
+        use("q", q=contains_pattern(f.q))
     if f.needs_review is not None:
         use("needs_review" if f.needs_review else "no_review")
     if cursor:

@@ -18,6 +18,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.customers.matching import name_key
+from app.db import contains_pattern
 from app.errors import InvalidInput
 from app.models.customers import (
     AddressRead,
@@ -64,11 +65,6 @@ def decode_cursor(cursor: str) -> tuple[str, int]:
         ) from exc
 
 
-def _contains(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def _search(q: str, region: str) -> ColumnElement[bool]:
     """Part of either name; the registration or VAT number; a contact's email or phone."""
     code = "".join(q.split()).upper()
@@ -80,7 +76,7 @@ def _search(q: str, region: str) -> ColumnElement[bool]:
     if key:
         # Both sides folded the same way in Python (name_key), so LIKE compares like with like
         # on both databases; SQLite's lower() would fold only ASCII.
-        pattern = _contains(key)
+        pattern = contains_pattern(key)
         found += [
             col(Customer.name_key).like(pattern, escape="\\"),
             col(Customer.short_name_key).like(pattern, escape="\\"),

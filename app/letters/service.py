@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.auth.api_keys import newest_live_key
 from app.auth.principal import Principal
 from app.claims.audit import record_event
 from app.claims.reading import get_claim
@@ -36,7 +37,6 @@ from app.models.claims import Claim
 from app.models.customers import Contact, Customer
 from app.models.letters import Letter, LetterCreate, LetterRead, LetterUpdate
 from app.models.reference import ProductModel, Unit
-from app.models.system import ApiKey
 from app.models.types import utcnow
 
 _SUBJECT = re.compile(r'<h1 class="subject">(.*?)</h1>', re.S)
@@ -70,23 +70,8 @@ async def load(session: AsyncSession, letter_id: int, *, for_update: bool = Fals
     if row is None:
         raise NotFound(f"Letter {letter_id} does not exist.")
     bundle = LetterBundle(*row)
-    bundle.owner = await owner_key(session, bundle.claim.owner)
+    bundle.owner = await newest_live_key(session, bundle.claim.owner)
     return bundle
-
-
-async def owner_key(session: AsyncSession, owner: str | None) -> ApiKey | None:
-    """The owner's newest live key: a rotated key keeps its name, and the newest says best
-    who the person is now."""
-    if not owner:
-        return None
-    return (
-        await session.execute(
-            select(ApiKey)
-            .where(col(ApiKey.name) == owner, col(ApiKey.revoked_at).is_(None))
-            .order_by(col(ApiKey.id).desc())
-            .limit(1)
-        )
-    ).scalar_one_or_none()
 
 
 def check_version(letter: Letter, expected: int | None) -> None:
