@@ -5,7 +5,7 @@ import re
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import holidays as holidays_lib
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -143,7 +143,17 @@ class Settings(BaseSettings):
     sla_sweep_seconds: float = Field(60.0, description="0 turns the SLA sweep off in this worker")
     sla_escalation_email: str | None = None
     reminder_after_days: float = 7.0
-    reminder_max: int = 3
+    reminder_max: int = Field(
+        3,
+        ge=0,
+        description="Reminders per wait for the customer; after the last one, a further "
+        "CLAIMS_REMINDER_AFTER_DAYS without an answer escalates to the head of department",
+    )
+    reminder_key_customers: Literal["sign_off", "off"] = Field(
+        "sign_off",
+        description="Reminders to key customers: sign_off drafts a reminder letter and submits "
+        "it for the director's approval instead of emailing; off sends none",
+    )
 
     # Email intake (docs/email-intake.md): webhook secrets (comma-separated during a rotation),
     # the largest accepted delivery, and the allowed clock difference of signed timestamps.
@@ -203,6 +213,12 @@ class Settings(BaseSettings):
     letter_design_department_email: str | None = None
     letter_templates_dir: Path | None = None
     letter_pdf_workers: int | None = None
+    letter_email_max_bytes: int = Field(
+        15 * 1024 * 1024,
+        ge=1,
+        description="The most a letter's email may carry, its PDF and every enclosure together "
+        "(bytes before encoding: base64 adds a third on the wire)",
+    )
 
     # Signing issued letters (docs/signing.md). Without a PKCS#12 file letters are issued as
     # unsigned PDF/A. The password comes from the variable or, better, a file (a secrets mount).

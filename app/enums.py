@@ -104,6 +104,8 @@ class LetterKind(StrEnum):
     withdrawal_request = "withdrawal_request"
     closure = "closure"
     design_memo = "design_memo"
+    reminder = "reminder"
+    """The SLA sweep's reminder while the claim waits for the customer (app/letters/reminders.py)."""
 
 
 class Action(StrEnum):

@@ -15,6 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.auth.principal import Principal
 from app.config import Settings
 from app.enums import LetterKind, LetterState, Role
+from app.letters import enclosures
 from app.letters.context import (
     ClaimInfo,
     Company,
@@ -160,6 +161,7 @@ def build_context(
         signatory=signatory(b, settings),
         executor=executor(b.owner),
         fields=dict(b.letter.fields or {}),
+        enclosures=enclosures.names(b.letter.enclosures),
     )
 
 
@@ -213,6 +215,7 @@ def letter_read(b: LetterBundle, principal: Principal | None) -> LetterRead:
         sent_at=letter.sent_at,
         send_channel=letter.send_channel,
         sent_to=letter.sent_to,
+        attachments=enclosures.read(letter.enclosures),
         version=letter.version,
         links=LetterLinks(
             self=base,

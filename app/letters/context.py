@@ -1,7 +1,7 @@
 """What a letter template may read: plain frozen dataclasses, no ORM objects.
 
 Templates see `letter`, `claim`, `customer`, `company`, `signatory`, `executor`,
-`fields` and `lang`. Building these from the database rows is the service's job;
+`fields`, `enclosures` and `lang`. Building these from the database rows is the service's job;
 rendering never touches the database, so a preview and the frozen copy at issue
 are produced by exactly the same code.
 """
@@ -87,3 +87,5 @@ class LetterContext:
     signatory: Signatory
     executor: Executor | None = None
     fields: dict[str, str | None] = field(default_factory=dict)
+    # The file names of what goes with the letter, listed at its end.
+    enclosures: tuple[str, ...] = ()

@@ -3,7 +3,9 @@
 The email is not sent here: an outbox row of type `letter.sent` carries everything the
 email gateway needs (addresses, subject with the claim number, Message-ID, threading
 headers, the plain-text cover note and the stored PDF to attach), and the worker delivers
-it after the transaction commits. The outbound message is recorded on the claim with the
+it after the transaction commits. The letter's enclosures (app/letters/enclosures.py) go
+with the PDF, by storage key, and the whole must fit CLAIMS_LETTER_EMAIL_MAX_BYTES. The
+outbound message is recorded on the claim with the
 same Message-ID, so the customer's reply (In-Reply-To, or claims+<number>@ in Reply-To)
 threads back to the claim.
 """
@@ -11,6 +13,7 @@ threads back to the claim.
 from __future__ import annotations
 
 from email.utils import make_msgid
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlmodel import col
@@ -22,6 +25,7 @@ from app.claims.messages import add_message_rows
 from app.config import Settings
 from app.errors import InvalidInput
 from app.events.outbox import enqueue
+from app.letters import enclosures
 from app.letters.building import LetterBundle, build_context, letter_read
 from app.letters.lifecycle import LetterAction
 from app.letters.render import render_cover_note
@@ -95,6 +99,11 @@ async def send_letter(
     letter, claim = b.letter, b.claim
     assert letter.number and letter.letter_date and letter.pdf_path and claim.id is not None
     to = _recipient(b, data, settings)
+    enclosures.check_email_size(
+        enclosures.stored_size(Path(settings.storage_dir), letter.pdf_path),
+        letter.enclosures,
+        settings.letter_email_max_bytes,
+    )
     context = build_context(b, settings, number=letter.number, letter_date=letter.letter_date)
     subject = email_subject(claim.number, letter.number, letter.subject or letter.number)
     body = render_cover_note(
@@ -147,7 +156,8 @@ async def send_letter(
                         "content_type": "application/pdf",
                         "storage_key": letter.pdf_path,
                         "sha256": letter.sha256,
-                    }
+                    },
+                    *enclosures.for_email(letter.enclosures),
                 ],
             },
         },

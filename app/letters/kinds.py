@@ -60,6 +60,9 @@ KIND_FIELDS: dict[LetterKind, tuple[str, ...]] = {
     LetterKind.withdrawal_request: ("resolution_summary", "reminder_of"),
     LetterKind.closure: ("resolution_summary",),
     LetterKind.design_memo: ("addressee", "defect_details", "questions", "response_due"),
+    # `awaiting` names what the claim waits for (app/letters/reminders.py AWAITING); the
+    # template words it. `reminder_of` is the earlier letter the reminder refers to.
+    LetterKind.reminder: ("awaiting", "reminder_of", "response_due"),
 }
 
 # Fields without which the letter says nothing of substance: submission is refused

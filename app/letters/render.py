@@ -176,3 +176,24 @@ def render_cover_note(
     variables["subject"] = subject
     env = get_environment(templates_dir or TEMPLATES_DIR)
     return env.get_template(f"letters/{lang}/email_cover.txt.j2").render(variables)
+
+
+def render_reminder_email(
+    lang: str, context: LetterContext, *, templates_dir: Path | None = None
+) -> tuple[str, str]:
+    """The automatic reminder's subject and plain-text body (`<lang>/reminder.txt.j2`, which
+    sets `subject`). `lang` must be a resolved template language.
+
+    The salutation is the letters' own (the language layout's `default_salutation`, or the
+    letter's `salutation` field), so an email and a letter greet the reader alike.
+    """
+    variables = _as_vars(context)
+    variables["fields"] = normalize_fields(LetterKind.reminder, variables.get("fields"))
+    variables["lang"] = lang
+    variables["kind"] = LetterKind.reminder.value
+    env = get_environment(templates_dir or TEMPLATES_DIR)
+    layout = env.get_template(f"letters/{lang}/_layout.html.j2").make_module(variables)
+    greeting = vars(layout)["default_salutation"]
+    variables["salutation"] = variables["fields"].get("salutation") or str(greeting)
+    module = env.get_template(f"letters/{lang}/reminder.txt.j2").make_module(variables)
+    return " ".join(str(vars(module)["subject"]).split()), str(module).strip() + "\n"

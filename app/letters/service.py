@@ -27,7 +27,7 @@ from app.errors import (
     PreconditionFailed,
 )
 from app.events.outbox import enqueue
-from app.letters import lifecycle
+from app.letters import enclosures, lifecycle
 from app.letters.building import LetterBundle, letter_read
 from app.letters.kinds import missing_fields, normalize_fields
 from app.letters.lifecycle import LetterAction
@@ -168,10 +168,13 @@ async def create_draft(
     fields: dict[str, Any] | None = None,
     language: str | None = None,
     settings: Settings | None = None,
+    attachment_ids: list[int] | None = None,
+    document_ids: list[int] | None = None,
 ) -> Letter:
     """Add a draft letter of `kind` for `claim`, prefilled from it; flushes, never commits.
 
-    Workflow actions that imply a letter call this inside their own transaction.
+    Workflow actions that imply a letter call this inside their own transaction. Without a
+    choice of enclosures the kind's default applies (the design memo takes the photos).
     """
     settings = settings or get_settings()
     try:
@@ -188,6 +191,18 @@ async def create_draft(
         fields=_normalize(kind, {**known, **(fields or {})}),
         created_by=actor,
     )
+    if attachment_ids is None and document_ids is None:
+        letter.enclosures = await enclosures.defaults(
+            session, claim_id=claim.id, kind=kind, settings=settings
+        )
+    else:
+        letter.enclosures = await enclosures.choose(
+            session,
+            letter=letter,
+            attachment_ids=attachment_ids or [],
+            document_ids=document_ids or [],
+            settings=settings,
+        )
     session.add(letter)
     await session.flush()
     record_event(
@@ -221,6 +236,8 @@ async def create_letter(
         fields=data.fields,
         language=data.language,
         settings=settings,
+        attachment_ids=data.attachment_ids,
+        document_ids=data.document_ids,
     )
     assert letter.id is not None  # create_draft flushed it
     bundle = await load(session, letter.id)
@@ -269,6 +286,24 @@ async def update_letter(
         letter.fields = _normalize(letter.kind, {**(letter.fields or {}), **data.fields})
     if data.language:
         letter.language = _language(data.language, settings)
+    changed_enclosures = data.attachment_ids is not None or data.document_ids is not None
+    if changed_enclosures:
+        kept = letter.enclosures or []
+        letter.enclosures = await enclosures.choose(
+            session,
+            letter=letter,
+            attachment_ids=(
+                data.attachment_ids
+                if data.attachment_ids is not None
+                else [e["id"] for e in kept if e["type"] == enclosures.ATTACHMENT]
+            ),
+            document_ids=(
+                data.document_ids
+                if data.document_ids is not None
+                else [e["id"] for e in kept if e["type"] == enclosures.DOCUMENT]
+            ),
+            settings=settings,
+        )
     touch(letter)
     audit(
         session,
@@ -277,6 +312,11 @@ async def update_letter(
         action="edited",
         from_state=letter.state,
         fields=sorted((data.fields or {}).keys()),
+        **(
+            {"attachments": [e["filename"] for e in letter.enclosures or []]}
+            if changed_enclosures
+            else {}
+        ),
     )
     result = letter_read(b, principal)
     await session.commit()

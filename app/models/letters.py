@@ -2,9 +2,10 @@
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import EmailStr, field_validator
+from pydantic import Field as PydanticField
 from sqlalchemy import Column, Index, String, Text
 from sqlmodel import Field, SQLModel
 
@@ -65,6 +66,9 @@ class Letter(SQLModel, table=True):
     send_channel: SendChannel | None = Field(default=None, sa_type=String(10))
     sent_to: str | None = Field(default=None, max_length=320)
     message_id: int | None = Field(default=None, foreign_key="messages.id")
+    # What goes with the letter (app/letters/enclosures.py): the chosen claim attachments and
+    # issued documents, each as recorded when chosen (name, type, size, hash, storage key).
+    enclosures: list[dict[str, Any]] | None = Field(default=None, sa_type=JSONType)
     version: int = 1
 
 
@@ -73,6 +77,20 @@ class Letter(SQLModel, table=True):
 FIELDS_DESCRIPTION = (
     "Free-text parts the specialist may edit; the names depend on the kind (see "
     "`editable_fields` in a letter). Omitted or empty fields use the template's wording."
+)
+
+
+# An id the database can hold: a larger one is an unknown id, not an overflow.
+RowId = Annotated[int, PydanticField(ge=1, le=2_147_483_647)]
+MAX_ENCLOSURES = 100
+
+ATTACHMENT_IDS_DESCRIPTION = (
+    "Ids of the claim's attachments to send with the letter (see the claim's `attachments`); "
+    "replaces the choice. The design memo takes the claim's photos unless given"
+)
+DOCUMENT_IDS_DESCRIPTION = (
+    "Ids of other issued letters of the claim whose frozen PDF goes with this one (e.g. the "
+    "inspection act); replaces the choice"
 )
 
 
@@ -88,6 +106,18 @@ class LetterCreate(SQLModel):
         description=FIELDS_DESCRIPTION,
         schema_extra={"examples": [{"explanation_text": "Connect the pump to 230 V, not 400 V."}]},
     )
+    attachment_ids: list[RowId] | None = Field(
+        default=None,
+        max_length=MAX_ENCLOSURES,
+        description=ATTACHMENT_IDS_DESCRIPTION,
+        schema_extra={"examples": [[12, 13]]},
+    )
+    document_ids: list[RowId] | None = Field(
+        default=None,
+        max_length=MAX_ENCLOSURES,
+        description=DOCUMENT_IDS_DESCRIPTION,
+        schema_extra={"examples": [[41]]},
+    )
 
 
 class LetterUpdate(SQLModel):
@@ -100,6 +130,18 @@ class LetterUpdate(SQLModel):
     language: str | None = Field(
         default=None,
         schema_extra={"pattern": r"^[a-zA-Z]{2}([-_][a-zA-Z]{2})?$", "examples": ["ru"]},
+    )
+    attachment_ids: list[RowId] | None = Field(
+        default=None,
+        max_length=MAX_ENCLOSURES,
+        description=f"{ATTACHMENT_IDS_DESCRIPTION}; [] sends none; omitted keeps the choice",
+        schema_extra={"examples": [[12]]},
+    )
+    document_ids: list[RowId] | None = Field(
+        default=None,
+        max_length=MAX_ENCLOSURES,
+        description=f"{DOCUMENT_IDS_DESCRIPTION}; [] sends none; omitted keeps the choice",
+        schema_extra={"examples": [[41]]},
     )
 
 
@@ -153,6 +195,16 @@ class LetterLinks(SQLModel):
     signature: str | None = Field(description="What the frozen PDF's signature says, once issued")
 
 
+class LetterAttachmentRead(SQLModel):
+    type: Literal["attachment", "document"] = Field(
+        description="attachment: a file of the claim; document: another issued letter's PDF"
+    )
+    id: int = Field(description="The attachment's id, or the enclosed letter's id")
+    filename: str
+    content_type: str
+    size: int = Field(description="Bytes")
+
+
 class LetterRead(SQLModel):
     id: int
     claim_number: str = Field(schema_extra={"examples": ["CLM-2026-000123"]})
@@ -197,6 +249,9 @@ class LetterRead(SQLModel):
     sent_at: datetime | None
     send_channel: SendChannel | None
     sent_to: str | None
+    attachments: list[LetterAttachmentRead] = Field(
+        description="What goes with the letter's email besides its PDF; frozen once submitted"
+    )
     version: int
     links: LetterLinks
 

@@ -137,7 +137,7 @@ async def update_letter(
     version: LetterVersion,
     response: Response,
 ) -> LetterRead:
-    """Change the draft's free-text fields or language (specialist, drafts only)."""
+    """Change the draft's free-text fields, language or enclosures (specialist, drafts only)."""
     letter = await letters.update_letter(
         session,
         letter_id=letter_id,

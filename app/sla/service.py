@@ -6,7 +6,8 @@ for the customer and resumes when they answer. The sweep (run by the worker)
 reconciles claims whose state changed without the hook, classifies every open
 claim, records each missed deadline once (`sla_breaches` has a unique key),
 emits `claim.overdue` and escalates to the head of department, and sends the
-reminders for claims waiting for the customer's confirmation or withdrawal.
+reminders for claims waiting for the customer (reminders.py), escalating when the customer
+has not answered after the last of them.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from app.config import Settings
 from app.enums import ClaimState
 from app.events.outbox import enqueue
 from app.models.claims import Claim
-from app.models.customers import Contact
+from app.models.customers import Contact, Customer
 from app.models.events import ClaimSla, SlaBreach, SlaRead
 from app.sla import reminders
 from app.sla.clock import ResolutionClock, SlaStatus, acknowledgement_status
@@ -74,6 +75,7 @@ class SweepResult:
     checked: int = 0
     breaches: int = 0
     reminders: int = 0
+    escalations: int = 0
     skipped: bool = False
 
 
@@ -207,14 +209,15 @@ async def sweep(session: AsyncSession, *, settings: Settings, now: datetime) -> 
             return SweepResult(skipped=True)
     rows = (
         await session.execute(
-            select(Claim, ClaimSla, Contact)
+            select(Claim, ClaimSla, Contact, col(Customer.is_key_customer))
+            .join(Customer, col(Claim.customer_id) == col(Customer.id))
             .outerjoin(Contact, col(Claim.contact_id) == col(Contact.id))
             .outerjoin(ClaimSla, col(ClaimSla.claim_id) == col(Claim.id))
             .where((col(Claim.state) != ClaimState.closed) | (col(ClaimSla.overdue) == True))  # noqa: E712
         )
     ).all()
     today = now.astimezone(params.tz).date()
-    for claim, row, contact in rows:
+    for claim, row, contact, key_customer in rows:
         if row is None:
             row = new_row(claim, params)
             session.add(row)
@@ -228,13 +231,27 @@ async def sweep(session: AsyncSession, *, settings: Settings, now: datetime) -> 
             claim=claim,
             clock=row,
             contact=contact,
+            key_customer=bool(key_customer),
             now=now,
             after=params.reminder_after,
             max_reminders=params.reminder_max,
-            email_from=params.email_from,
-            message_id_domain=params.message_id_domain,
+            settings=settings,
         ):
             result.reminders += 1
+        elif claim.state in REMINDER_STATES and reminders.escalation_due(
+            row,
+            now=now,
+            after=params.reminder_after,
+            max_reminders=params.reminder_max,
+            silent=reminders.reminders_off(key_customer=bool(key_customer), settings=settings),
+        ):
+            assert row.waiting_since is not None
+            # Once per wait: the wait's start is the "deadline" the marker is unique on.
+            if await _breach_once(
+                session, claim, "customer_reply", row.waiting_since.isoformat(), now, params,
+                reminders=row.reminders_sent,
+            ):  # fmt: skip
+                result.escalations += 1
         row.checked_at = now
     await session.commit()
     return result
@@ -325,16 +342,21 @@ async def _breach_once(
     deadline: str,
     now: datetime,
     params: SlaParams,
+    reminders: int | None = None,
 ) -> bool:
+    """Escalate a missed deadline to the head, once; `reminders` for a customer who did not
+    answer that many reminders (`customer_reply`, the deadline being the wait's start)."""
     if not await _record_once(session, claim.id, kind, deadline, now):
         return False
-    data = {
+    data: dict[str, object] = {
         "number": claim.number,
         "state": claim.state,
         "deadline_kind": kind,
         "deadline": deadline,
         "escalated_to": "head",
     }
+    if reminders is not None:
+        data["reminders_sent"] = reminders
     enqueue(session, event_type="claim.overdue", claim_id=claim.id, data=data)
     record_event(
         session,
@@ -354,8 +376,13 @@ async def _breach_once(
                 "to": [params.escalation_email],
                 "from": params.email_from,
                 "subject": f"Overdue: claim {claim.number} ({kind.replace('_', ' ')})",
-                "text": f"Claim {claim.number} missed its {kind.replace('_', ' ')} deadline "
-                f"{deadline}. It is in state {claim.state}.",
+                "text": (
+                    f"Claim {claim.number} has waited for the customer since {deadline} "
+                    f"({claim.state}); {reminders} reminder(s) brought no answer."
+                    if reminders is not None
+                    else f"Claim {claim.number} missed its {kind.replace('_', ' ')} deadline "
+                    f"{deadline}. It is in state {claim.state}."
+                ),
                 "claim_number": claim.number,
                 "purpose": "escalation",
             },

@@ -132,6 +132,7 @@ FULL_FIELDS: dict[str, str] = {
     "rejection_reasons": "The unit was stored outdoors for 6 months, see the inspection act.",
     "resolution_summary": "The unit was repaired and returned on 3 December 2026.",
     "reminder_of": "No. L-2026-000031 of 5 December 2026",
+    "awaiting": "payment_guarantee",
     "addressee": "Head of the Design Department, Mr V. Sokolov",
     "defect_details": "Motor hums, does not start; breaker trips after 2 s.",
     "questions": "Is the winding class F sufficient?\nShould the gland change in production?",
