@@ -49,12 +49,22 @@ def create_api_key(
     full_name: str | None = None,
     phone: str | None = None,
     email: str | None = None,
+    titles: dict[str, str] | None = None,
+    acting_for: str | None = None,
 ) -> str:
     """Raises InvalidInput for a phone number or an email that is not valid."""
     from app.auth.api_keys import ApiKeyCreate, create_key, person_phone
 
     # The same checks as the admin API's.
-    data = ApiKeyCreate(name=name, roles=roles, full_name=full_name, phone=phone, email=email)  # type: ignore[arg-type]
+    data = ApiKeyCreate(
+        name=name,
+        roles=roles,  # type: ignore[arg-type]
+        full_name=full_name,
+        phone=phone,
+        email=email,
+        titles=titles,
+        acting_for=acting_for,  # type: ignore[arg-type]
+    )
     e164 = person_phone(data.phone, get_settings().phone_default_region, field="--phone")
     created = asyncio.run(
         _with_session(
@@ -65,6 +75,8 @@ def create_api_key(
                 full_name=data.full_name,
                 phone=e164,
                 email=data.email,
+                titles=data.titles,
+                acting_for=data.acting_for,
             )
         )
     )
@@ -105,6 +117,18 @@ def main(argv: list[str] | None = None) -> int:
     key.add_argument("--full-name", help="the person, printed in letters as the executor")
     key.add_argument("--phone", help="the person's phone, printed in letters")
     key.add_argument("--email", help="the person's email, printed in letters")
+    key.add_argument(
+        "--title",
+        action="append",
+        default=[],
+        metavar="LANG=TITLE",
+        help="the title printed under the person's name when they sign; repeat per language",
+    )
+    key.add_argument(
+        "--acting-for",
+        choices=["head", "director"],
+        help="a deputy who approves and signs letters as acting head or director",
+    )
     sub.add_parser("seed-demo", help="add demo product models and units")
     dev_cert = sub.add_parser(
         "dev-certificate",
@@ -138,6 +162,9 @@ def main(argv: list[str] | None = None) -> int:
 
         from app.errors import InvalidInput
 
+        titles = dict(item.partition("=")[::2] for item in args.title)
+        if any(not lang or not title for lang, title in titles.items()):
+            key.error("--title takes LANG=TITLE, such as --title 'ru=Начальник ОКК'")
         try:
             key_value = create_api_key(
                 args.name,
@@ -145,6 +172,8 @@ def main(argv: list[str] | None = None) -> int:
                 full_name=args.full_name,
                 phone=args.phone,
                 email=args.email,
+                titles=titles or None,
+                acting_for=args.acting_for,
             )
         except (InvalidInput, ValidationError) as exc:
             key.error(str(exc))

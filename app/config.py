@@ -220,6 +220,32 @@ class Settings(BaseSettings):
         "(bytes before encoding: base64 adds a third on the wire)",
     )
 
+    # Registers (docs/registers-and-signers.md): each has its own gap-free series per year. A pattern takes
+    # {year} and {seq} with Python's format options ("{seq:06}" pads to six digits).
+    register_letter_format: str = Field(
+        "L-{year}-{seq:06}", description="Outgoing letters' numbers, e.g. 01-12/{seq}"
+    )
+    register_memo_format: str = Field(
+        "M-{year}-{seq:06}", description="Internal memos' numbers (the design memo)"
+    )
+    register_act_format: str = Field(
+        "A-{year}-{seq:06}",
+        description="Acts' numbers, for an act recorded without a number of its own",
+    )
+    # How an acting deputy's title is printed above their own name, per language.
+    letter_head_acting_title: dict[str, str] = Field(
+        {
+            "en": "Acting Head of Quality Control Department",
+            "ru": "И. о. начальника отдела контроля качества",
+            "lv": "Kvalitātes kontroles nodaļas vadītāja p.i.",
+        },
+        description="The title a deputy acting for the head signs with",
+    )
+    letter_director_acting_title: dict[str, str] = Field(
+        {"en": "Acting Director", "ru": "И. о. директора", "lv": "Direktora p.i."},
+        description="The title a deputy acting for the director signs with",
+    )
+
     # Signing issued letters (docs/signing.md). Without a PKCS#12 file letters are issued as
     # unsigned PDF/A. The password comes from the variable or, better, a file (a secrets mount).
     signing_pkcs12: Path | None = None
@@ -313,6 +339,20 @@ class Settings(BaseSettings):
                     f"CLAIMS_TRUSTED_PROXIES: {item!r} is not an IP address or network "
                     "(such as 10.0.0.5 or 10.0.0.0/24; '*' is not accepted)"
                 ) from None
+        return value
+
+    @field_validator("register_letter_format", "register_memo_format", "register_act_format")
+    @classmethod
+    def _register_format(cls, value: str) -> str:
+        # Checked at start, so a bad pattern stops the process rather than an issue.
+        if "{seq" not in value:
+            raise ValueError(f"a register's format must contain {{seq}}, not {value!r}")
+        try:
+            sample = value.format(year=2026, seq=999999)
+        except (AttributeError, KeyError, IndexError, ValueError) as exc:
+            raise ValueError(f"{value!r} takes only {{year}} and {{seq}}: {exc}") from None
+        if len(sample) > 50:
+            raise ValueError(f"{value!r} makes numbers longer than 50 characters")
         return value
 
     @field_validator("letter_company_address", mode="before")

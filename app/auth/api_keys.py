@@ -1,9 +1,12 @@
 """API keys: created by the CLI or an admin, looked up by hash, remembered for a few seconds."""
 
+from __future__ import annotations
+
 import time
 from datetime import datetime
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import BaseModel, EmailStr, Field, StringConstraints
 from sqlalchemy import select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -19,6 +22,11 @@ from app.phones import e164_or_422
 
 # The roles whose keys may own claims.
 OWNER_ROLES = frozenset({Role.specialist.value, Role.head.value})
+# The signers a deputy may stand in for.
+ACTING_ROLES = frozenset({Role.head.value, Role.director.value})
+
+LanguageCode = Annotated[str, StringConstraints(pattern="^[a-z]{2,3}$")]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
 class KeyPerson(InputModel):
@@ -39,6 +47,18 @@ class KeyPerson(InputModel):
         examples=["+371 2000 0000"],
     )
     email: EmailStr | None = Field(default=None, examples=["anna.kalnina@example.com"])
+    titles: dict[LanguageCode, Title] | None = Field(
+        default=None,
+        max_length=20,
+        description="The person's title per language, printed under their name when they "
+        "sign; the settings' title of their role when unset",
+        examples=[{"ru": "Начальник отдела контроля качества", "lv": "Kvalitātes vadītāja"}],
+    )
+    acting_for: Literal["head", "director"] | None = Field(
+        default=None,
+        description="A deputy who approves letters for the head or the director, and signs "
+        'them as acting ("и. о.", "p.i.") with their own name',
+    )
 
 
 class ApiKeyCreate(KeyPerson):
@@ -60,6 +80,8 @@ class ApiKeyRead(BaseModel):
     full_name: str | None
     phone: str | None
     email: str | None
+    titles: dict[str, str] | None = None
+    acting_for: str | None = None
     created_at: datetime
     revoked_at: datetime | None
 
@@ -81,6 +103,8 @@ async def create_key(
     full_name: str | None = None,
     phone: str | None = None,
     email: str | None = None,
+    titles: dict[str, str] | None = None,
+    acting_for: str | None = None,
 ) -> ApiKeyCreated:
     """`phone` in E.164 already (person_phone)."""
     key, prefix, key_hash = generate_key()
@@ -92,6 +116,8 @@ async def create_key(
         full_name=full_name,
         phone=phone,
         email=email,
+        titles=titles or None,
+        acting_for=acting_for,
     )
     session.add(row)
     await session.commit()
@@ -101,7 +127,12 @@ async def create_key(
 
 
 async def update_key(
-    session: AsyncSession, *, key_id: int, data: ApiKeyUpdate, phone_region: str
+    session: AsyncSession,
+    *,
+    key_id: int,
+    data: ApiKeyUpdate,
+    phone_region: str,
+    cache: PrincipalCache | None = None,
 ) -> ApiKeyRead:
     row = await session.get(ApiKey, key_id)
     if row is None:
@@ -109,10 +140,15 @@ async def update_key(
     changes = data.model_dump(exclude_unset=True)
     if "phone" in changes:
         changes["phone"] = person_phone(changes["phone"], phone_region)
+    if "titles" in changes:
+        changes["titles"] = changes["titles"] or None
     for field, value in changes.items():
         setattr(row, field, value)
     if changes:
         await session.commit()
+    if "acting_for" in changes and cache is not None:
+        # Whom a deputy stands in for is part of the principal this server remembers.
+        cache.clear()
     return ApiKeyRead.model_validate(row, from_attributes=True)
 
 
@@ -179,7 +215,9 @@ async def authenticate(
         return principal
     row = (
         await session.execute(
-            select(col(ApiKey.id), col(ApiKey.name), col(ApiKey.roles)).where(
+            select(
+                col(ApiKey.id), col(ApiKey.name), col(ApiKey.roles), col(ApiKey.acting_for)
+            ).where(
                 col(ApiKey.key_hash) == key_hash,
                 col(ApiKey.revoked_at).is_(None),
             )
@@ -188,7 +226,8 @@ async def authenticate(
     if row is None:
         return None
     roles = frozenset(Role(r) for r in row.roles if r in Role.__members__)
-    principal = Principal(key_id=row.id, name=row.name, roles=roles)
+    acting = Role(row.acting_for) if row.acting_for in ACTING_ROLES else None
+    principal = Principal(key_id=row.id, name=row.name, roles=roles, acting_for=acting)
     if cache is not None:
         cache.put(key_hash, principal)
     return principal

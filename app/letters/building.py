@@ -17,12 +17,14 @@ from app.config import Settings
 from app.enums import LetterKind, LetterState, Role
 from app.letters import enclosures
 from app.letters.context import (
+    ActInfo,
     ClaimInfo,
     Company,
     Customer,
     Executor,
     LetterContext,
     LetterInfo,
+    Member,
     Signatory,
 )
 from app.letters.kinds import INTERNAL_KINDS, editable_fields, missing_fields, normalize_fields
@@ -33,6 +35,7 @@ from app.models.customers import Customer as CustomerRow
 from app.models.letters import Letter, LetterLinks, LetterRead
 from app.models.reference import ProductModel, Unit
 from app.models.system import ApiKey
+from app.models.workflow_records import InspectionAct
 from app.phones import for_print
 from app.workdays import local_date
 
@@ -49,6 +52,11 @@ class LetterBundle:
     model: ProductModel | None
     # The claim owner's key (name, phone) for the executor line; loaded by the caller.
     owner: ApiKey | None = None
+    # The act an inspection act letter prints (the newest recorded on the claim); loaded by
+    # the caller for that kind only.
+    act: InspectionAct | None = None
+    # The key of whoever approved the letter: they sign it; loaded by the caller.
+    approver: ApiKey | None = None
 
     def __post_init__(self) -> None:
         # String columns come back as str: make them the enums again, without marking the
@@ -83,15 +91,32 @@ def _title(titles: dict[str, str], lang: str) -> str:
 
 
 def signatory(b: LetterBundle, settings: Settings) -> Signatory:
-    """The director signs letters to key customers and whatever the director approved;
-    otherwise the head of the quality department signs."""
-    lang = b.letter.language
-    director = b.letter.approver_role == Role.director or (b.key_customer and not b.internal)
+    """The person who approved the letter signs it: their name and title per language from
+    their key's profile, the settings' name and title of their role where it is empty. A deputy
+    signs with their own name under the acting title ("И. о. …", "… p.i.").
+
+    Before approval the letter shows who will sign: the director for a key customer, else the
+    head of the quality department."""
+    lang, letter = b.letter.language, b.letter
+    if letter.approver_role is not None:
+        director = letter.approver_role == Role.director
+    else:
+        director = b.key_customer and not b.internal
     if director:
-        return Signatory(
-            settings.letter_director_name, _title(settings.letter_director_title, lang)
-        )
-    return Signatory(settings.letter_head_name, _title(settings.letter_head_title, lang))
+        name, titles = settings.letter_director_name, settings.letter_director_title
+        acting_titles = settings.letter_director_acting_title
+    else:
+        name, titles = settings.letter_head_name, settings.letter_head_title
+        acting_titles = settings.letter_head_acting_title
+    person = b.approver if letter.approved_by else None
+    if letter.approver_acting:
+        own_name = person.full_name if person and person.full_name else letter.approved_by
+        return Signatory(own_name or name, _title(acting_titles, lang))
+    if person is None:
+        return Signatory(name, _title(titles, lang))
+    # Only the letter's own language: a Latvian letter never borrows a Russian title.
+    own_title = (person.titles or {}).get(lang)
+    return Signatory(person.full_name or name, own_title or _title(titles, lang))
 
 
 def _customer(row: CustomerRow, contact: Contact | None) -> Customer:
@@ -140,6 +165,27 @@ def _claim(b: LetterBundle, settings: Settings) -> ClaimInfo:
     )
 
 
+def _members(people: list[dict[str, Any]] | None) -> tuple[Member, ...]:
+    return tuple(
+        Member(name=str(p["name"]), position=p.get("position") or None)
+        for p in people or []
+        if p.get("name")
+    )
+
+
+def act_info(act: InspectionAct | None) -> ActInfo | None:
+    if act is None:
+        return None
+    return ActInfo(
+        number=act.act_number or None,
+        inspected_on=act.inspected_on,
+        place=act.place,
+        ours=_members(act.our_participants),
+        theirs=_members(act.customer_participants),
+        culpability=act.culpability,
+    )
+
+
 def build_context(
     b: LetterBundle,
     settings: Settings,
@@ -162,6 +208,7 @@ def build_context(
         executor=executor(b.owner),
         fields=dict(b.letter.fields or {}),
         enclosures=enclosures.names(b.letter.enclosures),
+        act=act_info(b.act) if b.letter.kind is LetterKind.inspection_act else None,
     )
 
 
@@ -189,7 +236,11 @@ def letter_read(b: LetterBundle, principal: Principal | None) -> LetterRead:
         allowed_actions=[
             a.value
             for a in allowed_actions(
-                letter.state, roles, key_customer=b.key_customer, internal=b.internal
+                letter.state,
+                roles,
+                key_customer=b.key_customer,
+                internal=b.internal,
+                acting_for=principal.acting_for if principal else None,
             )
         ],
         created_by=letter.created_by,
@@ -199,6 +250,7 @@ def letter_read(b: LetterBundle, principal: Principal | None) -> LetterRead:
         submitted_at=letter.submitted_at,
         approved_by=letter.approved_by,
         approver_role=letter.approver_role,
+        approver_acting=bool(letter.approver_acting),
         approved_at=letter.approved_at,
         rejected_by=letter.rejected_by,
         rejection_comment=letter.rejection_comment,

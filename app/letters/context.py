@@ -1,9 +1,9 @@
 """What a letter template may read: plain frozen dataclasses, no ORM objects.
 
 Templates see `letter`, `claim`, `customer`, `company`, `signatory`, `executor`,
-`fields`, `enclosures` and `lang`. Building these from the database rows is the service's job;
-rendering never touches the database, so a preview and the frozen copy at issue
-are produced by exactly the same code.
+`fields`, `enclosures`, `act` (an inspection act's record) and `lang`. Building these from
+the database rows is the service's job; rendering never touches the database, so a preview
+and the frozen copy at issue are produced by exactly the same code.
 """
 
 from dataclasses import dataclass, field
@@ -69,6 +69,27 @@ class ClaimInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class Member:
+    """One member of an act's commission."""
+
+    name: str
+    position: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ActInfo:
+    """The inspection act as the workflow recorded it: the commission by side, and what it
+    established. Codes (culpability) are printed by the templates in the act's language."""
+
+    number: str | None
+    inspected_on: date
+    place: str | None
+    ours: tuple[Member, ...]
+    theirs: tuple[Member, ...]
+    culpability: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class LetterInfo:
     kind: LetterKind
     date: date
@@ -89,3 +110,5 @@ class LetterContext:
     fields: dict[str, str | None] = field(default_factory=dict)
     # The file names of what goes with the letter, listed at its end.
     enclosures: tuple[str, ...] = ()
+    # The recorded act, for an inspection act; None for every other kind.
+    act: ActInfo | None = None

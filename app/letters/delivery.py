@@ -26,6 +26,7 @@ from app.config import Settings
 from app.errors import InvalidInput
 from app.events.outbox import enqueue
 from app.letters import enclosures
+from app.letters import storage
 from app.letters.building import LetterBundle, build_context, letter_read
 from app.letters.lifecycle import LetterAction
 from app.letters.render import render_cover_note
@@ -36,12 +37,23 @@ from app.models.claims import (
     MessageCreate,
     MessageDirection,
 )
-from app.models.letters import LetterMarkSent, LetterRead, LetterSend, SendChannel
+from app.models.letters import Letter, LetterMarkSent, LetterRead, LetterSend, SendChannel
 from app.models.types import utcnow
 
 
 def reply_to_address(claim_number: str, settings: Settings) -> str:
     return f"claims+{claim_number}@{settings.letter_reply_domain}"
+
+
+def _msgid_part(letter: Letter) -> str:
+    """The letter's number in its Message-ID, unless a register's format made it non-ASCII (an
+    act's "АО-117/2026"), which a msg-id may not carry."""
+    number = letter.number or ""
+    return (
+        number
+        if number.isascii() and number.isprintable() and " " not in number
+        else (f"letter-{letter.id}")
+    )
 
 
 def email_subject(claim_number: str, letter_number: str, subject: str) -> str:
@@ -114,7 +126,7 @@ async def send_letter(
     )
     # Stored without angle brackets, sent with them (app/msgids.py).
     message_id = msgids.parse(
-        make_msgid(idstring=letter.number, domain=settings.letter_reply_domain)
+        make_msgid(idstring=_msgid_part(letter), domain=settings.letter_reply_domain)
     )
     parent = await _thread_parent(session, claim.id)
     message = add_message_rows(
@@ -152,7 +164,7 @@ async def send_letter(
                 "text": body,
                 "attachments": [
                     {
-                        "filename": f"{letter.number}.pdf",
+                        "filename": f"{storage.safe_name(letter.number)}.pdf",
                         "content_type": "application/pdf",
                         "storage_key": letter.pdf_path,
                         "sha256": letter.sha256,

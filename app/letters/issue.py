@@ -15,10 +15,12 @@ import re
 from datetime import date
 
 from jinja2 import TemplateError
+from sqlalchemy import select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.auth.principal import Principal
-from app.claims.numbering import format_number, next_value
+from app.claims.numbering import next_value
 from app.config import Settings
 from app.enums import LetterKind, LetterState
 from app.errors import Conflict, DomainError
@@ -27,6 +29,7 @@ from app.letters import storage
 from app.letters.building import LetterBundle, build_context, letter_read, signatory
 from app.letters.lifecycle import LetterAction
 from app.letters.pdf import Archive, render_pdf
+from app.letters.registers import Register, format_number, number_format, register_of
 from app.letters.render import render_html
 from app.letters.seal import Seal
 from app.letters.service import audit, check, check_version, load, touch
@@ -62,6 +65,38 @@ def _render(
         )
     except TemplateError as exc:  # a broken template is the operator's fault, not the caller's
         raise LetterTemplateBroken(f"The {b.letter.kind.value} template failed: {exc}") from exc
+
+
+async def _take_number(
+    session: AsyncSession, b: LetterBundle, settings: Settings, year: int
+) -> tuple[str, str]:
+    """The letter's register and its number there; sets `seq` when the register's series
+    gives the number. An act recorded with a number of its own keeps that number."""
+    letter = b.letter
+    register = register_of(letter.kind)
+    recorded = b.act.act_number if register is Register.act and b.act is not None else None
+    if recorded:
+        number = recorded
+    else:
+        letter.seq = await next_value(session, name=register.value, year=year)
+        number = format_number(number_format(register, settings), year=year, seq=letter.seq)
+    taken = (
+        await session.execute(
+            select(col(Letter.id)).where(col(Letter.number) == number, col(Letter.id) != letter.id)
+        )
+    ).first()
+    if taken is not None:
+        # Rolled back with the counter, so the series keeps no gap.
+        raise Conflict(
+            f"Number {number} is already on letter {taken[0]}: "
+            + (
+                "record the corrected act with a number of its own, or with none to take one "
+                "from the acts register."
+                if recorded
+                else "the registers' formats (CLAIMS_REGISTER_*_FORMAT) must not overlap."
+            ),
+        )
+    return register.value, number
 
 
 async def preview_html(session: AsyncSession, *, letter_id: int, settings: Settings) -> str:
@@ -101,8 +136,7 @@ async def issue_letter(
     if letter.number is None:
         on = today(settings)
         letter.year, letter.letter_date = on.year, on
-        letter.seq = await next_value(session, name="letter", year=on.year)
-        letter.number = format_number("L", on.year, letter.seq)
+        letter.series, letter.number = await _take_number(session, b, settings, on.year)
     number, year, on = letter.number, letter.year, letter.letter_date
     assert number is not None and year is not None and on is not None
     key = signing_key(settings)

@@ -9,6 +9,8 @@ Who may do what:
 - `head` approves or rejects, except letters to a key customer: those need the
   `director` (the director may approve any letter). Internal documents (the design
   memo) are not addressed to the customer, so the key-customer rule does not apply;
+- a deputy acting for the head or the director (`acting_for`) approves and rejects where
+  the one they stand in for may;
 - after approval a `specialist` or the `head` issues the letter (number, frozen PDF)
   and sends it by email or marks it as sent by post.
 """
@@ -89,19 +91,30 @@ def _roles_for(action: LetterAction, *, key_customer: bool, internal: bool) -> f
     return TRANSITIONS[action].roles
 
 
+def _effective(
+    action: LetterAction, roles: set[Role] | frozenset[Role], acting_for: Role | None
+) -> frozenset[Role]:
+    """The caller's roles for `action`: a deputy stands in for approval only."""
+    if acting_for is not None and action in (LetterAction.approve, LetterAction.reject):
+        return frozenset(roles) | {acting_for}
+    return frozenset(roles)
+
+
 def allowed_actions(
     state: LetterState,
     roles: set[Role] | frozenset[Role],
     *,
     key_customer: bool,
     internal: bool = False,
+    acting_for: Role | None = None,
 ) -> list[LetterAction]:
     """Actions the holder of `roles` may take on a letter in `state`, in lifecycle order."""
     return [
         action
         for action, t in TRANSITIONS.items()
         if t.source == state
-        and roles & _roles_for(action, key_customer=key_customer, internal=internal)
+        and _effective(action, roles, acting_for)
+        & _roles_for(action, key_customer=key_customer, internal=internal)
     ]
 
 
@@ -113,6 +126,7 @@ def apply(
     key_customer: bool,
     internal: bool = False,
     comment: str | None = None,
+    acting_for: Role | None = None,
 ) -> LetterState:
     """The letter's state after `action`, or a LetterTransitionError saying why not.
 
@@ -123,6 +137,7 @@ def apply(
         doing, now, needed = (x.value.replace("_", " ") for x in (action, state, t.source))
         raise LetterStateConflict(f"cannot {doing} a letter that is {now} (only from {needed})")
     permitted = _roles_for(action, key_customer=key_customer, internal=internal)
+    roles = _effective(action, roles, acting_for)
     if not roles & permitted:
         if Role.head in roles and action in (LetterAction.approve, LetterAction.reject):
             # Only reachable for a key customer: otherwise the head is a permitted approver.

@@ -38,6 +38,7 @@ from app.models.customers import Contact, Customer
 from app.models.letters import Letter, LetterCreate, LetterRead, LetterUpdate
 from app.models.reference import ProductModel, Unit
 from app.models.types import utcnow
+from app.models.workflow_records import InspectionAct
 
 _SUBJECT = re.compile(r'<h1 class="subject">(.*?)</h1>', re.S)
 
@@ -71,6 +72,17 @@ async def load(session: AsyncSession, letter_id: int, *, for_update: bool = Fals
         raise NotFound(f"Letter {letter_id} does not exist.")
     bundle = LetterBundle(*row)
     bundle.owner = await newest_live_key(session, bundle.claim.owner)
+    if bundle.letter.approved_by:
+        bundle.approver = await newest_live_key(session, bundle.letter.approved_by)
+    if bundle.letter.kind is LetterKind.inspection_act:
+        bundle.act = (
+            await session.execute(
+                select(InspectionAct)
+                .where(col(InspectionAct.claim_id) == bundle.claim.id)
+                .order_by(col(InspectionAct.id).desc())
+                .limit(1)
+            )
+        ).scalar_one_or_none()
     return bundle
 
 
@@ -94,6 +106,7 @@ def check(
             key_customer=b.key_customer,
             internal=b.internal,
             comment=comment,
+            acting_for=principal.acting_for,
         )
     except lifecycle.LetterStateConflict as exc:
         raise Conflict(exc.reason, letter_state=b.letter.state.value) from None
@@ -101,6 +114,17 @@ def check(
         raise Forbidden(exc.reason) from None
     except lifecycle.LetterCommentRequired as exc:
         raise InvalidInput(exc.reason) from None
+
+
+def approving_as(b: LetterBundle, principal: Principal) -> tuple[Role, bool]:
+    """The role an approval is given in, and whether by a deputy acting for it: a role of
+    one's own comes first, so a head who is also someone's deputy approves as the head."""
+    permitted = lifecycle.approver_roles(key_customer=b.key_customer, internal=b.internal)
+    own = principal.roles & permitted
+    if own:
+        return (Role.director if Role.director in own else Role.head), False
+    assert principal.acting_for is not None  # check() let the approval through
+    return principal.acting_for, True
 
 
 def audit(
@@ -349,9 +373,8 @@ async def transition(
         letter.submitted_by, letter.submitted_at = principal.name, now
         letter.rejection_comment = letter.rejected_by = None
     elif action is LetterAction.approve:
-        permitted = lifecycle.approver_roles(key_customer=b.key_customer, internal=b.internal)
-        role = Role.director if Role.director in principal.roles & permitted else Role.head
-        letter.approved_by, letter.approver_role, letter.approved_at = principal.name, role, now
+        letter.approver_role, letter.approver_acting = approving_as(b, principal)
+        letter.approved_by, letter.approved_at = principal.name, now
     elif action is LetterAction.reject:
         letter.rejected_by, letter.rejection_comment = principal.name, (comment or "").strip()
         letter.submitted_at = letter.submitted_by = None

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import anyio
+
+_UNSAFE = re.compile(r"[^\w.-]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +48,15 @@ def _write_once(root: Path, key: str, data: bytes) -> None:
             os.unlink(tmp)
 
 
+def safe_name(number: str) -> str:
+    """A letter number as one file name: a register's format may hold a slash ("01-12/345",
+    "АО-117/2026")."""
+    return _UNSAFE.sub("_", number)
+
+
 def freeze_sync(root: Path, *, number: str, year: int, suffix: str, data: bytes) -> FrozenFile:
     digest = sha256_hex(data)
-    key = f"letters/{year}/{number}-{digest[:16]}.{suffix}"
+    key = f"letters/{year}/{safe_name(number)}-{digest[:16]}.{suffix}"
     _write_once(root, key, data)
     return FrozenFile(key, digest, len(data))
 

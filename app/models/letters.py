@@ -26,15 +26,18 @@ class Letter(SQLModel, table=True):
     under CLAIMS_STORAGE_DIR, with their SHA-256) never change; a correction is a new letter."""
 
     __tablename__ = "letters"
-    __table_args__ = (Index("ix_letters_year_seq", "year", "seq", unique=True),)
+    __table_args__ = (Index("ix_letters_series_year_seq", "series", "year", "seq", unique=True),)
 
     id: int | None = Field(default=None, primary_key=True)
     claim_id: int = Field(foreign_key="claims.id", index=True)
     kind: LetterKind = Field(sa_type=String(40))
     language: str = Field(max_length=8)
     state: LetterState = Field(default=LetterState.draft, sa_type=String(20), index=True)
-    # Number parts are set once, when the letter is issued (gap-free per year).
-    number: str | None = Field(default=None, sa_column=Column(String(20), unique=True))
+    # Number parts are set once, when the letter is issued (gap-free per register and year;
+    # an act that keeps the number recorded with it has no `seq`).
+    # The register the number was taken in (registers.Register: letter, memo, act).
+    series: str | None = Field(default=None, max_length=10)
+    number: str | None = Field(default=None, sa_column=Column(String(60), unique=True))
     year: int | None = None
     seq: int | None = None
     letter_date: date | None = None
@@ -56,6 +59,8 @@ class Letter(SQLModel, table=True):
     submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     approved_by: str | None = Field(default=None, max_length=100)
     approver_role: str | None = Field(default=None, max_length=20)
+    # Approved by a deputy acting for `approver_role`: signed "и. о." / "p.i." with their name.
+    approver_acting: bool = False
     approved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     rejected_by: str | None = Field(default=None, max_length=100)
     rejection_comment: str | None = Field(default=None, sa_type=Text)
@@ -227,6 +232,9 @@ class LetterRead(SQLModel):
     submitted_at: datetime | None
     approved_by: str | None
     approver_role: str | None
+    approver_acting: bool = Field(
+        default=False, description="Approved by a deputy acting for `approver_role`"
+    )
     approved_at: datetime | None
     rejected_by: str | None
     rejection_comment: str | None

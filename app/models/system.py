@@ -21,6 +21,10 @@ class ApiKey(SQLModel, table=True):
     full_name: str | None = Field(default=None, max_length=200)
     phone: str | None = Field(default=None, max_length=40)
     email: str | None = Field(default=None, max_length=320)
+    # The title printed under the person's name when they sign, per language ({"ru": "…"}).
+    titles: dict[str, str] | None = Field(default=None, sa_type=JSONType)
+    # A deputy who may approve, and then signs, for the head or the director ("и. о.").
+    acting_for: str | None = Field(default=None, max_length=10)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 

@@ -30,6 +30,8 @@ async def create_key(
         full_name=data.full_name,
         phone=api_keys.person_phone(data.phone, settings.phone_default_region),
         email=data.email,
+        titles=data.titles,
+        acting_for=data.acting_for,
     )
 
 
@@ -56,10 +58,16 @@ async def update_key(
     data: api_keys.ApiKeyUpdate,
     session: SessionDep,
     settings: SettingsDep,
+    request: Request,
 ) -> api_keys.ApiKeyRead:
-    """Full name, phone and email for the letters' executor line; `null` clears one."""
+    """Full name, phone and email for the letters' executor line, titles per language for the
+    signature, and whom a deputy acts for; `null` clears one."""
     return await api_keys.update_key(
-        session, key_id=key_id, data=data, phone_region=settings.phone_default_region
+        session,
+        key_id=key_id,
+        data=data,
+        phone_region=settings.phone_default_region,
+        cache=request.app.state.principal_cache,
     )
 
 

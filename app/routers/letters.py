@@ -3,6 +3,7 @@
 import base64
 import hashlib
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Response, status
 
@@ -10,7 +11,7 @@ from app.auth.principal import Principal
 from app.deps import AnyPrincipal, SessionDep, SettingsDep, etag, parse_if_match, require
 from app.enums import Role
 from app.errors import problem_responses
-from app.letters import delivery, issue
+from app.letters import delivery, issue, storage
 from app.letters import service as letters
 from app.letters.lifecycle import LetterAction
 from app.models.letters import (
@@ -56,7 +57,11 @@ def _with_etag(response: Response, letter: LetterRead) -> LetterRead:
 
 
 def _file(data: bytes, media_type: str, filename: str, *, frozen: bool) -> Response:
-    headers = {"Content-Disposition": f'inline; filename="{filename}"'}
+    # An ASCII name for old clients, the real one (an act's "АО-117/2026") per RFC 6266.
+    fallback = filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
+    headers = {
+        "Content-Disposition": f"inline; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
+    }
     if media_type == "text/html":
         headers.update(HTML_HEADERS)
     if frozen:
@@ -345,7 +350,9 @@ async def letter_html(
     data, letter = await issue.frozen_copy(
         session, letter_id=letter_id, suffix="html", settings=settings
     )
-    return _file(data, "text/html", f"{letter.number}.html", frozen=True)
+    return _file(
+        data, "text/html", f"{storage.safe_name(letter.number or str(letter.id))}.html", frozen=True
+    )
 
 
 @router.get(
@@ -361,4 +368,9 @@ async def letter_pdf(
     data, letter = await issue.frozen_copy(
         session, letter_id=letter_id, suffix="pdf", settings=settings
     )
-    return _file(data, "application/pdf", f"{letter.number}.pdf", frozen=True)
+    return _file(
+        data,
+        "application/pdf",
+        f"{storage.safe_name(letter.number or str(letter.id))}.pdf",
+        frozen=True,
+    )

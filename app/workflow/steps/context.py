@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.auth.principal import Principal
 from app.enums import Action
+from app.errors import InvalidInput
 from app.models.claims import Claim
 from app.models.reference import ProductModel, Unit
 from app.models.workflow.base import ActionBody
@@ -32,6 +33,23 @@ class StepContext:
     transition: Transition
     today: date
     received_on: date
+
+
+def not_in_future(ctx: StepContext, value: date, field: str) -> None:
+    """A record of what happened (a visit done, an act drawn up) cannot be dated after today
+    on the plant's calendar: 422 naming `field`."""
+    if value > ctx.today:
+        raise InvalidInput(
+            f"{field} is {value.isoformat()}, after today ({ctx.today.isoformat()}): "
+            "record what happened once it has happened.",
+            errors=[
+                {
+                    "field": f"body.{field}",
+                    "message": "may not lie in the future",
+                    "type": "value_error",
+                }
+            ],
+        )
 
 
 Step = Callable[[StepContext, Any], Awaitable[int | None]]

@@ -16,7 +16,7 @@ from app.models.workflow_records import (
     JobKind,
     JobStatus,
 )
-from app.workflow.steps.context import StepContext, step
+from app.workflow.steps.context import StepContext, not_in_future, step
 from app.workflow.steps.jobs import update_or_start_job
 
 
@@ -50,6 +50,7 @@ async def schedule_field_visit(ctx: StepContext, body: FieldVisitSchedule) -> in
 
 @step(Action.field_visit_done)
 async def field_visit_done(ctx: StepContext, body: FieldVisitReport) -> int | None:
+    not_in_future(ctx, body.visited_on, "visited_on")
     job_id = await update_or_start_job(
         ctx,
         JobKind.field_visit,
@@ -82,6 +83,7 @@ async def return_shipped(ctx: StepContext, body: Shipment) -> int | None:
 
 @step(Action.unit_received)
 async def unit_received(ctx: StepContext, body: UnitReceipt) -> int | None:
+    not_in_future(ctx, body.received_on, "received_on")
     return await update_or_start_job(
         ctx,
         JobKind.return_to_plant,
@@ -94,6 +96,7 @@ async def unit_received(ctx: StepContext, body: UnitReceipt) -> int | None:
 
 @step(Action.record_inspection_act)
 async def record_inspection_act(ctx: StepContext, body: InspectionActIn) -> int | None:
+    not_in_future(ctx, body.inspected_on, "inspected_on")
     assert ctx.claim.id is not None  # a loaded claim
     act = InspectionAct(
         claim_id=ctx.claim.id,
@@ -129,6 +132,7 @@ async def plan_repair(ctx: StepContext, body: RepairPlan) -> int | None:
 
 @step(Action.repair_done)
 async def repair_done(ctx: StepContext, body: RepairReport) -> int | None:
+    not_in_future(ctx, body.completed_on, "completed_on")
     ctx.progress.repair_done = True
     return await update_or_start_job(
         ctx,
