@@ -26,6 +26,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.config import Settings
 from app.enums import LetterKind
 from app.errors import Conflict, InvalidInput
+from app.letters import storage
 from app.models.claims import Attachment
 from app.models.letters import Letter, LetterAttachmentRead
 
@@ -150,7 +151,7 @@ def _of_document(row: Letter) -> dict[str, Any]:
     return {
         "type": DOCUMENT,
         "id": row.id,
-        "filename": f"{row.number}.pdf",
+        "filename": f"{storage.safe_name(row.number)}.pdf",
         "content_type": "application/pdf",
         # The stored copy's size is read when it is chosen: the letter row keeps only the hash.
         "size": None,
