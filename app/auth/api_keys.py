@@ -2,6 +2,7 @@
 
 import time
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, EmailStr, Field
 from sqlalchemy import select
@@ -187,11 +188,27 @@ async def authenticate(
     ).first()
     if row is None:
         return None
-    roles = frozenset(Role(r) for r in row.roles if r in Role.__members__)
-    principal = Principal(key_id=row.id, name=row.name, roles=roles)
+    principal = _principal(row)
     if cache is not None:
         cache.put(key_hash, principal)
     return principal
+
+
+def _principal(row: Any) -> Principal:
+    roles = frozenset(Role(r) for r in row.roles if r in Role.__members__)
+    return Principal(key_id=row.id, name=row.name, roles=roles)
+
+
+async def principal_by_id(session: AsyncSession, key_id: int) -> Principal | None:
+    """The principal of a live key, by id (the dashboard's session names its key so)."""
+    row = (
+        await session.execute(
+            select(col(ApiKey.id), col(ApiKey.name), col(ApiKey.roles)).where(
+                col(ApiKey.id) == key_id, col(ApiKey.revoked_at).is_(None)
+            )
+        )
+    ).first()
+    return None if row is None else _principal(row)
 
 
 async def list_keys(session: AsyncSession) -> list[ApiKeyRead]:
