@@ -269,7 +269,28 @@ class Settings(BaseSettings):
     reports_trigram_similarity: float = Field(0.45, gt=0, le=1)
     reports_token_similarity: float = Field(0.4, gt=0, le=1)
     reports_currency: str = Field("EUR", pattern="^[A-Z]{3}$")
-    reports_dashboard_cookie_hours: int = Field(8, ge=1, le=24 * 30)
+    reports_dashboard_cookie_hours: int = Field(
+        8,
+        ge=1,
+        le=24 * 30,
+        description="How long the dashboard's signed session cookie is valid, in hours; it is "
+        "signed with CLAIMS_WEB_SECRET and refused at once when its key is revoked",
+    )
+
+    # Metrics and tracing (docs/operations.md).
+    metrics_access: Literal["key", "open", "off"] = Field(
+        "key",
+        description="Who may read GET /metrics: `key` an API key with the auditor or admin role "
+        "(X-API-Key, or Authorization: Bearer); `open` anyone who reaches the port (only "
+        "behind a network that keeps /metrics private); `off` answers 404",
+    )
+    metrics_query_timeout_seconds: float = Field(
+        2.0,
+        gt=0,
+        le=30,
+        description="Time the scrape's database gauges (outbox, failed emails, overdue claims) "
+        "may take; past it the scrape answers without them and claims_metrics_database_up is 0",
+    )
 
     @field_validator("reports_uncoded_causes", mode="before")
     @classmethod

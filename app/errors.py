@@ -11,6 +11,8 @@ from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalErr
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.logging_setup import request_id_var
+
 log = logging.getLogger("app.errors")
 
 PROBLEM_JSON = "application/problem+json"
@@ -202,10 +204,21 @@ async def _database_error(request: Request, exc: StatementError) -> JSONResponse
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error", extra={"path": request.url.path})
-    response = problem(500, "Internal error", "The error was logged.", "internal-error")
-    # Sent by Starlette's outermost middleware, past the one that adds it to the others.
+    # Starlette's outermost middleware calls this after the request context middleware has
+    # finished, so the id comes from the request's state and is set again for the log line.
+    request_id = getattr(request.state, "request_id", None) or request_id_var.get()
+    context = request_id_var.set(request_id)
+    try:
+        log.exception("unhandled error", extra={"path": request.url.path})
+    finally:
+        request_id_var.reset(context)
+    detail = "The error was logged"
+    detail += f" with request id {request_id}." if request_id else "."
+    response = problem(500, "Internal error", detail, "internal-error", request_id=request_id)
+    # Sent by Starlette's outermost middleware, past the one that adds these to the others.
     response.headers["X-Content-Type-Options"] = "nosniff"
+    if request_id:
+        response.headers["X-Request-ID"] = request_id
     return response
 
 
@@ -235,6 +248,9 @@ class ProblemDetails(BaseModel):
     status: int = Field(examples=[422])
     detail: str | None = None
     errors: list[FieldError] | None = None
+    request_id: str | None = Field(
+        None, description="Only in a 500: the id of the request in the service's log"
+    )
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

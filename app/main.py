@@ -29,6 +29,7 @@ from app.routers import (
     email_intake,
     health,
     letters,
+    metrics,
     reports,
     signatures,
     sla,
@@ -37,6 +38,7 @@ from app.routers import (
 )
 from app.routers import web as web_pages
 from app.sla.service import on_state_change as sla_follows_state
+from app.telemetry import instrument_app, instrument_engine
 from app.workflow.service import observe_state_changes
 
 DESCRIPTION = """
@@ -78,6 +80,7 @@ TAGS = [
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     engine = create_engine(settings)
+    instrument_engine(engine)  # only with OTEL_EXPORTER_OTLP_ENDPOINT (app/telemetry.py)
     app.state.engine = engine
     app.state.session_factory = create_session_factory(engine)
     configure_pdf_pool(settings.letter_pdf_workers)
@@ -133,6 +136,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         catalog,
         admin,
         health,
+        metrics,
     )
     routers += (sla, webhooks)  # events out: the SLA view, webhooks admin
     for module in routers:
@@ -140,6 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_pages.router)  # the public claim form and status page (HTML)
     install_problem_openapi(app)
     install_offline_docs(app)  # Swagger UI's files from the package, not a CDN
+    instrument_app(app)  # tracing, only with OTEL_EXPORTER_OTLP_ENDPOINT (app/telemetry.py)
     return app
 
 

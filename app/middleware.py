@@ -1,4 +1,5 @@
-"""ASGI middleware: request ids with one structured log line per request; an input guard."""
+"""ASGI middleware: request ids on every log line, one structured access line and the request
+metrics per request; an input guard."""
 
 import json
 import logging
@@ -8,15 +9,18 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app import metrics
 from app.errors import PROBLEM_JSON, TYPE_BASE
+from app.logging_setup import request_id_var
 
 access_log = logging.getLogger("app.access")
 
 
 class RequestContextMiddleware:
-    """Gives every request an id (X-Request-ID, taken from the caller when sane), returns it with
-    `X-Content-Type-Options: nosniff`, and logs method, path, status, duration and the caller's
-    key name in one line."""
+    """Gives every request an id (X-Request-ID, taken from the caller when sane) that every log
+    line written while serving it carries, returns it with `X-Content-Type-Options: nosniff`,
+    logs method, path, status, duration and the caller's key name in one line, and counts the
+    request by its route template (app/metrics.py)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -30,6 +34,7 @@ class RequestContextMiddleware:
             incoming if 0 < len(incoming) <= 100 and incoming.isprintable() else uuid.uuid4().hex
         )
         scope.setdefault("state", {})["request_id"] = request_id
+        context = request_id_var.set(request_id)
         started = time.perf_counter()
         status_holder = {"status": 500}
 
@@ -37,7 +42,8 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
                 headers = message.setdefault("headers", [])
-                headers.append((b"x-request-id", request_id.encode()))
+                if not any(name.lower() == b"x-request-id" for name, _ in headers):
+                    headers.append((b"x-request-id", request_id.encode()))
                 # Every response is what its Content-Type says: a browser never sniffs an
                 # attachment or a JSON body into a page that runs scripts.
                 if not any(name.lower() == b"x-content-type-options" for name, _ in headers):
@@ -47,17 +53,21 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            elapsed = time.perf_counter() - started
+            route = getattr(scope.get("route"), "path", None) or metrics.UNMATCHED_ROUTE
+            metrics.observe_request(scope["method"], route, status_holder["status"], elapsed)
             access_log.info(
                 "request",
                 extra={
-                    "request_id": request_id,
                     "method": scope["method"],
                     "path": scope["path"],
+                    "route": route,
                     "status": status_holder["status"],
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "duration_ms": round(elapsed * 1000, 2),
                     "principal": scope.get("state", {}).get("principal"),
                 },
             )
+            request_id_var.reset(context)
 
 
 class BodyTooLarge(Exception):

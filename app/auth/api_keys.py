@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, EmailStr, Field, StringConstraints
 from sqlalchemy import select
@@ -225,12 +225,28 @@ async def authenticate(
     ).first()
     if row is None:
         return None
-    roles = frozenset(Role(r) for r in row.roles if r in Role.__members__)
-    acting = Role(row.acting_for) if row.acting_for in ACTING_ROLES else None
-    principal = Principal(key_id=row.id, name=row.name, roles=roles, acting_for=acting)
+    principal = _principal(row)
     if cache is not None:
         cache.put(key_hash, principal)
     return principal
+
+
+def _principal(row: Any) -> Principal:
+    roles = frozenset(Role(r) for r in row.roles if r in Role.__members__)
+    acting = Role(row.acting_for) if row.acting_for in ACTING_ROLES else None
+    return Principal(key_id=row.id, name=row.name, roles=roles, acting_for=acting)
+
+
+async def principal_by_id(session: AsyncSession, key_id: int) -> Principal | None:
+    """The principal of a live key, by id (the dashboard's session names its key so)."""
+    row = (
+        await session.execute(
+            select(
+                col(ApiKey.id), col(ApiKey.name), col(ApiKey.roles), col(ApiKey.acting_for)
+            ).where(col(ApiKey.id) == key_id, col(ApiKey.revoked_at).is_(None))
+        )
+    ).first()
+    return None if row is None else _principal(row)
 
 
 async def list_keys(session: AsyncSession) -> list[ApiKeyRead]:

@@ -34,6 +34,7 @@ from app.db import SessionFactory
 from app.events import delivery as http
 from app.events.backoff import Backoff
 from app.events.outbound import OutboundPolicy, Refused
+from app.metrics import DELIVERY_FAILURES
 from app.models.events import EMAIL_EVENT_TYPES, Delivery, DeliveryAttempt, WebhookSubscription
 from app.models.system import OutboxEvent
 from app.models.types import utcnow
@@ -249,6 +250,9 @@ class Worker:
     async def process(self, row: Claimed) -> None:
         targets = await self._prepare_targets(row)
         results = await asyncio.gather(*(self._attempt(row, t) for t in targets))
+        for target, result in zip(targets, results, strict=True):
+            if not result.ok:
+                DELIVERY_FAILURES.labels(target.kind).inc()
         await self._record(row, list(zip(targets, results, strict=True)))
 
     async def _prepare_targets(self, row: Claimed) -> list[Target]:

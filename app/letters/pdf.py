@@ -32,6 +32,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from xml.etree.ElementTree import SubElement, fromstring, tostring
 from zoneinfo import ZoneInfo
 
+from app.metrics import PDF_RENDER_SECONDS
+
 if TYPE_CHECKING:  # loaded by a worker when it signs; a draft needs WeasyPrint only
     from app.letters.seal import Seal
     from app.letters.signing import FieldBox, SigningKey
@@ -182,14 +184,16 @@ def _get_pool() -> ProcessPoolExecutor:
 async def render_pdf(html: str, base_url: str | None = None) -> bytes:
     """Render `html` to PDF in the process pool without blocking the event loop."""
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(_get_pool(), html_to_pdf, html, base_url)
+    with PDF_RENDER_SECONDS.time():
+        return await loop.run_in_executor(_get_pool(), html_to_pdf, html, base_url)
 
 
 async def render_issued_pdf(
     html: str, archive: Archive, key: SigningKey | None, seal: Seal | None
 ) -> IssuedPdf:
     """Render (and sign) an issued letter in the process pool."""
-    return await in_pool(issued_pdf, html, archive, key, seal)
+    with PDF_RENDER_SECONDS.time():
+        return await in_pool(issued_pdf, html, archive, key, seal)
 
 
 async def in_pool(fn: Callable[..., _T], *args: Any) -> _T:

@@ -2,7 +2,6 @@
 deliveries, and how an inbound row is shown (shared with the intake in intake.py)."""
 
 import logging
-from datetime import timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -16,17 +15,19 @@ from app.claims.reading import get_claim
 from app.config import Settings
 from app.errors import Conflict, DomainError, NotFound
 from app.mail.filing import IntakeFailure, file_stored
+from app.mail.offload import sender_and_subject_of
 from app.mail.parsing import MailLimitExceeded, MailParseError
 from app.models.claims import Claim
-from app.models.email_intake import InboundEmail, InboundEmailPage, InboundEmailRead, InboundStatus
+from app.models.email_intake import (
+    STALE_AFTER,
+    InboundEmail,
+    InboundEmailPage,
+    InboundEmailRead,
+    InboundStatus,
+)
 from app.models.types import utcnow
 
 log = logging.getLogger("app.email_intake")
-
-# Rows are committed with their outcome, never `received`; earlier versions committed the raw
-# row first, and one of theirs still `received` this long after arrival was abandoned
-# mid-processing (a crash): it is listed with the failed ones and may be retried.
-STALE_AFTER = timedelta(minutes=10)
 
 
 # ------------------------------------------------- shown, and why it failed
@@ -46,6 +47,12 @@ def inbound_view(
     **extra: Any,
 ) -> Any:
     assert row.id is not None  # a stored row
+    sender, subject = row.from_address, row.subject
+    if sender is None or subject is None:
+        # A delivery that failed before it was parsed stored neither (rows from before
+        # _store_failed kept them): its headers still say who wrote and about what.
+        found = sender_and_subject_of(row.source, row.raw)
+        sender, subject = sender or found[0], subject or found[1]
     return model(
         id=row.id,
         received_at=row.received_at,
@@ -53,8 +60,8 @@ def inbound_view(
         status=row.status,
         outcome=row.outcome,
         message_id=row.message_id,
-        from_address=row.from_address,
-        subject=row.subject,
+        from_address=sender,
+        subject=subject,
         claim_number=number,
         error=row.error,
         notes=row.notes,

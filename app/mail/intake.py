@@ -177,6 +177,13 @@ async def _store_failed(
     log_failure(exc, reason, message_id=reading.message_id)
     row = _new_row(delivery, reading)
     row.status, row.error, row.attempts = InboundStatus.failed, reason, 1
+    # Who wrote and about what, for the failed queue: from the parsed message when it was
+    # parsed (filing failed), else from the delivery's headers alone (read in the pool).
+    row.from_address, row.subject = (
+        sender_and_subject(reading.parsed)
+        if reading.parsed is not None
+        else (reading.sender, reading.subject)
+    )
     row.processed_at = utcnow()
     session.add(row)
     try:

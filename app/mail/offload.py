@@ -26,6 +26,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from email.message import EmailMessage
+from email.utils import getaddresses
 from typing import TypeVar
 
 import anyio
@@ -59,6 +60,9 @@ class Reading:
     # Why the body is not a delivery at all (e.g. JSON that is not an object): refused with
     # 422, nothing stored.
     refused: str | None = None
+    # When `parsed` is None: the sender and subject from the headers alone (the failed queue).
+    sender: str | None = None
+    subject: str | None = None
 
 
 # ---------------------------------------------------------------- parsing
@@ -143,6 +147,61 @@ def identify(
     return (message_id[:_MAX_DEDUP] if message_id else None), f"sha256:{digest}"
 
 
+_HEADER_SCAN = 256 * 1024  # where the headers of a stored raw message are looked for
+
+
+def _first_address(values: list[object]) -> str | None:
+    found = [a.strip().lower() for _, a in getaddresses([v for v in values if isinstance(v, str)])]
+    return next((a[:320] for a in found if "@" in a), None)
+
+
+def _one_line(value: object, limit: int) -> str | None:
+    text = " ".join(value.split()) if isinstance(value, str) else ""
+    return text[:limit] or None
+
+
+def _raw_headers(raw: bytes, limits: MailLimits) -> tuple[str | None, str | None]:
+    head = raw[:_HEADER_SCAN]
+    end = _END_OF_HEADERS.search(head)
+    message = read_rfc822(head[: end.end()] if end else head, limits, headers_only=True)
+    return (
+        _first_address(
+            [str(v) for v in message.get_all("from") or message.get_all("sender") or []]
+        ),
+        _one_line(str(message.get("subject") or ""), 500),
+    )
+
+
+def sender_and_subject_of(
+    source: InboundSource, raw: bytes, limits: MailLimits = DEFAULT_LIMITS
+) -> tuple[str | None, str | None]:
+    """The sender's address and the subject from a stored delivery's headers alone, for a row
+    whose message could not be parsed (or filed) as a whole: never the body, never an error."""
+    try:
+        if source == InboundSource.rfc822:
+            return _raw_headers(raw, limits)
+        doc = json.loads(raw)
+        if not isinstance(doc, dict):
+            return None, None
+        if source == InboundSource.json:
+            senders = doc.get("from")
+            return (
+                _first_address(senders if isinstance(senders, list) else [senders]),
+                _one_line(doc.get("subject"), 500),
+            )
+        fields = doc.get("fields")
+        fields = fields if isinstance(fields, dict) else {}
+        mime = fields.get("body-mime")
+        if isinstance(mime, str) and mime:
+            return _raw_headers(mime.encode("utf-8", "surrogateescape"), limits)
+        return (
+            _first_address([fields.get("from"), fields.get("sender")]),
+            _one_line(fields.get("subject") or fields.get("Subject"), 500),
+        )
+    except Exception:  # odd bytes the header parser trips over: shown as unknown
+        return None, None
+
+
 def _refusal(source: InboundSource, raw: bytes) -> str | None:
     if source is not InboundSource.json:
         return None
@@ -168,7 +227,8 @@ def read_delivery(source: InboundSource, raw: bytes, limits: MailLimits) -> Read
         if not isinstance(exc, MailParseError):
             # A bug: its traceback stays in this process, so it travels as a note (logged).
             exc.add_note(traceback.format_exc())
-        return Reading(*identify(source, raw, message, limits), None, exc)
+        sender, subject = sender_and_subject_of(source, raw, limits)
+        return Reading(*identify(source, raw, message, limits), None, exc, None, sender, subject)
     return Reading(*identify(source, raw, message, limits), parsed, None)
 
 

@@ -1,6 +1,6 @@
 """Inbound email: every delivery from the email gateway, stored raw before it is parsed."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -30,6 +30,12 @@ class InboundOutcome(StrEnum):
     review = "review"  # on the claim, flagged for review, the claim's state unchanged
     assigned = "assigned"  # a specialist put it on a claim by hand
     ignored = "ignored"
+
+
+# Rows are committed with their outcome, never `received`; earlier versions committed the raw
+# row first, and one of theirs still `received` this long after arrival was abandoned
+# mid-processing (a crash): it is listed with the failed ones and may be retried.
+STALE_AFTER = timedelta(minutes=10)
 
 
 class InboundEmail(SQLModel, table=True):

@@ -1,28 +1,39 @@
 """The read-only dashboard page: the reports as charts, for people rather than programs.
 
 Behind the same API keys as the reports: the `X-API-Key` header works (for tools),
-and a browser signs in once with a form that puts the key in an HttpOnly,
-SameSite=Strict cookie scoped to /dashboard.
+and a browser signs in once with a form. The cookie it gets holds no key: a session signed
+with CLAIMS_WEB_SECRET that names the key by id and expires after
+CLAIMS_REPORTS_DASHBOARD_COOKIE_HOURS (app/auth/sessions.py); it is HttpOnly, SameSite=Strict
+and scoped to /dashboard, and ends as soon as its key is revoked.
+
+The page speaks English, Russian, Latvian and Bulgarian: `?lang=` (the switcher), else the
+browser's Accept-Language.
 """
 
+import secrets
 from datetime import date
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Cookie, Form, Query, Request, Response, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from app.auth import api_keys
+from app.auth import api_keys, sessions
 from app.auth.principal import Principal
+from app.config import Settings
 from app.deps import SessionDep, SettingsDep, api_key_header
 from app.enums import Role
 from app.errors import NotFound
+from app.reports import dashboard_text
 from app.reports import service as reports
 from app.reports.dashboard import render_dashboard, render_login
 from app.reports.export import costs_csv, recurring_csv, summary_csv
 from app.reports.negotiation import csv_response
 
 BASE = "/dashboard"
-COOKIE = "claims_dashboard_key"
+COOKIE = "claims_dashboard_session"
+# Without CLAIMS_WEB_SECRET (outside production): sessions last as long as the process.
+_PROCESS_SECRET = secrets.token_bytes(32)
 READERS = frozenset({Role.auditor, Role.head, Role.director, Role.specialist})
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
@@ -34,27 +45,56 @@ SECURITY_HEADERS = {
 
 router = APIRouter(prefix=BASE, tags=["dashboard"], include_in_schema=False)
 
-KeyCookie = Annotated[str | None, Cookie(alias=COOKIE)]
+SessionCookie = Annotated[str | None, Cookie(alias=COOKIE)]
+Lang = Annotated[str | None, Query(max_length=10, description="en, ru, lv or bg")]
 Year = Annotated[int | None, Query(ge=2000, le=2100, description="Accounting year of the costs")]
 
 
-async def _principal(session: SessionDep, key: str | None) -> Principal | None:
-    principal = await api_keys.authenticate(session, key) if key else None
+def _secret(settings: Settings) -> bytes:
+    value = settings.web_secret.get_secret_value()
+    return value.encode() if value else _PROCESS_SECRET
+
+
+def _lang(request: Request, asked: str | None) -> str:
+    return dashboard_text.choose(asked, request.headers.get("accept-language"))
+
+
+def _reader(principal: Principal | None) -> Principal | None:
     return principal if principal is not None and principal.has_any(READERS) else None
 
 
-def _login(message: str | None, code: int, hours: int) -> HTMLResponse:
-    return HTMLResponse(
-        render_login(base=BASE, message=message, hours=hours),
-        status_code=code,
-        headers={**SECURITY_HEADERS, "WWW-Authenticate": 'ApiKey header="X-API-Key"'},
+def _login(lang: str, message: str | None, settings: Settings) -> HTMLResponse:
+    response = HTMLResponse(
+        render_login(
+            base=BASE, lang=lang, message=message, hours=settings.reports_dashboard_cookie_hours
+        ),
+        status_code=status.HTTP_401_UNAUTHORIZED,
+        headers={
+            **SECURITY_HEADERS,
+            "WWW-Authenticate": 'ApiKey header="X-API-Key"',
+            "Content-Language": lang,
+            "Vary": "Accept-Language, Cookie",
+        },
     )
+    if message == "session_ended":
+        response.delete_cookie(COOKIE, path=BASE, httponly=True, samesite="strict")
+    return response
 
 
 async def _authorised(
-    request: Request, session: SessionDep, cookie: str | None
-) -> Principal | None:
-    return await _principal(session, await api_key_header(request) or cookie)
+    request: Request, session: SessionDep, settings: Settings, cookie: str | None
+) -> tuple[Principal | None, str | None]:
+    """The reader, and why there is none (a text id for the sign-in page)."""
+    key = await api_key_header(request)
+    if key:
+        return _reader(await api_keys.authenticate(session, key)), None
+    if not cookie:
+        return None, None
+    max_age = settings.reports_dashboard_cookie_hours * 3600
+    key_id = sessions.key_id_of(_secret(settings), cookie, max_age)
+    principal = await api_keys.principal_by_id(session, key_id) if key_id is not None else None
+    principal = _reader(principal)
+    return principal, None if principal is not None else "session_ended"
 
 
 @router.get("", response_class=HTMLResponse)
@@ -62,18 +102,21 @@ async def dashboard(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    cookie: KeyCookie = None,
+    cookie: SessionCookie = None,
     received_from: date | None = None,
     received_to: date | None = None,
     year: Year = None,
+    lang: Lang = None,
 ) -> Response:
-    principal = await _authorised(request, session, cookie)
+    chosen = _lang(request, lang)
+    principal, why = await _authorised(request, session, settings, cookie)
     if principal is None:
-        return _login(None, status.HTTP_401_UNAUTHORIZED, settings.reports_dashboard_cookie_hours)
+        return _login(chosen, why, settings)
     start, end = reports.window(settings, received_from, received_to)
     year = year or end.year
     page = render_dashboard(
         base=BASE,
+        lang=chosen,
         principal=principal.name,
         summary=await reports.summary(
             session, settings=settings, received_from=start, received_to=end
@@ -83,7 +126,10 @@ async def dashboard(
         ),
         costs=await reports.costs(session, year=year),
     )
-    return HTMLResponse(page, headers=SECURITY_HEADERS)
+    return HTMLResponse(
+        page,
+        headers={**SECURITY_HEADERS, "Content-Language": chosen, "Vary": "Accept-Language, Cookie"},
+    )
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -92,15 +138,19 @@ async def login(
     session: SessionDep,
     settings: SettingsDep,
     key: Annotated[str, Form(max_length=200)] = "",
+    lang: Annotated[str | None, Form(max_length=10)] = None,
 ) -> Response:
-    hours = settings.reports_dashboard_cookie_hours
-    if await _principal(session, key.strip()) is None:
-        return _login("Unknown key, or a key without a reporting role.", 401, hours)
-    response = RedirectResponse(BASE, status_code=status.HTTP_303_SEE_OTHER)
+    chosen = _lang(request, lang)
+    principal = _reader(await api_keys.authenticate(session, key.strip())) if key.strip() else None
+    if principal is None:
+        return _login(chosen, "bad_key", settings)
+    response = RedirectResponse(
+        f"{BASE}?{urlencode({'lang': chosen})}", status_code=status.HTTP_303_SEE_OTHER
+    )
     response.set_cookie(
         COOKIE,
-        key.strip(),
-        max_age=hours * 3600,
+        sessions.issue(_secret(settings), principal.key_id),
+        max_age=settings.reports_dashboard_cookie_hours * 3600,
         path=BASE,
         httponly=True,
         samesite="strict",
@@ -122,13 +172,14 @@ async def csv_download(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    cookie: KeyCookie = None,
+    cookie: SessionCookie = None,
     received_from: date | None = None,
     received_to: date | None = None,
     year: Year = None,
 ) -> Response:
-    if await _authorised(request, session, cookie) is None:
-        return _login(None, status.HTTP_401_UNAUTHORIZED, settings.reports_dashboard_cookie_hours)
+    principal, why = await _authorised(request, session, settings, cookie)
+    if principal is None:
+        return _login(_lang(request, None), why, settings)
     start, end = reports.window(settings, received_from, received_to)
     if report == "summary":
         body = summary_csv(

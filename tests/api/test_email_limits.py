@@ -16,7 +16,7 @@ from sqlalchemy import select
 from app.enums import Role
 from app.mail.signing import sign_body
 from app.main import create_app
-from app.models.email_intake import InboundEmail
+from app.models.email_intake import InboundEmail, InboundSource, InboundStatus
 from tests.support.looplag import loop_lag, probe_latency
 
 SECRET = "test-email-limits-secret-0123456789"
@@ -174,6 +174,66 @@ async def test_each_limit_stores_the_message_as_failed_with_the_reason(tight, wh
     assert body["status"] == "failed", body
     assert body["error"] == f"over a limit: {reason}; stored as received"
     assert await stored_raw(tight, body["id"]) == raw
+    # The failed queue still says who wrote and about what (read from the headers alone).
+    assert body["from_address"].startswith("limits-") and body["subject"] == "Pump"
+
+
+async def test_the_failed_queue_reads_sender_and_subject_of_older_rows(tight, auth):
+    """Rows stored failed before the intake kept sender and subject: the queue shows them
+    from the stored raw delivery, in each of the three forms."""
+    tag = uuid.uuid4().hex[:8]
+    mime = (
+        head(f"{tag}@customer.example", "text/plain").replace(
+            b"Subject: Pump", b"Subject: =?utf-8?q?S=C5=ABknis?="
+        )
+        + b"x\r\n"
+    )
+    rows = {
+        InboundSource.rfc822: mime,
+        InboundSource.json: json.dumps(
+            {"from": f"Anna <anna-{tag}@customer.example>", "subject": "  Leaking   valve "}
+        ).encode(),
+        InboundSource.mailgun: json.dumps(
+            {"fields": {"sender": f"mg-{tag}@customer.example", "subject": "Noisy fan"}}
+        ).encode(),
+    }
+    app = tight._transport.app  # type: ignore[attr-defined]
+    ids = {}
+    async with app.state.session_factory() as s:
+        for source, raw in rows.items():
+            row = InboundEmail(
+                source=source, content_type="x", raw=raw, headers={}, size=len(raw),
+                received_by="test", dedup_key=f"legacy-{tag}-{source}",
+                status=InboundStatus.failed, error="cannot be parsed: legacy",
+            )  # fmt: skip
+            s.add(row)
+            await s.flush()
+            ids[source] = row.id
+        await s.commit()
+    shown = {}
+    for source, inbound_id in ids.items():
+        r = await tight.get(f"{URL}/{inbound_id}", headers=auth(Role.specialist))
+        assert r.status_code == 200, r.text
+        shown[source] = (r.json()["from_address"], r.json()["subject"])
+    sender, subject = shown[InboundSource.rfc822]
+    assert sender.startswith("limits-") and sender.endswith("@customer.example")
+    assert subject == "Sūknis"  # the encoded word decoded
+    assert shown[InboundSource.json] == (f"anna-{tag}@customer.example", "Leaking valve")
+    assert shown[InboundSource.mailgun] == (f"mg-{tag}@customer.example", "Noisy fan")
+    listing = (await tight.get(f"{URL}/failed?limit=200", headers=auth(Role.specialist))).json()
+    listed = {i["id"]: i["subject"] for i in listing["items"]}
+    assert listed[ids[InboundSource.json]] == "Leaking valve"
+    # Bytes that are no message at all: shown as unknown, never a 500.
+    async with app.state.session_factory() as s:
+        junk = InboundEmail(
+            source=InboundSource.json, content_type="x", raw=b"\xff{", headers={}, size=2,
+            received_by="test", dedup_key=f"legacy-{tag}-junk", status=InboundStatus.failed,
+        )  # fmt: skip
+        s.add(junk)
+        await s.commit()
+        junk_id = junk.id
+    r = await tight.get(f"{URL}/{junk_id}", headers=auth(Role.specialist))
+    assert r.status_code == 200 and (r.json()["from_address"], r.json()["subject"]) == (None, None)
 
 
 async def test_gateway_json_attachments_count_as_parts(tight):

@@ -421,11 +421,12 @@ async def test_dashboard_login_cookie_and_logout(client, auth, keys, summary_cla
     assert wrong_role.status_code == 401
 
     ok = await client.post("/dashboard/login", data={"key": keys[Role.auditor]})
-    assert ok.status_code == 303 and ok.headers["location"] == "/dashboard"
+    assert ok.status_code == 303 and ok.headers["location"] == "/dashboard?lang=en"
     cookie = ok.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/dashboard" in cookie
-    value = ok.cookies["claims_dashboard_key"]
-    jar = {"Cookie": f"claims_dashboard_key={value}"}
+    value = ok.cookies["claims_dashboard_session"]
+    assert keys[Role.auditor] not in value  # a signed session naming the key, not the key
+    jar = {"Cookie": f"claims_dashboard_session={value}"}
     try:
         page = await client.get(
             "/dashboard",
@@ -449,7 +450,7 @@ async def test_dashboard_login_cookie_and_logout(client, auth, keys, summary_cla
         client.cookies.clear()
     out = await client.post("/dashboard/logout")
     assert out.status_code == 303
-    assert 'claims_dashboard_key=""' in out.headers["set-cookie"]
+    assert 'claims_dashboard_session=""' in out.headers["set-cookie"]
     client.cookies.clear()
 
 

@@ -139,14 +139,16 @@ def test_charts_escape_labels_and_scale_bars():
 
     svg = bar_chart("By <model>", [("<script>", 10), (None, 5), ("zero", 0)])
     assert "<script>" not in svg and "&lt;script&gt;" in svg
-    assert 'width="320.0"' in svg and 'width="160.0"' in svg  # 10 is full width, 5 half
+    assert 'width="300.0"' in svg and 'width="150.0"' in svg  # 10 is full width, 5 half
     assert "(none)" in svg
     assert "no data" in bar_chart("Empty", [])
-    assert "40.0 %" in share_bar("SLA", 0.4, 2, 3, 1) and "(+1 pending)" in share_bar(
-        "SLA", 0.4, 2, 3, 1
-    )
+    assert "40.0 %" in share_bar("SLA", 0.4, 2, 3, 1)
+    assert "met 2 · missed 3 · pending 1" in share_bar("SLA", 0.4, 2, 3, 1)
+    assert "ожидают 5" in share_bar("SLA", 1.0, 1, 0, 5, words={"pending": "ожидают"})
     assert "n/a" in share_bar("SLA", None, 0, 0, 0)
     stacked = stacked_chart(
         "Costs", [("A", [Decimal("1.50"), Decimal("0")])], ["repair", "transport"]
     )
     assert "A, repair: 1.50" in stacked and "transport" in stacked
+    long_label = bar_chart("Long", [("x" * 80, 1)])
+    assert "x" * 29 + "…" in long_label and "x" * 80 + ":" in long_label  # cut; tooltip whole
