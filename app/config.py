@@ -19,20 +19,29 @@ _HOST_PATTERN = re.compile(r"(\*\.)?[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?")
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="CLAIMS_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="CLAIMS_",
+        env_file=".env",
+        extra="ignore",
+        # A setting's docstring is its description (docs/configuration.md is made from them).
+        use_attribute_docstrings=True,
+    )
 
     environment: str = Field(
         "development",
         description="development | test | production; production refuses weak secrets",
     )
     database_url: str = DEFAULT_DATABASE_URL
+    """SQLAlchemy URL: sqlite+aiosqlite:///… (embedded) or postgresql+asyncpg://user@host/db."""
     database_pool_size: int = 10
+    """Connections each process keeps open to PostgreSQL."""
     # A pre-ping costs three round trips per checkout on asyncpg (BEGIN, ";", ROLLBACK): a fifth
     # of the server's CPU on a listing (bench/RESULTS.md). Without it a connection the server
     # dropped fails one request, after which SQLAlchemy replaces the whole pool; recycling
     # retires connections before idle timeouts (PgBouncer, firewalls) cut them.
     database_pre_ping: bool = False
     database_pool_recycle: int = 1800
+    """Seconds after which a pooled connection is replaced."""
     # No request waits on the database for ever (docs/operations.md): a database that is down,
     # stalled or locked answers 503 with Retry-After once one of these runs out. Seconds.
     database_connect_timeout: float = Field(5.0, gt=0, le=300)
@@ -50,12 +59,17 @@ class Settings(BaseSettings):
     # seconds on the other replicas; 0 checks every request against the database.
     api_key_cache_seconds: float = Field(5.0, ge=0, le=300)
     storage_dir: Path = Path("./var/storage")
+    """Folder for attachments and issued letters; must be writable."""
     log_level: str = "INFO"
+    """DEBUG, INFO, WARNING or ERROR."""
     log_json: bool = True
+    """Log one JSON object per line (false: plain text)."""
 
     # Limits on what a caller may send.
     max_body_bytes: int = 25 * 1024 * 1024
+    """Largest request body accepted (413 above it)."""
     max_attachment_bytes: int = 20 * 1024 * 1024
+    """Largest attachment accepted."""
     attachment_content_types: Annotated[list[str], NoDecode] = [
         "image/jpeg",
         "image/png",
@@ -73,26 +87,36 @@ class Settings(BaseSettings):
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "message/rfc822",
     ]
+    """Content types an attachment may have (checked by its first bytes)."""
     max_units_csv_bytes: int = 10 * 1024 * 1024
+    """Largest CSV of units the import accepts."""
 
     # Customers: the language of a claim whose text does not tell it (app/language.py), and
     # the country of a phone number typed without a country code (app/phones.py).
     default_language: str = "en"
+    """Language (two letters) of a claim whose text does not tell it."""
     phone_default_region: str = "LV"
+    """Country of a phone number typed without a country code."""
 
     # SLA clock: acknowledgement due in 3 working days, 5 at the most. Working days come from
     # the country's public calendar (app/workdays.py), then the company's own dates on top.
     timezone: str = "Europe/Riga"
+    """The company's time zone: local dates, deadlines, reports."""
     calendar_country: str = Field(
         "LV",
         description="ISO 3166 code of the country whose public holidays and transferred "
         "working days apply; empty: weekends only",
     )
     calendar_subdivision: str | None = None
+    """Subdivision of the calendar country whose holidays apply too."""
     holidays: Annotated[list[date], NoDecode] = []
+    """The company's own days off (YYYY-MM-DD), on top of the public calendar."""
     working_dates: Annotated[list[date], NoDecode] = []
+    """Dates worked although the calendar says otherwise (YYYY-MM-DD)."""
     ack_due_working_days: int = 3
+    """Working days to acknowledge a claim (the target)."""
     ack_deadline_working_days: int = 5
+    """Working days after which an unacknowledged claim is late."""
     # A shorter acknowledgement target for key customers (unset: the same as everyone's).
     key_customer_ack_due_working_days: int | None = Field(None, ge=0, le=5)
 
@@ -114,6 +138,7 @@ class Settings(BaseSettings):
 
     # Idempotency records older than this may be purged.
     idempotency_ttl_hours: int = 48
+    """Hours an Idempotency-Key is remembered."""
 
     # Events out (docs/events.md): the outbox worker, webhooks, the email gateway, SLA, reminders.
     run_worker_in_process: bool | None = Field(
@@ -122,27 +147,44 @@ class Settings(BaseSettings):
         "outside tests, off otherwise (run `claims worker`)",
     )
     worker_poll_seconds: float = 2.0
+    """Seconds the worker waits when the outbox is empty."""
     worker_batch_size: int = 20
+    """Outbox rows a worker takes at once."""
     worker_lease_seconds: int = 120
+    """Seconds a worker holds a row before another may take it over."""
     outbox_max_attempts: int = 10
+    """Delivery attempts before a row is marked dead."""
     outbox_backoff_base_seconds: float = 10.0
+    """First retry delay; it doubles with each attempt."""
     outbox_backoff_cap_seconds: float = 3600.0
+    """Longest retry delay."""
     webhook_timeout_seconds: float = 10.0
+    """Timeout of one webhook or gateway call."""
     # Webhooks and the email gateway are never called on a loopback, link-local, private,
     # multicast or reserved address, unless listed here: host names (`erp.corp.lv`,
     # `*.corp.lv`), addresses and networks (`10.20.0.0/16`), comma-separated.
     outbound_allow: Annotated[list[str], NoDecode] = []
     email_gateway_url: str | None = None
+    """The email gateway's URL for outbound email; unset: nothing can be emailed."""
     email_gateway_token: SecretStr | None = None
+    """Bearer token for the email gateway."""
     email_gateway_username: str | None = None
+    """Basic-auth user for the email gateway (instead of a token)."""
     email_gateway_password: SecretStr | None = None
+    """Basic-auth password for the email gateway."""
     email_from: str = "claims@example.com"
+    """Sender address of reminders and escalations."""
     email_message_id_domain: str = "claims.example"
+    """Domain on the right of the Message-IDs of outbound email."""
     resolution_target_working_days: int = 20
+    """Working days to resolve a claim (the resolution clock)."""
     sla_due_soon_working_days: float = 1.0
+    """How long before a deadline a claim counts as due soon."""
     sla_sweep_seconds: float = Field(60.0, description="0 turns the SLA sweep off in this worker")
     sla_escalation_email: str | None = None
+    """Where overdue claims are escalated; unset: no escalation email."""
     reminder_after_days: float = 7.0
+    """Days without an answer before the customer is reminded."""
     reminder_max: int = Field(
         3,
         ge=0,
@@ -158,9 +200,13 @@ class Settings(BaseSettings):
     # Email intake (docs/email-intake.md): webhook secrets (comma-separated during a rotation),
     # the largest accepted delivery, and the allowed clock difference of signed timestamps.
     email_hmac_secret: SecretStr | None = None
+    """HMAC secret(s) of the email intake webhook, comma-separated during a rotation."""
     email_mailgun_signing_key: SecretStr | None = None
+    """Mailgun's webhook signing key, for the Mailgun form of intake."""
     email_max_bytes: int = 20 * 1024 * 1024
+    """Largest email delivery accepted by the intake."""
     email_signature_tolerance: int = 300
+    """Seconds a signed intake timestamp may differ from the clock."""
     # What one message may hold (app/mail/limits.py). Parsing runs in a worker process; a
     # message over a limit is stored raw as failed, with the reason, and can be retried once
     # the limit is raised, or assigned to a claim with the original attached.
@@ -179,40 +225,65 @@ class Settings(BaseSettings):
     # hashed client addresses of the rate limit; all replicas need the same one. Empty: a random
     # per-process secret outside production (production refuses it, like every weak secret).
     web_secret: SecretStr = SecretStr("")
+    """Signs the form's CSRF tokens and keys the rate limit; the same on all replicas."""
     # Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (addresses or
     # networks); `claims serve` hands them to uvicorn. Empty: no one's, so the address a
     # request came from is the client's, and a client cannot pick its own rate-limit bucket.
     trusted_proxies: Annotated[list[str], NoDecode] = []
     web_csrf_max_age_seconds: int = 4 * 3600
+    """Seconds a claim form stays valid."""
     web_rate_window_seconds: int = 3600
+    """The rate limit's window, in seconds."""
     web_rate_limit_claims: int = 10
+    """Claims one client may submit per window."""
     web_rate_limit_status: int = 30
+    """Status look-ups one client may make per window."""
     web_max_photos: int = 5
+    """Photos one web claim may carry."""
     web_max_photo_bytes: int = 4 * 1024 * 1024
+    """Largest photo on the web form."""
 
     # Letters: letterhead, signatories, languages, email and PDF rendering (app/letters).
     letter_company_name: str = "Example Manufacturing Ltd"
+    """The company's name in the letterhead."""
     letter_company_address: Annotated[list[str], NoDecode] = ["1 Factory Street", "Riga, LV-1001"]
+    """Letterhead address lines, separated by |."""
     letter_company_phone: str = ""
+    """Letterhead phone."""
     letter_company_email: str = ""
+    """Letterhead email."""
     letter_company_website: str = ""
+    """Letterhead website."""
     letter_company_registration: str = ""
+    """Letterhead registration number."""
     letter_company_city: str = ""
+    """City printed beside the letter's date."""
     letter_head_name: str = "Head of Quality Control"
+    """Name of the head of the quality department (signs letters)."""
     letter_head_title: dict[str, str] = {
         "en": "Head of Quality Control Department",
         "ru": "Начальник отдела контроля качества",
         "lv": "Kvalitātes kontroles nodaļas vadītājs",
     }
+    """The head's title per language (JSON object)."""
     letter_director_name: str = "Director"
+    """Name of the director (signs letters to key customers)."""
     letter_director_title: dict[str, str] = {"en": "Director", "ru": "Директор", "lv": "Direktors"}
+    """The director's title per language (JSON object)."""
     letter_default_language: str = "en"
+    """Language of a letter when the claim's has no templates."""
     letter_language_fallbacks: dict[str, str] = {}
+    """Per language, the one to use when templates are missing (JSON object)."""
     letter_from_address: str = "Quality Control <quality@example.com>"
+    """Sender of letters sent by email."""
     letter_reply_domain: str = "claims.example.com"
+    """Domain of the reply addresses and Message-IDs of letters."""
     letter_design_department_email: str | None = None
+    """Where design memos are emailed; unset: not emailed."""
     letter_templates_dir: Path | None = None
+    """A folder of templates that override the built-in ones."""
     letter_pdf_workers: int | None = None
+    """Processes rendering PDFs; unset: two, or one on a single CPU."""
     letter_email_max_bytes: int = Field(
         15 * 1024 * 1024,
         ge=1,
@@ -220,8 +291,8 @@ class Settings(BaseSettings):
         "(bytes before encoding: base64 adds a third on the wire)",
     )
 
-    # Registers (docs/registers-and-signers.md): each has its own gap-free series per year. A pattern takes
-    # {year} and {seq} with Python's format options ("{seq:06}" pads to six digits).
+    # Registers (docs/registers-and-signers.md): each has its own gap-free series per year. A
+    # pattern takes {year} and {seq} with Python's format options ("{seq:06}" pads to six digits).
     register_letter_format: str = Field(
         "L-{year}-{seq:06}", description="Outgoing letters' numbers, e.g. 01-12/{seq}"
     )
@@ -249,8 +320,11 @@ class Settings(BaseSettings):
     # Signing issued letters (docs/signing.md). Without a PKCS#12 file letters are issued as
     # unsigned PDF/A. The password comes from the variable or, better, a file (a secrets mount).
     signing_pkcs12: Path | None = None
+    """PKCS#12 file with the certificate that signs issued letters."""
     signing_password: SecretStr | None = None
+    """The PKCS#12 file's password."""
     signing_password_file: Path | None = None
+    """A file holding that password (a secrets mount)."""
     signing_trust_anchors: Annotated[list[Path], NoDecode] = Field(
         [], description="PEM files of the CAs a signature must chain to, comma-separated"
     )
@@ -265,6 +339,7 @@ class Settings(BaseSettings):
     reports_recurring_window_days: int = Field(90, ge=1, le=3660)
     reports_batch_serial_suffix: int = Field(3, ge=1, le=20)
     reports_uncoded_causes: Annotated[list[str], NoDecode] = ["undetermined", "needs_info"]
+    """Defect causes that count as not yet coded in the recurring-defects report."""
     reports_similarity_candidates: int = Field(1000, ge=10, le=20000)
     reports_trigram_similarity: float = Field(0.45, gt=0, le=1)
     reports_token_similarity: float = Field(0.4, gt=0, le=1)

@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.auth import api_keys
 from app.auth.principal import Principal
-from app.claims.reading import get_claim
+from app.claims.reading import check_fresh, get_claim
 from app.config import Settings
 from app.enums import Role
 from app.errors import Forbidden, PreconditionFailed, PreconditionRequired, Unauthorized
@@ -68,12 +68,7 @@ def require(*roles: Role) -> Callable[..., object]:
     allowed = frozenset(roles)
 
     async def dependency(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
-        if not principal.has_any(allowed):
-            raise Forbidden(
-                "Your key's roles do not allow this; it needs one of: "
-                + ", ".join(sorted(allowed)),
-                required_roles=sorted(allowed),
-            )
+        refuse_roles(principal, allowed)
         return principal
 
     return dependency
@@ -127,6 +122,31 @@ async def expected_version(
 
 
 ExpectedVersion = Annotated[int, Depends(expected_version)]
+
+
+def refuse_roles(principal: Principal, allowed: frozenset[Role] | set[Role]) -> None:
+    """403 unless the key holds one of `allowed`: the same problem as `require`'s."""
+    if not principal.has_any(allowed):
+        raise Forbidden(
+            "Your key's roles do not allow this; it needs one of: " + ", ".join(sorted(allowed)),
+            required_roles=sorted(allowed),
+        )
+
+
+async def fresh_claim_version(
+    _: Annotated[Principal, Depends(get_principal)],
+    number: str,
+    session: SessionDep,
+    expected: ExpectedVersion,
+) -> int:
+    """The claim's If-Match, checked against the claim before the body is read: the order of
+    checks is authentication, role, precondition, body (docs/api.md). A handler lists its role
+    check before this. The service checks again under its lock, for a change in between."""
+    await check_fresh(session, number, expected)
+    return expected
+
+
+FreshClaimVersion = Annotated[int, Depends(fresh_claim_version)]
 
 
 def etag(version: int) -> str:

@@ -243,14 +243,62 @@ class FieldError(BaseModel):
 class ProblemDetails(BaseModel):
     """RFC 9457 problem details."""
 
-    type: str = Field(examples=[TYPE_BASE + "validation-error"])
-    title: str = Field(examples=["Invalid input"])
-    status: int = Field(examples=[422])
+    type: str = Field(examples=[TYPE_BASE + "not-found"])
+    title: str = Field(examples=["Not found"])
+    status: int = Field(examples=[404])
     detail: str | None = None
     errors: list[FieldError] | None = None
     request_id: str | None = Field(
         None, description="Only in a 500: the id of the request in the service's log"
     )
+
+
+def _example(error: type[DomainError], detail: str, **extra: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + error.type_slug,
+        "title": error.title,
+        "status": error.status,
+        "detail": detail,
+    }
+    return body | extra
+
+
+# What each status looks like in the OpenAPI document: its own problem, so that Swagger does
+# not show the validation problem under 401 or 403.
+PROBLEM_EXAMPLES: dict[int, dict[str, Any]] = {
+    401: _example(Unauthorized, "Send an API key in the X-API-Key header."),
+    403: _example(
+        Forbidden,
+        "Your key's roles do not allow this; it needs one of: head, specialist",
+        required_roles=["head", "specialist"],
+    ),
+    404: _example(NotFound, "Claim CLM-2026-000123 not found."),
+    409: _example(Conflict, "The claim is closed; this action is not allowed in that state."),
+    412: _example(
+        PreconditionFailed, 'If-Match "3" is stale: the claim is at version 4; reload it.'
+    ),
+    413: _example(PayloadTooLarge, "The body is larger than the limit of 20 MiB."),
+    415: _example(UnsupportedMediaType, "Send application/json."),
+    422: _example(
+        InvalidInput,
+        "Check these fields: body.customer.email",
+        errors=[
+            {
+                "field": "body.customer.email",
+                "message": "value is not a valid email address",
+                "type": "value_error",
+            }
+        ],
+    ),
+    428: _example(
+        PreconditionRequired,
+        "Send If-Match with the claim's ETag (its version) to guard against lost updates.",
+    ),
+    503: _example(
+        DatabaseUnavailable,
+        "The database is not available at the moment; try again shortly.",
+    ),
+}
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -1,5 +1,7 @@
 """The ASGI application: create_app() wires settings, database, middleware, errors and routers."""
 
+import json
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from types import ModuleType
@@ -13,7 +15,7 @@ from app.auth.api_keys import PrincipalCache
 from app.config import Settings, get_settings
 from app.db import create_engine, create_session_factory
 from app.docs_offline import install_offline_docs
-from app.errors import PROBLEM_JSON, ProblemDetails, install_error_handlers
+from app.errors import PROBLEM_EXAMPLES, PROBLEM_JSON, ProblemDetails, install_error_handlers
 from app.events.outbound import OutboundPolicy
 from app.letters.pdf import configure_pdf_pool, shutdown_pdf_pool
 from app.letters.signed_pdf import load_certificate
@@ -172,22 +174,59 @@ def install_problem_openapi(app: FastAPI) -> None:
             )
         )
         components["ProblemDetails"].pop("$defs", None)
-        problem_content = {
-            PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}
-        }
         for path_item in schema.get("paths", {}).values():
             for operation in path_item.values():
                 for status_code, response in operation.get("responses", {}).items():
                     if status_code.isdigit() and int(status_code) >= 400:
-                        response["content"] = problem_content
+                        content: dict[str, Any] = {
+                            "schema": {"$ref": "#/components/schemas/ProblemDetails"}
+                        }
+                        if int(status_code) in PROBLEM_EXAMPLES:
+                            # A reference: written out under each response, the examples
+                            # would add a third to the document that Swagger UI loads.
+                            ref = f"#/components/examples/Problem{status_code}"
+                            content["examples"] = {status_code: {"$ref": ref}}
+                        response["content"] = {PROBLEM_JSON: content}
                         if status_code == "422":
                             response["description"] = "Invalid input; `errors` names each field"
+        schema["components"]["examples"] = {
+            f"Problem{code}": {"summary": example["title"], "value": example}
+            for code, example in sorted(PROBLEM_EXAMPLES.items())
+        }
         for unused in ("HTTPValidationError", "ValidationError"):
             components.pop(unused, None)
+        schema = _rename_form_bodies(schema)
         app.openapi_schema = schema
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _rename_form_bodies(schema: dict[str, Any]) -> dict[str, Any]:
+    """FastAPI names a multipart body after its operation id, the handler's name followed by
+    the path and method (`Body_add_attachment_api_v1_claims__number__attachments_post`);
+    clients generate classes from these names, so keep the handler's (`AddAttachmentForm`)."""
+    names = {}
+    for path, path_item in schema.get("paths", {}).items():
+        for method, operation in path_item.items():
+            op_id = operation.get("operationId", "")
+            suffix = re.sub(r"\W", "_", path) + "_" + method
+            if op_id.endswith(suffix):
+                handler = op_id[: -len(suffix)]
+                names[f"Body_{op_id}"] = handler.title().replace("_", "") + "Form"
+    components = schema["components"]["schemas"]
+    renamed = {old: new for old, new in names.items() if old in components}
+    if not renamed:
+        return schema
+    text = json.dumps(schema)
+    for old, new in renamed.items():
+        text = text.replace(f'"#/components/schemas/{old}"', f'"#/components/schemas/{new}"')
+    result: dict[str, Any] = json.loads(text)
+    schemas = result["components"]["schemas"]
+    result["components"]["schemas"] = {renamed.get(k, k): v for k, v in schemas.items()}
+    for new in renamed.values():
+        result["components"]["schemas"][new]["title"] = new
+    return result
 
 
 app = create_app()

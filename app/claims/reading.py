@@ -12,7 +12,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.enums import ClaimState
-from app.errors import NotFound
+from app.errors import NotFound, PreconditionFailed
 from app.models.claims import AttachmentRead, Claim, ClaimRead, Deadlines, EventRead, MessageRead
 from app.models.customers import Contact, ContactRead, Customer, CustomerSummary, Discrepancy
 from app.models.reference import ProductModel, Unit
@@ -55,6 +55,23 @@ async def get_claim(session: AsyncSession, number: str) -> Claim:
     if claim is None:
         raise NotFound(f"Claim {number} does not exist.")
     return claim
+
+
+async def check_fresh(session: AsyncSession, number: str, expected_version: int) -> None:
+    """The If-Match of a change to the claim, checked before its body is read (404 when
+    unknown, 412 when stale). The column alone, not the row: a later locked read must not be
+    served the identity map's copy."""
+    version = (
+        await session.execute(select(col(Claim.version)).where(col(Claim.number) == number))
+    ).scalar_one_or_none()
+    if version is None:
+        raise NotFound(f"Claim {number} does not exist.")
+    if version != expected_version:
+        raise PreconditionFailed(
+            f"Claim {number} is at version {version}, not {expected_version}: "
+            "read it again and retry if the change still makes sense.",
+            current_version=version,
+        )
 
 
 def is_overdue(claim: Claim, today_: date) -> bool:

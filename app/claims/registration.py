@@ -6,6 +6,7 @@ PostgreSQL; the counter and one INSERT per row on SQLite: intake_rows.py), commi
 Idempotency-Key is read only when it was used before.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -57,6 +58,10 @@ class IdempotentRequest:
     body_hash: str
 
 
+# The workflow actions a caller may take on a claim, given by the caller (see above).
+AllowedActions = Callable[[Claim], list[str]]
+
+
 async def register_claim(
     session: AsyncSession,
     *,
@@ -65,6 +70,7 @@ async def register_claim(
     settings: Settings,
     idempotency_key: str | None = None,
     now: datetime | None = None,
+    allowed: AllowedActions | None = None,
 ) -> Registration:
     # An Idempotency-Key is checked by its unique constraint, not by a read first: retries are
     # rare, and a retry's rolled-back attempt gives its claim number back.
@@ -74,7 +80,13 @@ async def register_claim(
         request = IdempotentRequest(principal, idempotency_key, body_hash)
     try:
         _, read = await register_claim_rows(
-            session, data=data, principal=principal, settings=settings, idempotent=request, now=now
+            session,
+            data=data,
+            principal=principal,
+            settings=settings,
+            idempotent=request,
+            now=now,
+            allowed=allowed,
         )
         await session.commit()
     except IntegrityError:
@@ -99,6 +111,7 @@ async def register_claim_rows(
     settings: Settings,
     idempotent: IdempotentRequest | None = None,
     now: datetime | None = None,
+    allowed: AllowedActions | None = None,
 ) -> tuple[Claim, ClaimRead]:
     """Write a claim with its audit event and outbox row (and idempotency record) without
     committing, so that callers (the email intake) can include it in a larger transaction.
@@ -107,7 +120,11 @@ async def register_claim_rows(
     its local year, while `received_at` keeps the customer's date, which may be earlier.
 
     The rows are written by Core inserts (intake_rows.py), not by the unit of work, so the
-    returned Claim is not in the session: read it, do not change it."""
+    returned Claim is not in the session: read it, do not change it.
+
+    `allowed` answers which workflow actions the caller may take on the new claim; the
+    workflow sits above the register, so the caller passes it in (the response then lists
+    what `GET` would list)."""
     now = now or utcnow()
     received_at = _received_at(data, settings, now)
     unit, model = await _find_product(session, data)
@@ -171,7 +188,7 @@ async def register_claim_rows(
         events=[registered],
         messages=[],
         attachments=[],
-        allowed=[],
+        allowed=allowed(claim) if allowed else [],
         today_=registered_day,
         timezone=settings.timezone,
     )

@@ -94,6 +94,22 @@ async def load_for_update(session: AsyncSession, customer_id: int) -> Customer:
     return customer
 
 
+async def check_fresh(session: AsyncSession, customer_id: int, expected_version: int) -> None:
+    """The If-Match of a change, checked before its body is read (404 when unknown, 412 when
+    stale). The column alone: the locked read that follows must not meet a stale copy."""
+    version = (
+        await session.execute(select(col(Customer.version)).where(col(Customer.id) == customer_id))
+    ).scalar_one_or_none()
+    if version is None:
+        raise NotFound(f"Customer {customer_id} does not exist.")
+    if version != expected_version:
+        raise PreconditionFailed(
+            f"Customer {customer_id} is at version {version}, not {expected_version}; "
+            "read it again and retry if the change still makes sense.",
+            current_version=version,
+        )
+
+
 def check_editable(customer: Customer, expected_version: int) -> None:
     if customer.merged_into_id is not None:
         raise Conflict(

@@ -5,7 +5,21 @@ Every webhook call carries one JSON envelope in the body::
     {"id": "<event uuid>", "type": "claim.registered", "time": "2026-11-23T05:00:00Z",
      "data": {...}}
 
-and these headers:
+and these headers, first those of the Standard Webhooks convention
+(https://www.standardwebhooks.com), which receivers verify with the
+``standardwebhooks`` libraries given the subscription's ``whsec_…`` secret:
+
+``webhook-id``
+    the event id (the same on every retry and redelivery).
+``webhook-timestamp``
+    unix seconds of this attempt.
+``webhook-signature``
+    ``v1,<base64>`` where ``<base64>`` is
+    ``HMAC-SHA256(key, "<webhook-id>.<webhook-timestamp>." + raw body)`` and the
+    key is the secret after its ``whsec_`` prefix, base64-decoded
+    (``standard_key``).
+
+then, for a deprecation period, the service's earlier headers:
 
 ``X-Claims-Event-Id``
     the event id; the same on every retry and redelivery, so the receiver can
@@ -25,14 +39,21 @@ it.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
 import json
+import secrets
 import time as _time
 from datetime import UTC, datetime
 from typing import Any
 
-SIGNATURE_HEADER = "X-Claims-Signature"
+WEBHOOK_ID_HEADER = "webhook-id"
+WEBHOOK_TIMESTAMP_HEADER = "webhook-timestamp"
+WEBHOOK_SIGNATURE_HEADER = "webhook-signature"
+SECRET_PREFIX = "whsec_"
+SIGNATURE_HEADER = "X-Claims-Signature"  # deprecated: the Standard Webhooks headers replace it
 EVENT_ID_HEADER = "X-Claims-Event-Id"
 EVENT_TYPE_HEADER = "X-Claims-Event-Type"
 SIGNATURE_SCHEME = "v1"
@@ -73,6 +94,35 @@ def compute_signature(secret: str | bytes, timestamp: int, body: bytes) -> str:
     return hmac.new(_key(secret), message, hashlib.sha256).hexdigest()
 
 
+def new_secret() -> str:
+    """A subscription secret in the Standard Webhooks form: ``whsec_`` and 32 random bytes in
+    base64."""
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode("ascii")
+
+
+def standard_key(secret: str | bytes) -> bytes:
+    """The HMAC key of the Standard Webhooks signature, derived as the ``standardwebhooks``
+    libraries derive it (the text after ``whsec_``, base64-decoded leniently), so that a
+    receiver handing them the secret as we gave it verifies. A secret that is not base64 at
+    all (one an admin chose) signs with its own bytes; such a receiver passes the library
+    ``base64(secret)`` instead."""
+    if isinstance(secret, bytes):
+        return secret
+    text = secret.removeprefix(SECRET_PREFIX)
+    try:
+        key = base64.b64decode(text + "==")
+    except (binascii.Error, ValueError):
+        key = b""
+    return key or secret.encode("utf-8")
+
+
+def standard_signature(secret: str | bytes, msg_id: str, timestamp: int, body: bytes) -> str:
+    """The value of ``webhook-signature``: ``v1,<base64 HMAC-SHA256>``."""
+    message = f"{msg_id}.{int(timestamp)}.".encode() + body
+    digest = hmac.new(standard_key(secret), message, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode("ascii")
+
+
 def signature_header(secret: str | bytes, body: bytes, timestamp: int) -> str:
     """The value of ``X-Claims-Signature``."""
     return f"t={int(timestamp)},{SIGNATURE_SCHEME}={compute_signature(secret, timestamp, body)}"
@@ -84,6 +134,9 @@ def signed_headers(
     """All headers of one webhook call."""
     return {
         "Content-Type": "application/json",
+        WEBHOOK_ID_HEADER: event_id,
+        WEBHOOK_TIMESTAMP_HEADER: str(int(timestamp)),
+        WEBHOOK_SIGNATURE_HEADER: standard_signature(secret, event_id, timestamp, body),
         EVENT_ID_HEADER: event_id,
         EVENT_TYPE_HEADER: event_type,
         SIGNATURE_HEADER: signature_header(secret, body, timestamp),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from collections import defaultdict
 
 from sqlalchemy import select, update
@@ -10,6 +9,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import Conflict, InvalidInput, NotFound
+from app.events import signing
 from app.events.outbound import OutboundPolicy, Refused
 from app.models.events import (
     AttemptRead,
@@ -48,7 +48,7 @@ async def create_subscription(
     session: AsyncSession, *, data: WebhookCreate, outbound: OutboundPolicy
 ) -> WebhookCreated:
     url = await _check_url(str(data.url), outbound)  # before the transaction: DNS may be slow
-    secret = data.secret or "whsec_" + secrets.token_urlsafe(32)
+    secret = data.secret or signing.new_secret()
     row = WebhookSubscription(
         name=data.name,
         url=url,

@@ -85,6 +85,14 @@ def approver_roles(*, key_customer: bool, internal: bool = False) -> frozenset[R
     return _APPROVERS
 
 
+def may_ever(action: LetterAction) -> frozenset[Role]:
+    """Every role that may take `action` on some letter (the approvers of any letter for
+    approve and reject): a caller with none of them is refused before anything is read."""
+    if action in (LetterAction.approve, LetterAction.reject):
+        return _APPROVERS
+    return TRANSITIONS[action].roles
+
+
 def _roles_for(action: LetterAction, *, key_customer: bool, internal: bool) -> frozenset[Role]:
     if action in (LetterAction.approve, LetterAction.reject):
         return approver_roles(key_customer=key_customer, internal=internal)

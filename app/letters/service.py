@@ -86,6 +86,21 @@ async def load(session: AsyncSession, letter_id: int, *, for_update: bool = Fals
     return bundle
 
 
+async def check_fresh(session: AsyncSession, letter_id: int, expected: int | None) -> None:
+    """The If-Match of a change to a letter, checked before its body is read (404 when the
+    letter is unknown). The column alone: a later locked read must not meet a stale copy."""
+    version = (
+        await session.execute(select(col(Letter.version)).where(col(Letter.id) == letter_id))
+    ).scalar_one_or_none()
+    if version is None:
+        raise NotFound(f"Letter {letter_id} does not exist.")
+    if expected is not None and expected != version:
+        raise PreconditionFailed(
+            f"The letter is at version {version}, not {expected}; reload it.",
+            current_version=version,
+        )
+
+
 def check_version(letter: Letter, expected: int | None) -> None:
     if expected is not None and expected != letter.version:
         raise PreconditionFailed(

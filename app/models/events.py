@@ -153,7 +153,8 @@ class WebhookCreate(SQLModel):
         default=None,
         min_length=16,
         max_length=200,
-        description="HMAC-SHA256 key; generated when omitted and shown once in the response",
+        description="The signing secret; generated when omitted (`whsec_` and base64, as "
+        "Standard Webhooks libraries take it) and shown once in the response",
     )
     active: bool = True
 

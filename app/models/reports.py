@@ -7,7 +7,8 @@ from enum import StrEnum
 from sqlalchemy import Index, Numeric, String
 from sqlmodel import Field, SQLModel
 
-from app.models.types import UTCDateTime, utcnow
+from app.enums import CostBearer
+from app.models.types import Money, UTCDateTime, utcnow
 
 
 class CostKind(StrEnum):
@@ -15,15 +16,6 @@ class CostKind(StrEnum):
     replacement = "replacement"
     field_visit = "field_visit"
     transport = "transport"
-
-
-class CostBearer(StrEnum):
-    """Who pays, as accounting books it: the company (under warranty), the customer, or
-    nobody yet because the claim is disputed."""
-
-    company = "company"
-    customer = "customer"
-    disputed = "disputed"
 
 
 class ClaimCost(SQLModel, table=True):
@@ -35,7 +27,8 @@ class ClaimCost(SQLModel, table=True):
     kind: CostKind = Field(sa_type=String(20))
     amount: Decimal = Field(sa_type=Numeric(14, 2))
     currency: str = Field(sa_type=String(3))
-    cost_bearer: CostBearer = Field(sa_type=String(20))
+    # NULL while the claim is disputed: no bearer is agreed yet (see record_cost).
+    cost_bearer: CostBearer | None = Field(default=None, sa_type=String(20), nullable=True)
     incurred_on: date
     note: str | None = Field(default=None, max_length=2000)
     recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -61,8 +54,9 @@ class ClaimCostCreate(SQLModel):
     )
     cost_bearer: CostBearer | None = Field(
         default=None,
-        description="Defaults from the claim: its cost bearer (manufacturer → company, customer → "
-        "customer) or `disputed` while the claim is disputed; required otherwise",
+        description="Who pays (the vocabulary of the inspection act). Defaults from the claim: "
+        "its cost bearer, or none while the claim is disputed (booked as not agreed yet); "
+        "required when the claim has no cost bearer",
     )
     incurred_on: date | None = Field(
         default=None,
@@ -80,9 +74,11 @@ class ClaimCostRead(SQLModel):
     id: int
     claim_number: str = Field(schema_extra={"examples": ["CLM-2026-000123"]})
     kind: CostKind
-    amount: Decimal
+    amount: Money
     currency: str
-    cost_bearer: CostBearer
+    cost_bearer: CostBearer | None = Field(
+        description="Who pays; null: not agreed yet (booked while the claim was disputed)"
+    )
     incurred_on: date
     note: str | None
     recorded_at: datetime
@@ -91,7 +87,7 @@ class ClaimCostRead(SQLModel):
 
 class CurrencyTotal(SQLModel):
     currency: str
-    amount: Decimal
+    amount: Money
 
 
 class ClaimCostList(SQLModel):
@@ -196,14 +192,17 @@ class RecurringReport(SQLModel):
 
 
 class CostRow(SQLModel):
-    key: str | None = Field(description="Cost bearer or model code; null: model unknown")
+    key: str | None = Field(
+        description="Cost bearer or model code; null: no bearer agreed yet (the claim was "
+        "disputed), or the model is unknown"
+    )
     currency: str
     entries: int
-    repair: Decimal
-    replacement: Decimal
-    field_visit: Decimal
-    transport: Decimal
-    total: Decimal
+    repair: Money
+    replacement: Money
+    field_visit: Money
+    transport: Money
+    total: Money
 
 
 class CostReport(SQLModel):

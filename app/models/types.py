@@ -1,7 +1,10 @@
 """Column types shared by the models."""
 
 from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Annotated
 
+from pydantic import PlainSerializer
 from sqlalchemy import JSON, DateTime, Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import SQLModel
@@ -41,3 +44,16 @@ SQLModel.metadata.naming_convention = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+CENT = Decimal("0.01")
+
+
+def money_text(value: Decimal) -> str:
+    """An amount as responses show it: always two decimals ("120.50", never "120.5")."""
+    return str(Decimal(value).quantize(CENT))
+
+
+# An amount in a response: a string with exactly two decimals, whether it was echoed from a
+# request ("9.5") or read back from a NUMERIC(…, 2) column.
+Money = Annotated[Decimal, PlainSerializer(money_text, return_type=str, when_used="json")]

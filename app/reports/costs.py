@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.auth.principal import Principal
 from app.claims.audit import record_event
 from app.config import Settings
-from app.enums import ClaimState
+from app.enums import ClaimState, CostBearer
 from app.errors import InvalidInput
 from app.models.claims import Claim
 from app.models.reports import (
@@ -22,23 +22,16 @@ from app.models.reports import (
     ClaimCostCreate,
     ClaimCostList,
     ClaimCostRead,
-    CostBearer,
     CostKind,
     CurrencyTotal,
 )
-
-# The claim's cost bearer (decided by the head of department) as accounting books it.
-CLAIM_BEARERS = {
-    "manufacturer": CostBearer.company,
-    "company": CostBearer.company,
-    "customer": CostBearer.customer,
-}
+from app.models.types import money_text
 
 
 def default_bearer(claim: Claim) -> CostBearer | None:
-    if claim.state == ClaimState.disputed:
-        return CostBearer.disputed
-    return CLAIM_BEARERS.get(claim.cost_bearer or "")
+    """The claim's cost bearer (agreed in the inspection act, or settled by the head of
+    department), in the one vocabulary acts and costs share."""
+    return CostBearer(claim.cost_bearer) if claim.cost_bearer in set(CostBearer) else None
 
 
 def _read(cost: ClaimCost, claim: Claim) -> ClaimCostRead:
@@ -49,7 +42,7 @@ def _read(cost: ClaimCost, claim: Claim) -> ClaimCostRead:
         kind=CostKind(cost.kind),
         amount=cost.amount,
         currency=cost.currency,
-        cost_bearer=CostBearer(cost.cost_bearer),
+        cost_bearer=CostBearer(cost.cost_bearer) if cost.cost_bearer else None,
         incurred_on=cost.incurred_on,
         note=cost.note,
         recorded_at=cost.recorded_at,
@@ -65,11 +58,13 @@ async def record_cost(
     principal: Principal,
     settings: Settings,
 ) -> ClaimCostRead:
-    bearer = data.cost_bearer or default_bearer(claim)
-    if bearer is None:
+    # While the claim is disputed a cost is booked with no bearer: accounting sees it as not
+    # agreed yet, which is the truth, rather than as a bearer named "disputed".
+    disputed = claim.state == ClaimState.disputed
+    bearer = data.cost_bearer or (None if disputed else default_bearer(claim))
+    if bearer is None and not disputed:
         raise InvalidInput(
-            f"Claim {claim.number} has no cost bearer that accounting knows "
-            f"({claim.cost_bearer or 'none decided yet'}); send cost_bearer.",
+            f"Claim {claim.number} has no cost bearer decided yet; send cost_bearer.",
             errors=[
                 {
                     "field": "body.cost_bearer",
@@ -110,7 +105,7 @@ async def record_cost(
         payload={
             "cost_id": cost.id,
             "kind": cost.kind,
-            "amount": str(cost.amount),
+            "amount": money_text(cost.amount),
             "currency": cost.currency,
             "cost_bearer": cost.cost_bearer,
         },

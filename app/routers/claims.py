@@ -13,7 +13,7 @@ from app.deps import (
     ClaimDep,
     Contributor,
     Corrector,
-    ExpectedVersion,
+    FreshClaimVersion,
     Registrar,
     SessionDep,
     SettingsDep,
@@ -33,6 +33,7 @@ from app.models.claims import (
 )
 from app.workdays import today
 from app.workflow import claim_view, messages, review
+from app.workflow import service as workflow_service
 
 router = APIRouter(prefix="/api/v1/claims", tags=["claims"])
 
@@ -71,6 +72,7 @@ async def register_claim(
         principal=principal,
         settings=settings,
         idempotency_key=idempotency_key,
+        allowed=workflow_service.allowed_on_new(principal),
     )
     code = 200 if result.replayed else result.status_code
     return JSONResponse(
@@ -185,7 +187,7 @@ async def read_claim(
 async def correct_claim(
     number: Annotated[str, Path(description=NUMBER_DOC)],
     principal: Corrector,
-    version: ExpectedVersion,
+    version: FreshClaimVersion,
     data: ClaimUpdate,
     session: SessionDep,
     settings: SettingsDep,

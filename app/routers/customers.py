@@ -8,7 +8,15 @@ from app.auth.principal import Principal
 from app.customers import listing, merging
 from app.customers import service as customers
 from app.customers.rules import EDITORS, PATCHERS
-from app.deps import AnyPrincipal, SessionDep, SettingsDep, etag, parse_if_match, require
+from app.deps import (
+    AnyPrincipal,
+    SessionDep,
+    SettingsDep,
+    etag,
+    get_principal,
+    parse_if_match,
+    require,
+)
 from app.errors import problem_responses
 from app.models.customers import (
     ContactIn,
@@ -32,11 +40,18 @@ Patcher = Annotated[Principal, Depends(require(*PATCHERS))]
 
 
 async def customer_version(
+    _: Annotated[Principal, Depends(get_principal)],
+    customer_id: CustomerId,
+    session: SessionDep,
     if_match: Annotated[
         str | None, Header(description='The customer\'s ETag (its version), e.g. "3"')
     ] = None,
 ) -> int:
-    return parse_if_match(if_match, what="customer")
+    # Checked against the customer before the body is read (authentication, role, If-Match,
+    # body); the service checks again under its lock.
+    expected = parse_if_match(if_match, what="customer")
+    await customers.check_fresh(session, customer_id, expected)
+    return expected
 
 
 CustomerVersion = Annotated[int, Depends(customer_version)]

@@ -2,18 +2,27 @@
 
 import base64
 import hashlib
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Response, status
 
 from app.auth.principal import Principal
-from app.deps import AnyPrincipal, SessionDep, SettingsDep, etag, parse_if_match, require
+from app.deps import (
+    AnyPrincipal,
+    SessionDep,
+    SettingsDep,
+    etag,
+    parse_if_match,
+    refuse_roles,
+    require,
+)
 from app.enums import Role
 from app.errors import problem_responses
 from app.letters import delivery, issue, storage
 from app.letters import service as letters
-from app.letters.lifecycle import LetterAction
+from app.letters.lifecycle import LetterAction, may_ever
 from app.models.letters import (
     LetterCreate,
     LetterMarkSent,
@@ -49,6 +58,22 @@ async def letter_version(
 
 
 LetterVersion = Annotated[int | None, Depends(letter_version)]
+
+
+def letter_gate(action: LetterAction) -> Callable[..., Awaitable[int | None]]:
+    """The checks before a change's body is read, in order: the key, a role that may ever
+    take `action`, then the optional If-Match against the letter (docs/api.md). The service
+    checks all again, for the letter at hand and under its lock."""
+    roles = may_ever(action)
+
+    async def gate(
+        principal: AnyPrincipal, letter_id: LetterId, session: SessionDep, version: LetterVersion
+    ) -> int | None:
+        refuse_roles(principal, roles)
+        await letters.check_fresh(session, letter_id, version)
+        return version
+
+    return gate
 
 
 def _with_etag(response: Response, letter: LetterRead) -> LetterRead:
@@ -139,7 +164,7 @@ async def update_letter(
     principal: AnyPrincipal,
     session: SessionDep,
     settings: SettingsDep,
-    version: LetterVersion,
+    version: Annotated[int | None, Depends(letter_gate(LetterAction.edit))],
     response: Response,
 ) -> LetterRead:
     """Change the draft's free-text fields, language or enclosures (specialist, drafts only)."""
@@ -250,7 +275,7 @@ async def reject_letter(
     data: LetterReject,
     principal: AnyPrincipal,
     session: SessionDep,
-    version: LetterVersion,
+    version: Annotated[int | None, Depends(letter_gate(LetterAction.reject))],
     response: Response,
 ) -> LetterRead:
     """Return the letter to its author with a comment (whoever may approve it)."""
@@ -296,7 +321,7 @@ async def send_letter(
     principal: AnyPrincipal,
     session: SessionDep,
     settings: SettingsDep,
-    version: LetterVersion,
+    version: Annotated[int | None, Depends(letter_gate(LetterAction.send))],
     response: Response,
     data: Annotated[LetterSend | None, Body()] = None,
 ) -> LetterRead:
@@ -322,7 +347,7 @@ async def mark_sent(
     letter_id: LetterId,
     principal: AnyPrincipal,
     session: SessionDep,
-    version: LetterVersion,
+    version: Annotated[int | None, Depends(letter_gate(LetterAction.mark_sent_by_post))],
     response: Response,
     data: Annotated[LetterMarkSent | None, Body()] = None,
 ) -> LetterRead:

@@ -7,7 +7,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Path, Response
 
 from app.auth.principal import Principal
-from app.deps import AnyPrincipal, ExpectedVersion, SessionDep, SettingsDep, etag, get_principal
+from app.deps import (
+    AnyPrincipal,
+    FreshClaimVersion,
+    SessionDep,
+    SettingsDep,
+    etag,
+    get_principal,
+)
 from app.enums import Action
 from app.errors import problem_responses
 from app.models.workflow.base import ActionBody
@@ -39,12 +46,17 @@ def _add_action_endpoint(action: Action, body_model: type[ActionBody]) -> None:
     required = any(f.is_required() for f in body_model.model_fields.values())
     body_param = Body(...) if required else Body(None)  # an all-optional body may be omitted
 
+    async def may_take(principal: Caller) -> Principal:
+        workflow.check_role(action, principal)
+        return principal
+
+    # Parameters in the order of the checks: the key, the role, If-Match, then the body.
     async def endpoint(
         number: Annotated[str, Path(description="Claim number, e.g. CLM-2026-000123")],
-        principal: Caller,
+        principal: Annotated[Principal, Depends(may_take)],
+        version: FreshClaimVersion,
         session: SessionDep,
         settings: SettingsDep,
-        version: ExpectedVersion,
         response: Response,
         body: body_model = body_param,  # type: ignore[valid-type]
     ) -> ActionResult:

@@ -19,10 +19,13 @@ TEXT_FIELDS: tuple[str, ...] = (
     "email",
     "phone",
     "product_model",
+    "product_model_name",
     "serial_number",
     "purchase_date",
     "description",
 )
+# The model list's last entry: a model not in the catalogue, named in `product_model_name`.
+OTHER_MODEL = "other"
 PHOTOS_FIELD = "photos"
 
 # Content types accepted for photos, recognised by their first bytes (a browser's declared
@@ -39,6 +42,7 @@ class ClaimFormData:
     email: str = ""
     phone: str = ""
     product_model: str = ""
+    product_model_name: str = ""
     serial_number: str = ""
     purchase_date: str = ""
     description: str = ""

@@ -40,14 +40,16 @@ FIELD_FOR_LOC: dict[tuple[str, ...], str] = {
     ("customer", "phone"): "phone",
     ("customer",): "email",  # "an email or a phone number is required"
     ("product", "model_code"): "product_model",
+    ("product", "model_name"): "product_model_name",
     ("product", "serial_number"): "serial_number",
     ("product", "purchase_date"): "purchase_date",
     ("product",): "product_model",
     ("defect_description",): "description",
 }
 # The form asks for more than the API needs: an email (letters and the status page use it)
-# and the product, chosen from the catalogue.
-REQUIRED = ("customer_name", "email", "product_model", "serial_number", "description")
+# and the product: chosen from the catalogue, or named in free text when the catalogue is
+# empty (a fresh install) or the customer picks "another model" (see _model_checks).
+REQUIRED = ("customer_name", "email", "serial_number", "description")
 FIELD_ORDER = (*forms.TEXT_FIELDS, forms.PHOTOS_FIELD)
 
 
@@ -83,6 +85,7 @@ def form_page(
                 "organisation": 200,
                 "phone": 40,
                 "serial_number": 64,
+                "product_model_name": 200,
                 "email": 320,
                 "description": 20000,
             },
@@ -98,6 +101,8 @@ def form_used(page: Page) -> Page:
 
 
 def claim_payload(data: forms.ClaimFormData, lang: str) -> dict[str, Any]:
+    chosen = data.product_model if data.product_model != forms.OTHER_MODEL else ""
+    code = chosen or None
     return {
         "channel": "web",
         "customer": {
@@ -108,7 +113,10 @@ def claim_payload(data: forms.ClaimFormData, lang: str) -> dict[str, Any]:
             "language": lang,
         },
         "product": {
-            "model_code": data.product_model or None,
+            "model_code": code,
+            # Free text only when no catalogue model is chosen: text typed under "another
+            # model" and then left behind by choosing from the list is not the customer's word.
+            "model_name": None if code else (data.product_model_name or None),
             "serial_number": data.serial_number or None,
             "purchase_date": data.purchase_date or None,
         },
@@ -134,8 +142,7 @@ def _form_checks(
     data: forms.ClaimFormData, models: list[dict[str, str]], today_: date, t: Any
 ) -> dict[str, str]:
     errors = {name: t("error_required") for name in REQUIRED if not getattr(data, name)}
-    if data.product_model and data.product_model not in {m["code"] for m in models}:
-        errors["product_model"] = t("error_invalid_choice")
+    errors.update(_model_checks(data, models, t))
     if data.purchase_date:
         try:
             purchased = date.fromisoformat(data.purchase_date)
@@ -145,6 +152,22 @@ def _form_checks(
             if purchased > today_:
                 errors["purchase_date"] = t("error_future_date")
     return errors
+
+
+def _model_checks(
+    data: forms.ClaimFormData, models: list[dict[str, str]], t: Any
+) -> dict[str, str]:
+    """With a catalogue, a model from it or "another model" with its name; without one (a
+    fresh install), the model's name in free text."""
+    if not models:
+        return {} if data.product_model_name else {"product_model_name": t("error_required")}
+    if not data.product_model:
+        return {"product_model": t("error_required")}
+    if data.product_model == forms.OTHER_MODEL:
+        return {} if data.product_model_name else {"product_model_name": t("error_required")}
+    if data.product_model not in {m["code"] for m in models}:
+        return {"product_model": t("error_invalid_choice")}
+    return {}
 
 
 async def _photos(
@@ -183,6 +206,9 @@ async def submit_claim(
     t = translator(ctx.lang)
     models = await webform.model_choices(session)
     data = forms.ClaimFormData.from_form(form)
+    if not models:
+        # A page from before the catalogue was emptied: only the free text can be used.
+        data = replace(data, product_model="")
     values = data.as_dict()
     attached = any(isinstance(i, UploadFile) and i.filename for i in form.getlist("photos"))
 

@@ -6,7 +6,7 @@ observers (the SLA clock), writes the audit event and the `claim.state_changed` 
 the letter's draft, then commits.
 """
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, Protocol
@@ -133,11 +133,28 @@ def facts_for(claim: Claim, progress: ClaimProgress | None) -> ClaimFacts:
     )
 
 
+def allowed_on_new(principal: Principal) -> Callable[[Claim], list[str]]:
+    """The actions `principal` may take on a claim being registered (no progress yet), for
+    the registration's response to list what `GET` will."""
+
+    def allowed(claim: Claim) -> list[str]:
+        facts = facts_for(claim, None)
+        return [a.value for a in allowed_actions(ClaimState(claim.state), principal.roles, facts)]
+
+    return allowed
+
+
 async def allowed_for(session: AsyncSession, claim: Claim, principal: Principal) -> list[str]:
     """The actions `principal` may take on `claim` now (one primary-key lookup)."""
     progress = await session.get(ClaimProgress, claim.id)
     facts = facts_for(claim, progress)
     return [a.value for a in allowed_actions(ClaimState(claim.state), principal.roles, facts)]
+
+
+def check_role(action: Action, principal: Principal) -> None:
+    """403 for a caller whose roles may never take `action`, whatever the claim."""
+    if not principal.has_any(ACTION_ROLES[action]):
+        raise to_domain_error(RoleNotAllowed(action, principal.roles, ACTION_ROLES[action]))
 
 
 async def take_action(
@@ -150,8 +167,7 @@ async def take_action(
     principal: Principal,
     settings: Settings,
 ) -> ActionResult:
-    if not principal.has_any(ACTION_ROLES[action]):  # refuse before locking anything
-        raise to_domain_error(RoleNotAllowed(action, principal.roles, ACTION_ROLES[action]))
+    check_role(action, principal)  # refuse before locking anything
     bundle = await load_bundle(session, number, for_update=True)
     claim = bundle.claim
     if claim.version != expected_version:

@@ -221,7 +221,11 @@ async def test_record_and_list_costs(client, auth, session) -> None:
     assert created.status_code == 201, created.text
     body = created.json()
     assert body["claim_number"] == claim.number
-    assert (body["amount"], body["currency"], body["cost_bearer"]) == ("120.50", "EUR", "company")
+    assert (body["amount"], body["currency"], body["cost_bearer"]) == (
+        "120.50",
+        "EUR",
+        "manufacturer",
+    )
     assert body["recorded_by"] == "test-service"
     second = await client.post(
         url,
@@ -229,6 +233,7 @@ async def test_record_and_list_costs(client, auth, session) -> None:
         headers=auth(Role.head),
     )
     assert second.status_code == 201, second.text
+    assert second.json()["amount"] == "9.50"  # two decimals in the echo as in the listing
     riga_today = datetime.now(UTC).astimezone(ZoneInfo("Europe/Riga")).date()
     assert second.json()["incurred_on"] == riga_today.isoformat()
 
@@ -260,7 +265,9 @@ async def test_cost_bearer_defaults_from_the_claim(client, auth, session) -> Non
         json={"kind": "field_visit", "amount": "80"},
         headers=auth(Role.service),
     )
-    assert r.json()["cost_bearer"] == "disputed"
+    assert r.status_code == 201, r.text
+    # No bearer is agreed while the claim is disputed: booked as not agreed, not as a bearer.
+    assert r.json()["cost_bearer"] is None
     r = await client.post(
         f"/api/v1/claims/{undecided.number}/costs",
         json={"kind": "field_visit", "amount": "80"},
@@ -268,6 +275,55 @@ async def test_cost_bearer_defaults_from_the_claim(client, auth, session) -> Non
     )
     assert r.status_code == 422
     assert r.json()["errors"][0]["field"] == "body.cost_bearer"
+
+
+async def test_every_bearer_of_the_act_can_be_booked_and_reported(client, auth, session) -> None:
+    cust = await make_customer(session)
+    claim = await make_claim(
+        session, customer=cust, received_at=utc(2003, 1, 5, 8), cost_bearer="shared"
+    )
+    disputed = await make_claim(
+        session, customer=cust, received_at=utc(2003, 1, 5, 9), state="disputed"
+    )
+    await session.commit()
+    url = f"/api/v1/claims/{claim.number}/costs"
+    defaulted = await client.post(
+        url,
+        json={"kind": "repair", "amount": 1, "incurred_on": "2003-02-01"},
+        headers=auth(Role.service),
+    )
+    assert defaulted.json()["cost_bearer"] == "shared"
+    assert defaulted.json()["amount"] == "1.00"
+    for bearer in ("manufacturer", "customer", "supplier", "carrier"):
+        r = await client.post(
+            url,
+            json={
+                "kind": "repair",
+                "amount": "2.5",
+                "cost_bearer": bearer,
+                "incurred_on": "2003-02-01",
+            },
+            headers=auth(Role.service),
+        )
+        assert (r.status_code, r.json()["cost_bearer"]) == (201, bearer), r.text
+    pending = await client.post(
+        f"/api/v1/claims/{disputed.number}/costs",
+        json={"kind": "transport", "amount": "3", "incurred_on": "2003-02-01"},
+        headers=auth(Role.service),
+    )
+    assert pending.json()["cost_bearer"] is None
+    report = (await client.get("/api/v1/reports/costs?year=2003", headers=auth(Role.head))).json()
+    totals = {r["key"]: r["total"] for r in report["by_cost_bearer"]}
+    assert totals == {
+        "shared": "1.00",
+        "manufacturer": "2.50",
+        "customer": "2.50",
+        "supplier": "2.50",
+        "carrier": "2.50",
+        None: "3.00",
+    }
+    listing = (await client.get(url, headers=auth(Role.auditor))).json()
+    assert [i["amount"] for i in listing["items"]] == ["1.00"] + ["2.50"] * 4
 
 
 @pytest.mark.parametrize(
@@ -281,6 +337,7 @@ async def test_cost_bearer_defaults_from_the_claim(client, auth, session) -> Non
         ({"kind": "painting", "amount": "5"}, "body.kind"),
         ({"kind": "repair", "amount": "5", "currency": "eur"}, "body.currency"),
         ({"kind": "repair", "amount": "5", "cost_bearer": "nobody"}, "body.cost_bearer"),
+        ({"kind": "repair", "amount": "5", "cost_bearer": "company"}, "body.cost_bearer"),
         ({"kind": "repair", "amount": "5", "incurred_on": "2999-01-01"}, "body.incurred_on"),
         ({"amount": "5"}, "body.kind"),
     ],
@@ -326,12 +383,12 @@ async def test_cost_report_for_a_year(client, auth, session) -> None:
     z = await make_claim(session, customer=cust, received_at=utc(2005, 3, 10, 8))
     await session.commit()
     entries = [
-        (x, "repair", "100.10", "EUR", "company", "2005-01-20"),
-        (x, "transport", "20", "EUR", "company", "2005-01-21"),
+        (x, "repair", "100.10", "EUR", "manufacturer", "2005-01-20"),
+        (x, "transport", "20", "EUR", "manufacturer", "2005-01-21"),
         (y, "replacement", "500.00", "EUR", "customer", "2005-03-01"),
-        (y, "field_visit", "0.20", "EUR", "disputed", "2005-12-31"),
-        (z, "repair", "50", "USD", "company", "2005-06-01"),
-        (x, "repair", "999", "EUR", "company", "2004-12-31"),  # another year
+        (y, "field_visit", "0.20", "EUR", "shared", "2005-12-31"),
+        (z, "repair", "50", "USD", "supplier", "2005-06-01"),
+        (x, "repair", "999", "EUR", "manufacturer", "2004-12-31"),  # another year
     ]
     for claim, kind, amount, cur, bearer, day in entries:
         r = await client.post(
@@ -367,9 +424,9 @@ async def test_cost_report_for_a_year(client, auth, session) -> None:
     assert report["year"] == 2005
     assert report["by_cost_bearer"] == [
         row("customer", "EUR", 1, z0, "500.00", z0, z0, "500.00"),
-        row("company", "EUR", 2, "100.10", z0, z0, "20.00", "120.10"),
-        row("disputed", "EUR", 1, z0, z0, "0.20", z0, "0.20"),
-        row("company", "USD", 1, "50.00", z0, z0, z0, "50.00"),
+        row("manufacturer", "EUR", 2, "100.10", z0, z0, "20.00", "120.10"),
+        row("shared", "EUR", 1, z0, z0, "0.20", z0, "0.20"),
+        row("supplier", "USD", 1, "50.00", z0, z0, z0, "50.00"),
     ]
     assert report["by_product_model"] == [
         row(b.code, "EUR", 2, z0, "500.00", "0.20", z0, "500.20"),

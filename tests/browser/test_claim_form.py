@@ -38,7 +38,13 @@ async def test_customer_submits_a_claim_with_a_photo_and_the_api_finds_it(
     await page.get_by_label("Organisation").fill("SIA Siltums")
     await page.get_by_label("Email").fill(email)
     await page.get_by_label("Phone").fill("+371 2612 3456")
+    # The free-text model shows only while "another model" is chosen.
+    free_text = page.get_by_label("Model name as printed on the item")
+    await expect(free_text).to_be_hidden()
+    await page.get_by_label("Product model").select_option("other")
+    await expect(free_text).to_be_visible()
     await page.get_by_label("Product model").select_option(model_code)
+    await expect(free_text).to_be_hidden()
     await page.get_by_label("Serial number").fill(serial)
     await page.get_by_label("Purchase or commissioning date").fill("2025-04-01")
     await page.get_by_label("What is wrong?").fill("The compressor stops after ten minutes; E4.")

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import standardwebhooks
 from sqlalchemy import select
 
 from app.enums import Role
@@ -80,6 +81,17 @@ async def test_registration_is_delivered_signed_and_verifiable(
     assert envelope["data"]["number"] == claim["number"]
     with pytest.raises(signing.SignatureError):
         signing.verify("not-the-secret-at-all", request.body, request.header("X-Claims-Signature"))
+    # The Standard Webhooks headers verify with that convention's own library.
+    standard = {
+        name: request.header(name)
+        for name in ("webhook-id", "webhook-timestamp", "webhook-signature")
+    }
+    assert sub["secret"].startswith("whsec_")
+    assert standardwebhooks.Webhook(sub["secret"]).verify(request.body, standard) == envelope
+    assert standard["webhook-id"] == row.event_id
+    other = "whsec_" + base64.b64encode(b"x" * 32).decode()
+    with pytest.raises(standardwebhooks.WebhookVerificationError):
+        standardwebhooks.Webhook(other).verify(request.body, standard)
 
     assert (await fetch_outbox(env, row.event_id)).status == "delivered"
     [d] = await deliveries(env, row.event_id)

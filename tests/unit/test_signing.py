@@ -1,11 +1,14 @@
 """Webhook envelope and HMAC signature: what a receiver sees and checks."""
 
+import base64
 import hashlib
 import hmac
 import json
+import time
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+import standardwebhooks
 
 from app.events import signing
 from app.events.signing import SignatureError
@@ -100,3 +103,55 @@ def test_verify_rejects_tampered_body_wrong_secret_and_stale_timestamp() -> None
     with pytest.raises(SignatureError, match="tolerance"):
         signing.verify(SECRET, body, header, now=NOW - 301)
     assert signing.verify(SECRET, body, header, now=NOW + 1000, tolerance=1000) == NOW
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        signing.new_secret(),
+        "whsec_Zm9vYmFyYmF6cXV4",
+        "chosen by an admin!",  # decoded leniently, as the library does
+    ],
+)
+def test_standard_webhooks_library_verifies_what_we_sign(secret: str) -> None:
+    body = _body()
+    now = int(time.time())
+    headers = signing.signed_headers(
+        secret=secret, body=body, event_id="msg_e-42", event_type="claim.overdue", timestamp=now
+    )
+    assert headers["webhook-id"] == "msg_e-42"
+    assert headers["webhook-timestamp"] == str(now)
+    assert headers["webhook-signature"].startswith("v1,")
+    assert standardwebhooks.Webhook(secret).verify(body, headers, json_parse=False) is None
+    # The earlier header stays, for a deprecation period.
+    assert signing.verify(secret, body, headers["X-Claims-Signature"], now=now) == now
+    tampered = body.replace(b"claim", b"clam")
+    with pytest.raises(standardwebhooks.WebhookVerificationError):
+        standardwebhooks.Webhook(secret).verify(tampered, headers)
+
+
+def test_a_secret_that_is_not_base64_signs_with_its_own_bytes() -> None:
+    body = _body()
+    # Not base64 at all (a secret made before the standard headers): no library derives a
+    # key from it, so it signs with its own bytes, and a receiver hands the library those.
+    secret = "whsec_k3yFr0m-Bef0re_Th3-Stand4rd_Head3rs-was_urlsafe"
+    headers = signing.signed_headers(
+        secret=secret, body=body, event_id="e-1", event_type="claim.overdue", timestamp=NOW
+    )
+    key = signing.standard_key(secret)
+    assert key == secret.encode()
+    expected = base64.b64encode(
+        hmac.new(key, f"e-1.{NOW}.".encode() + body, hashlib.sha256).digest()
+    ).decode()
+    assert headers["webhook-signature"] == "v1," + expected
+    now_headers = signing.signed_headers(
+        secret=secret, body=body, event_id="e-1", event_type="x", timestamp=int(time.time())
+    )
+    standardwebhooks.Webhook(secret.encode()).verify(body, now_headers)
+
+
+def test_new_secrets_are_standard_and_random() -> None:
+    first, second = signing.new_secret(), signing.new_secret()
+    assert first != second
+    assert first.startswith("whsec_")
+    assert len(base64.b64decode(first.removeprefix("whsec_"), validate=True)) == 32

@@ -172,3 +172,24 @@ def test_status_page_not_found_reveals_nothing() -> None:
     html = status_page(values={"claim_number": "CLM-2026-000009", "email": "x@y.z"}, not_found=True)
     assert i18n.MESSAGES["en"]["status_not_found"] in html
     assert 'id="claim-status"' not in html
+
+
+@pytest.mark.parametrize("lang", i18n.LANGUAGES)
+def test_an_empty_catalogue_asks_for_the_model_in_free_text(lang: str) -> None:
+    page = parse(form_page(lang, models=[], errors={"product_model_name": "!"}))
+    assert_accessible(page)
+    model = next(c for c in page.controls if c.get("name") == "product_model_name")
+    assert model["tag"] == "input" and "required" in model
+    assert not [c for c in page.controls if c.get("name") == "product_model"]
+
+
+@pytest.mark.parametrize("lang", i18n.LANGUAGES)
+def test_the_list_ends_with_another_model_and_its_free_text(lang: str) -> None:
+    html = form_page(lang, values={"product_model": "other", "product_model_name": "X <1>"})
+    page = parse(html)
+    assert_accessible(page)
+    other = f'<option value="other" selected>{i18n.MESSAGES[lang]["product_model_other"]}'
+    assert other in html
+    assert 'value="X &lt;1&gt;"' in html
+    model = next(c for c in page.controls if c.get("name") == "product_model_name")
+    assert "required" not in model  # required only once "another model" is chosen (server)

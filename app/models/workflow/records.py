@@ -1,7 +1,6 @@
 """What the actions recorded, for `GET /api/v1/claims/{number}/records`."""
 
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -13,6 +12,7 @@ from app.enums import (
     RemedyKind,
     Urgency,
 )
+from app.models.types import Money
 from app.models.workflow.closure import Expertise
 from app.models.workflow.remedy import Participant
 from app.models.workflow_records import Culpability
@@ -71,7 +71,7 @@ class ServiceJobRecord(_Record):
     serial_number: str | None
     carrier: str | None
     tracking_number: str | None
-    cost: Decimal | None
+    cost: Money | None
     details: dict[str, Any]
     created_by: str
     created_at: datetime
