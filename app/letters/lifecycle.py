@@ -99,7 +99,7 @@ def _roles_for(action: LetterAction, *, key_customer: bool, internal: bool) -> f
     return TRANSITIONS[action].roles
 
 
-def _effective(
+def effective_roles(
     action: LetterAction, roles: set[Role] | frozenset[Role], acting_for: Role | None
 ) -> frozenset[Role]:
     """The caller's roles for `action`: a deputy stands in for approval only."""
@@ -121,7 +121,7 @@ def allowed_actions(
         action
         for action, t in TRANSITIONS.items()
         if t.source == state
-        and _effective(action, roles, acting_for)
+        and effective_roles(action, roles, acting_for)
         & _roles_for(action, key_customer=key_customer, internal=internal)
     ]
 
@@ -145,7 +145,7 @@ def apply(
         doing, now, needed = (x.value.replace("_", " ") for x in (action, state, t.source))
         raise LetterStateConflict(f"cannot {doing} a letter that is {now} (only from {needed})")
     permitted = _roles_for(action, key_customer=key_customer, internal=internal)
-    roles = _effective(action, roles, acting_for)
+    roles = effective_roles(action, roles, acting_for)
     if not roles & permitted:
         if Role.head in roles and action in (LetterAction.approve, LetterAction.reject):
             # Only reachable for a key customer: otherwise the head is a permitted approver.

@@ -22,7 +22,7 @@ from app.enums import Role
 from app.errors import problem_responses
 from app.letters import delivery, issue, storage
 from app.letters import service as letters
-from app.letters.lifecycle import LetterAction, may_ever
+from app.letters.lifecycle import LetterAction, effective_roles, may_ever
 from app.models.letters import (
     LetterCreate,
     LetterMarkSent,
@@ -69,7 +69,9 @@ def letter_gate(action: LetterAction) -> Callable[..., Awaitable[int | None]]:
     async def gate(
         principal: AnyPrincipal, letter_id: LetterId, session: SessionDep, version: LetterVersion
     ) -> int | None:
-        refuse_roles(principal, roles)
+        # A deputy acting for the head or the director stands in for approval and rejection.
+        if not effective_roles(action, principal.roles, principal.acting_for) & roles:
+            refuse_roles(principal, roles)
         await letters.check_fresh(session, letter_id, version)
         return version
 
