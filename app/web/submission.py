@@ -181,7 +181,7 @@ async def submit_claim(
     session: AsyncSession, *, form: FormData, ctx: WebContext, settings: Settings
 ) -> Page:
     t = translator(ctx.lang)
-    models = await webform.model_choices(session)
+    models = await webform.model_choices(session, ctx.lang)
     data = forms.ClaimFormData.from_form(form)
     values = data.as_dict()
     attached = any(isinstance(i, UploadFile) and i.filename for i in form.getlist("photos"))
