@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from app.config import Settings, get_settings
+from app.config import Settings, get_settings, in_language
 from app.enums import Role
 
 if TYPE_CHECKING:
@@ -188,7 +188,9 @@ def main(argv: list[str] | None = None) -> int:
 
         made = make_dev_certificate(
             args.out,
-            organisation=args.organisation or get_settings().letter_company_name,
+            organisation=args.organisation
+            or in_language(get_settings().letter_company_name, "en")
+            or "",
             signer_name=args.name,
         )
         print(f"CA certificate:      {made.ca_pem}")

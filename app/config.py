@@ -1,11 +1,13 @@
 """Settings from the environment (prefix CLAIMS_), reached through a cached get_settings()."""
 
 import ipaddress
+import json
 import re
+from collections.abc import Mapping
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 import holidays as holidays_lib
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -16,6 +18,21 @@ from app.phones import is_known_region
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./claims.db"
 _HOST_PATTERN = re.compile(r"(\*\.)?[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?")
+# The key of a per-language setting's value for every language it does not name: the plain
+# form ("CLAIMS_LETTER_COMPANY_NAME=Acme") such settings had before they were per language.
+ANY_LANGUAGE = "*"
+T = TypeVar("T")
+
+
+def in_language(values: Mapping[str, T], lang: str | None) -> T | None:
+    """A per-language setting's value for `lang`: its own, else the one for every language,
+    else the English one (a Latvian letter reads a Latin name better than a Cyrillic one),
+    else any."""
+    for key in (lang, ANY_LANGUAGE, "en"):
+        value = values.get(key) if key else None
+        if value:
+            return value
+    return next((value for value in values.values() if value), None)
 
 
 class Settings(BaseSettings):
@@ -244,36 +261,61 @@ class Settings(BaseSettings):
     """Largest photo on the web form."""
 
     # Letters: letterhead, signatories, languages, email and PDF rendering (app/letters).
-    letter_company_name: str = "Example Manufacturing Ltd"
-    """The company's name in the letterhead."""
-    letter_company_address: Annotated[list[str], NoDecode] = ["1 Factory Street", "Riga, LV-1001"]
-    """Letterhead address lines, separated by |."""
+    # The letterhead per language: a JSON object {"lv": "...", "ru": "..."} (a language it does
+    # not name takes the "*" value, else the English one), or one plain value for all of them.
+    letter_company_name: Annotated[dict[str, str], NoDecode] = Field(
+        {"en": "Example Manufacturing Ltd", "lv": "SIA “Example Manufacturing”"},
+        description="The company's name per language, or one name for every language",
+    )
+    letter_company_address: Annotated[dict[str, list[str]], NoDecode] = Field(
+        {
+            "en": ["1 Factory Street", "Riga, LV-1001, Latvia"],
+            "lv": ["Rūpnīcas iela 1", "Rīga, LV-1001, Latvija"],
+            "ru": ["ул. Рупницас, 1", "Рига, LV-1001, Латвия"],
+            "bg": ["ул. „Рупницас“ 1", "Рига, LV-1001, Латвия"],
+        },
+        description="Letterhead address lines per language; lines split by '|'",
+    )
     letter_company_phone: str = ""
     """Letterhead phone."""
     letter_company_email: str = ""
     """Letterhead email."""
     letter_company_website: str = ""
     """Letterhead website."""
-    letter_company_registration: str = ""
-    """Letterhead registration number."""
-    letter_company_city: str = ""
-    """City printed beside the letter's date."""
+    letter_company_registration: Annotated[dict[str, str], NoDecode] = Field(
+        {}, description="Registration line (numbers, VAT) per language, or one for all"
+    )
+    letter_company_city: Annotated[dict[str, str], NoDecode] = Field(
+        {}, description="The city the letters are dated in, per language, or one for all"
+    )
     letter_head_name: str = "Head of Quality Control"
     """Name of the head of the quality department (signs letters)."""
-    letter_head_title: dict[str, str] = {
+    letter_head_title: Annotated[dict[str, str], NoDecode] = {
         "en": "Head of Quality Control Department",
         "ru": "Начальник отдела контроля качества",
         "lv": "Kvalitātes kontroles nodaļas vadītājs",
+        "bg": "Ръководител на отдел „Контрол на качеството“",
     }
     """The head's title per language (JSON object)."""
     letter_director_name: str = "Director"
     """Name of the director (signs letters to key customers)."""
-    letter_director_title: dict[str, str] = {"en": "Director", "ru": "Директор", "lv": "Direktors"}
-    """The director's title per language (JSON object)."""
+    letter_director_title: Annotated[dict[str, str], NoDecode] = {
+        "en": "Director",
+        "ru": "Директор",
+        "lv": "Direktors",
+        "bg": "Директор",
+    }
+    """The director's title per language (JSON object, or one title for all)."""
     letter_default_language: str = "en"
     """Language of a letter when the claim's has no templates."""
-    letter_language_fallbacks: dict[str, str] = {}
-    """Per language, the one to use when templates are missing (JSON object)."""
+    # A customer's language without templates goes down this chain, then to the default.
+    letter_language_fallbacks: Annotated[dict[str, str], NoDecode] = Field(
+        {},
+        description=(
+            'Letter language fallbacks, followed as a chain: JSON {"uk": "ru"} or '
+            "uk=ru,be=uk; a language with templates (ru, lv, bg, en) is never replaced"
+        ),
+    )
     letter_from_address: str = "Quality Control <quality@example.com>"
     """Sender of letters sent by email."""
     letter_reply_domain: str = "claims.example.com"
@@ -304,16 +346,22 @@ class Settings(BaseSettings):
         description="Acts' numbers, for an act recorded without a number of its own",
     )
     # How an acting deputy's title is printed above their own name, per language.
-    letter_head_acting_title: dict[str, str] = Field(
+    letter_head_acting_title: Annotated[dict[str, str], NoDecode] = Field(
         {
             "en": "Acting Head of Quality Control Department",
             "ru": "И. о. начальника отдела контроля качества",
             "lv": "Kvalitātes kontroles nodaļas vadītāja p.i.",
+            "bg": "Изпълняващ длъжността ръководител на отдел „Контрол на качеството“",
         },
         description="The title a deputy acting for the head signs with",
     )
-    letter_director_acting_title: dict[str, str] = Field(
-        {"en": "Acting Director", "ru": "И. о. директора", "lv": "Direktora p.i."},
+    letter_director_acting_title: Annotated[dict[str, str], NoDecode] = Field(
+        {
+            "en": "Acting Director",
+            "ru": "И. о. директора",
+            "lv": "Direktora p.i.",
+            "bg": "Изпълняващ длъжността директор",
+        },
         description="The title a deputy acting for the director signs with",
     )
 
@@ -451,12 +499,59 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} makes numbers longer than 50 characters")
         return value
 
+    @field_validator(
+        "letter_company_name",
+        "letter_company_registration",
+        "letter_company_city",
+        "letter_head_title",
+        "letter_director_title",
+        "letter_head_acting_title",
+        "letter_director_acting_title",
+        mode="before",
+    )
+    @classmethod
+    def _per_language(cls, value: object) -> object:
+        if isinstance(value, str):
+            if value.lstrip().startswith("{"):
+                try:
+                    return json.loads(value)
+                except ValueError as exc:
+                    raise ValueError(f"not a JSON object of languages: {exc}") from None
+            return {ANY_LANGUAGE: value}
+        return value
+
     @field_validator("letter_company_address", mode="before")
     @classmethod
     def _split_lines(cls, value: object) -> object:
-        # "Street 1|Riga, LV-1001": one letterhead line per part.
+        # "Street 1|Riga, LV-1001": one letterhead line per part, in every language or per one.
+        value = cls._per_language(value)
+        if isinstance(value, list | tuple):
+            value = {ANY_LANGUAGE: value}
+        if isinstance(value, dict):
+            return {
+                lang: [item.strip() for item in lines.split("|") if item.strip()]
+                if isinstance(lines, str)
+                else lines
+                for lang, lines in value.items()
+            }
+        return value
+
+    @field_validator("letter_language_fallbacks", mode="before")
+    @classmethod
+    def _fallback_pairs(cls, value: object) -> object:
         if isinstance(value, str):
-            return [item.strip() for item in value.split("|") if item.strip()]
+            if value.lstrip().startswith("{"):
+                try:
+                    value = json.loads(value)
+                except ValueError as exc:
+                    raise ValueError(f"not a JSON object of languages: {exc}") from None
+            else:
+                pairs = [item.split("=", 1) for item in value.split(",") if item.strip()]
+                if any(len(pair) != 2 for pair in pairs):
+                    raise ValueError(f"expected pairs such as uk=ru,be=uk, not {value!r}")
+                value = dict(pairs)
+        if isinstance(value, dict):
+            return {str(k).strip().lower(): str(v).strip().lower() for k, v in value.items()}
         return value
 
     @field_validator("signing_trust_anchors", mode="before")

@@ -8,10 +8,41 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models.reference import ProductModel, Unit
 
+# Code, name, warranty months, and the name per letter language.
 MODELS = [
-    ("PMP-200", "Circulation pump PMP-200", 24),
-    ("BLR-35", "Gas boiler BLR-35", 36),
-    ("VNT-12", "Ventilation unit VNT-12", 12),
+    (
+        "PMP-200",
+        "Circulation pump PMP-200",
+        24,
+        {
+            "en": "Circulation pump PMP-200",
+            "lv": "Cirkulācijas sūknis PMP-200",
+            "ru": "Циркуляционный насос PMP-200",
+            "bg": "Циркулационна помпа PMP-200",
+        },
+    ),
+    (
+        "BLR-35",
+        "Gas boiler BLR-35",
+        36,
+        {
+            "en": "Gas boiler BLR-35",
+            "lv": "Gāzes katls BLR-35",
+            "ru": "Газовый котёл BLR-35",
+            "bg": "Газов котел BLR-35",
+        },
+    ),
+    (
+        "VNT-12",
+        "Ventilation unit VNT-12",
+        12,
+        {
+            "en": "Ventilation unit VNT-12",
+            "lv": "Ventilācijas iekārta VNT-12",
+            "ru": "Вентиляционная установка VNT-12",
+            "bg": "Вентилационен агрегат VNT-12",
+        },
+    ),
 ]
 UNITS = [
     ("PMP200-2025-001234", "PMP-200", date(2025, 5, 14), None, 0, None),
@@ -24,9 +55,9 @@ UNITS = [
 async def seed_demo(session: AsyncSession) -> str:
     existing = set((await session.execute(select(col(ProductModel.code)))).scalars())
     models = {}
-    for code, name, months in MODELS:
+    for code, name, months, names in MODELS:
         if code not in existing:
-            session.add(ProductModel(code=code, name=name, warranty_months=months))
+            session.add(ProductModel(code=code, name=name, names=names, warranty_months=months))
     await session.flush()
     for model in (await session.execute(select(ProductModel))).scalars():
         models[model.code] = model.id

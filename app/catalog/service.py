@@ -65,7 +65,7 @@ async def get_model(session: AsyncSession, code: str) -> ProductModelRead:
 
 
 async def create_model(session: AsyncSession, *, data: ProductModelCreate) -> ProductModelRead:
-    model = ProductModel(**data.model_dump())
+    model = ProductModel(**data.model_dump(exclude={"names"}), names=data.names or None)
     session.add(model)
     try:
         await session.commit()
@@ -81,7 +81,8 @@ async def update_model(
     model = await _model_by_code(session, code)
     for key, value in data.model_dump(exclude_unset=True).items():
         if value is not None:
-            setattr(model, key, value)
+            # `{}` removes the names: letters then print `name` in every language.
+            setattr(model, key, (value or None) if key == "names" else value)
     await session.commit()
     return ProductModelRead.model_validate(model, from_attributes=True)
 

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.auth.principal import Principal
-from app.config import Settings
+from app.config import Settings, in_language
 from app.enums import LetterKind, LetterState, Role
 from app.letters import enclosures
 from app.letters.context import (
@@ -74,20 +74,22 @@ class LetterBundle:
         return bool(self.customer.is_key_customer)
 
 
-def letterhead(settings: Settings) -> Company:
+def letterhead(settings: Settings, lang: str) -> Company:
+    """The company as a letter in `lang` names it: a Latvian letter reads the Latvian name and
+    address, not the Russian ones (each falls back as `in_language` says)."""
     return Company(
-        name=settings.letter_company_name,
-        address_lines=tuple(settings.letter_company_address),
+        name=in_language(settings.letter_company_name, lang) or "",
+        address_lines=tuple(in_language(settings.letter_company_address, lang) or ()),
         phone=settings.letter_company_phone,
         email=settings.letter_company_email,
         website=settings.letter_company_website,
-        registration=settings.letter_company_registration,
-        city=settings.letter_company_city,
+        registration=in_language(settings.letter_company_registration, lang) or "",
+        city=in_language(settings.letter_company_city, lang) or "",
     )
 
 
 def _title(titles: dict[str, str], lang: str) -> str:
-    return titles.get(lang) or titles.get("en") or next(iter(titles.values()), "")
+    return in_language(titles, lang) or ""
 
 
 def signatory(b: LetterBundle, settings: Settings) -> Signatory:
@@ -147,7 +149,8 @@ def executor(owner: ApiKey | None) -> Executor | None:
 
 def _claim(b: LetterBundle, settings: Settings) -> ClaimInfo:
     claim, model, unit = b.claim, b.model, b.unit
-    name = model.name if model else None
+    # The catalogue's name in the letter's language, so a Latvian letter names a Latvian model.
+    name = ((model.names or {}).get(b.letter.language) or model.name) if model else None
     code = model.code if model else claim.reported_model
     if name and code and code in name:
         code = None  # "Circulation pump PMP-200" already names the model
@@ -203,7 +206,7 @@ def build_context(
         ),
         claim=_claim(b, settings),
         customer=_customer(b.customer, b.contact),
-        company=letterhead(settings),
+        company=letterhead(settings, b.letter.language),
         signatory=signatory(b, settings),
         executor=executor(b.owner),
         fields=dict(b.letter.fields or {}),

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from babel.dates import format_date as babel_format_date
+
 _MONTHS_GENITIVE_RU = (
     "января",
     "февраля",
@@ -44,6 +46,9 @@ def format_date(value: date | datetime | None, lang: str) -> str:
         value = value.date()
     if lang == "ru":
         return f"{value.day} {_MONTHS_GENITIVE_RU[value.month - 1]} {value.year} г."
+    if lang == "bg":
+        # CLDR's long Bulgarian date is the formal one: "27 ноември 2026 г.".
+        return babel_format_date(value, "long", locale="bg")
     if lang == "lv":
         # Numeric: a spelled-out Latvian date changes case after prepositions ("no ... novembra").
         return f"{value.day:02d}.{value.month:02d}.{value.year}"

@@ -27,7 +27,7 @@ from app.letters.dates import format_date
 from app.letters.kinds import normalize_fields
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
-SUPPORTED_LANGUAGES: tuple[str, ...] = ("ru", "en", "lv")
+SUPPORTED_LANGUAGES: tuple[str, ...] = ("ru", "en", "lv", "bg")
 
 
 class UnknownLanguage(ValueError):
@@ -43,13 +43,19 @@ def resolve_language(
 ) -> str:
     """The template language for a customer's language tag ("ru", "lv-LV", "bg", None).
 
-    An available primary subtag wins; then an explicit fallback ("bg" -> "en");
-    then `default`.
+    An available primary subtag wins; then the chain of explicit fallbacks, followed as far as
+    it goes ("uk" -> "ru", "be" -> "uk" gives "be" -> "uk" -> "ru"); then `default`.
     """
     fallbacks = {k.lower(): v.lower() for k, v in (fallbacks or {}).items()}
     tag = (requested or "").strip().lower().replace("_", "-")
     primary = tag.split("-", 1)[0]
-    for candidate in (primary, fallbacks.get(tag), fallbacks.get(primary), default.lower()):
+    chain: list[str] = [primary]
+    for current in (tag, primary):
+        # A chain a setting closed into a loop ends where it comes back.
+        while current in fallbacks and fallbacks[current] not in chain:
+            current = fallbacks[current]
+            chain.append(current)
+    for candidate in (*chain, default.lower()):
         if candidate and candidate in available:
             return candidate
     raise UnknownLanguage(f"no letter templates for {requested!r} and default {default!r}")

@@ -11,6 +11,8 @@ def _has_nul(value: Any) -> bool:
         return "\x00" in value
     if isinstance(value, list | tuple):
         return any(_has_nul(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
     return False
 
 

@@ -1,12 +1,30 @@
 """Reference data: product models and the sold-units registry."""
 
 from datetime import date, datetime
+from typing import Annotated
 
+from pydantic import StringConstraints
 from sqlalchemy import Column, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.models.base import InputModel
-from app.models.types import UTCDateTime, utcnow
+from app.models.types import JSONType, UTCDateTime, utcnow
+
+# A model's name per letter language: {"lv": "Cirkulācijas sūknis PMP-200", "ru": ...}.
+ModelNames = dict[
+    Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")],
+    Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)],
+]
+NAMES_DESCRIPTION = (
+    "The model's name per language (ISO 639-1 code: name), as letters in that language print "
+    "it; a language without one uses `name`"
+)
+NAMES_EXAMPLE = {
+    "en": "Circulation pump PMP-200",
+    "lv": "Cirkulācijas sūknis PMP-200",
+    "ru": "Циркуляционный насос PMP-200",
+    "bg": "Циркулационна помпа PMP-200",
+}
 
 
 class ProductModelBase(InputModel):
@@ -16,6 +34,12 @@ class ProductModelBase(InputModel):
         schema_extra={"examples": ["PMP-200"]},
     )
     name: str = Field(max_length=200, schema_extra={"examples": ["Circulation pump PMP-200"]})
+    names: ModelNames | None = Field(
+        default=None,
+        sa_type=JSONType,
+        description=NAMES_DESCRIPTION,
+        schema_extra={"examples": [NAMES_EXAMPLE]},
+    )
     warranty_months: int = Field(
         default=24, ge=0, le=240, description="Standard warranty period from sale or commissioning"
     )
@@ -35,6 +59,10 @@ class ProductModelCreate(ProductModelBase):
 
 class ProductModelUpdate(InputModel):
     name: str | None = Field(default=None, max_length=200)
+    names: ModelNames | None = Field(
+        default=None,
+        description=NAMES_DESCRIPTION + "; replaces the names given before, `{}` removes them",
+    )
     warranty_months: int | None = Field(default=None, ge=0, le=240)
 
 

@@ -28,7 +28,7 @@ async def claim_form(
 ) -> HTMLResponse:
     """The empty claim form."""
     ctx = pages.web_context(request, settings, lang)
-    models = await webform.model_choices(session)
+    models = await webform.model_choices(session, ctx.lang)
     page = submission.form_page(ctx, settings, models)
     return pages.respond(ctx, settings, page, path="/claim-form")
 

@@ -1,14 +1,15 @@
-"""Strings of the public web pages in English, Russian and Latvian, and language negotiation.
+"""Strings of the public web pages in English, Russian, Latvian and Bulgarian, and language
+negotiation.
 
-A small dictionary rather than gettext: three languages, a few dozen strings, and the
+A small dictionary rather than gettext: four languages, a few dozen strings, and the
 letters have their own per-language templates. Pure: no I/O, no request objects.
 """
 
 from collections.abc import Callable
 
-LANGUAGES: tuple[str, ...] = ("en", "ru", "lv")
+LANGUAGES: tuple[str, ...] = ("en", "ru", "lv", "bg")
 DEFAULT_LANGUAGE = "en"
-LANGUAGE_NAMES = {"en": "English", "ru": "Русский", "lv": "Latviešu"}
+LANGUAGE_NAMES = {"en": "English", "ru": "Русский", "lv": "Latviešu", "bg": "Български"}
 
 MESSAGES: dict[str, dict[str, str]] = {
     "en": {
@@ -298,6 +299,98 @@ MESSAGES: dict[str, dict[str, str]] = {
         ),
         "footer": "Jautājumi? Atbildiet uz jebkuru mūsu vēstuli vai zvaniet klientu servisam.",
     },
+    "bg": {
+        "site_name": "Рекламации за продукти",
+        "skip_to_content": "Към съдържанието",
+        "language": "Език",
+        "form_title": "Подаване на рекламация",
+        "form_intro": (
+            "Съобщете ни за дефект на изделие, закупено от нас. Регистрираме всяка рекламация "
+            "веднага и отговаряме писмено в срок от 3 работни дни."
+        ),
+        "required_hint": "Полетата, отбелязани с *, са задължителни.",
+        "section_contact": "Вашите данни за контакт",
+        "section_product": "Изделието",
+        "section_defect": "Дефектът",
+        "customer_name": "Вашето име",
+        "organisation": "Организация",
+        "organisation_hint": "Ако сте закупили изделието за фирма.",
+        "email": "Електронна поща",
+        "email_hint": "На този адрес ще изпратим потвърждението и нашите писма.",
+        "phone": "Телефон",
+        "product_model": "Модел на изделието",
+        "product_model_choose": "Изберете модел…",
+        "serial_number": "Фабричен номер",
+        "serial_number_hint": "Посочен е на табелката на изделието.",
+        "purchase_date": "Дата на покупка или на въвеждане в експлоатация",
+        "description": "Какъв е проблемът?",
+        "description_hint": "Какво се случи, кога и как е използвано или свързано изделието.",
+        "photos": "Снимки",
+        "photos_hint": "До {max_files} файла, до {max_mb} MB всеки: JPEG, PNG, WebP или PDF.",
+        "photos_reattach": (
+            "Прикачените файлове не се запазват при корекция: моля, прикачете снимките отново."
+        ),
+        "honeypot": "Оставете това поле празно",
+        "submit": "Изпращане на рекламацията",
+        "form_has_errors": "Моля, коригирайте отбелязаните по-долу полета.",
+        "submitted_title": "Вашата рекламация е регистрирана",
+        "submitted_number": "Номер на рекламацията",
+        "submitted_keep": "Моля, запазете този номер и го посочвайте, когато се свързвате с нас.",
+        "next_steps_title": "Какво следва",
+        "next_step_ack": (
+            "В срок от 3 работни дни ще получите писмено потвърждение на адрес {email}."
+        ),
+        "next_step_specialist": (
+            "Специалист от отдел „Контрол на качеството“ ще провери гаранцията и при "
+            "необходимост ще поиска от Вас подробности или снимки."
+        ),
+        "next_step_design": (
+            "Нашите конструктори ще установят причината за дефекта; ще Ви съобщим решението "
+            "и следващите стъпки."
+        ),
+        "check_status_link": "Проверка на статуса на рекламация",
+        "new_claim_link": "Подаване на нова рекламация",
+        "status_title": "Статус на Вашата рекламация",
+        "status_intro": "Въведете номера на рекламацията и адреса на електронната поща, който посочихте.",
+        "claim_number": "Номер на рекламацията",
+        "claim_number_hint": "Например CLM-2026-000123.",
+        "status_submit": "Показване на статуса",
+        "status_not_found": (
+            "Не е намерена рекламация с такъв номер и адрес на електронна поща. Моля, "
+            "проверете двете стойности и опитайте отново."
+        ),
+        "status_state": "Състояние",
+        "status_received": "Получена",
+        "status_letters": "Изпратени до Вас писма",
+        "status_no_letters": "Все още няма писма.",
+        "letter_number": "Номер",
+        "letter_kind": "Писмо",
+        "letter_issued": "Дата",
+        "error_required": "Това поле е задължително.",
+        "error_invalid": "Невалидна стойност.",
+        "error_invalid_email": "Въведете валиден адрес, например name@example.com.",
+        "error_invalid_phone": "Въведете валиден телефонен номер, например +359 2 000 0000.",
+        "error_invalid_date": "Въведете валидна дата.",
+        "error_future_date": "Датата не може да бъде в бъдещето.",
+        "error_too_long": "Твърде дълго: най-много {max_length} знака.",
+        "error_too_short": "Твърде кратко: най-малко {min_length} знака.",
+        "error_invalid_choice": "Изберете една от възможностите в списъка.",
+        "error_too_many_files": "Можете да прикачите най-много {max_files} файла.",
+        "error_file_too_large": "Файлът {filename} е по-голям от {max_mb} MB.",
+        "error_file_type": "{filename}: този вид файл не се приема.",
+        "error_csrf": (
+            "Формулярът е изтекъл или не е изпратен от нашия сайт. "
+            "Моля, проверете данните и го изпратете отново."
+        ),
+        "error_form_used": (
+            "Този формуляр вече е изпратен и рекламацията е регистрирана. За да подадете "
+            "нова, проверете данните и изпратете отново."
+        ),
+        "error_rate_limited": (
+            "Твърде много заявки от Вашия адрес. Моля, опитайте отново след {minutes} мин."
+        ),
+        "footer": "Въпроси? Отговорете на някое от нашите писма или се обадете в отдела за обслужване.",
+    },
 }
 
 # Claim states as the customer sees them: plain words, not the internal workflow names.
@@ -353,6 +446,23 @@ STATE_LABELS: dict[str, dict[str, str]] = {
         "awaiting_withdrawal": "Gaidām pretenziju atsaukumu",
         "closed": "Slēgta",
     },
+    "bg": {
+        "new": "Регистрирана",
+        "awaiting_customer_info": "Очакваме информация от Вас",
+        "awaiting_payment_guarantee": "Очакваме гаранция за плащане",
+        "design_review": "Разглежда се от конструкторите",
+        "awaiting_customer_confirmation": "Очакваме Вашето потвърждение",
+        "remedy": "Съгласуване на отстраняването на дефекта",
+        "field_service": "Сервизно посещение",
+        "awaiting_return": "Очакваме връщането на изделието в завода",
+        "inspection": "Технически оглед",
+        "repair": "В ремонт",
+        "replacement": "Подготвя се замяна",
+        "returned": "Върнато на Вас",
+        "disputed": "Спорна (в процес на разглеждане)",
+        "awaiting_withdrawal": "Очакваме оттегляне на претенциите",
+        "closed": "Приключена",
+    },
 }
 
 LETTER_KIND_LABELS: dict[str, dict[str, str]] = {
@@ -400,6 +510,21 @@ LETTER_KIND_LABELS: dict[str, dict[str, str]] = {
         "rejection": "Lēmums: reklamācija nav apmierināta",
         "withdrawal_request": "Lūgums atsaukt pretenzijas",
         "closure": "Reklamācija slēgta",
+    },
+    "bg": {
+        "acknowledgement": "Потвърждение за получаване",
+        "information_request": "Искане на информация",
+        "paid_repair_offer": "Предложение за платен ремонт",
+        "explanation": "Разяснение",
+        "recommendations": "Препоръки",
+        "service_visit": "Сервизно посещение",
+        "return_instructions": "Указания за връщане на изделието",
+        "inspection_act": "Констативен протокол",
+        "replacement_offer": "Предложение за замяна",
+        "repair_completed": "Ремонтът е завършен",
+        "rejection": "Решение: рекламацията не е уважена",
+        "withdrawal_request": "Молба за оттегляне на претенциите",
+        "closure": "Рекламацията е приключена",
     },
 }
 

@@ -66,8 +66,12 @@ class ClaimStatus:
     letters: list[LetterLine]
 
 
-async def model_choices(session: AsyncSession) -> list[dict[str, str]]:
-    return [{"code": m.code, "name": m.name} for m in await catalog.list_models(session)]
+async def model_choices(session: AsyncSession, lang: str) -> list[dict[str, str]]:
+    """The catalogue's models as the page's language names them."""
+    return [
+        {"code": m.code, "name": (m.names or {}).get(lang) or m.name}
+        for m in await catalog.list_models(session)
+    ]
 
 
 async def count_hit(

@@ -204,7 +204,7 @@ async def submit_claim(
     session: AsyncSession, *, form: FormData, ctx: WebContext, settings: Settings
 ) -> Page:
     t = translator(ctx.lang)
-    models = await webform.model_choices(session)
+    models = await webform.model_choices(session, ctx.lang)
     data = forms.ClaimFormData.from_form(form)
     if not models:
         # A page from before the catalogue was emptied: only the free text can be used.

@@ -1,5 +1,7 @@
 """Product models, units and the CSV import of the sold-units registry."""
 
+import pytest
+
 from app.enums import Role
 from tests.conftest import unique
 
@@ -142,3 +144,76 @@ async def test_unreadable_csv_is_reported_not_500(client, auth) -> None:
     assert response.status_code == 200
     assert response.json()["created"] == 0
     assert response.json()["errors"]
+
+
+async def test_model_names_per_language(client, auth) -> None:
+    code = unique("M")
+    names = {"lv": "Cirkulācijas sūknis", "ru": "Циркуляционный насос", "bg": "Циркулационна помпа"}
+    created = await client.post(
+        "/api/v1/product-models",
+        headers=auth(Role.admin),
+        json={"code": code, "name": "Circulation pump", "names": {**names, "en": "  Pump  "}},
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["names"] == {**names, "en": "Pump"}
+    got = await client.get(f"/api/v1/product-models/{code}", headers=auth(Role.auditor))
+    assert got.json()["names"] == {**names, "en": "Pump"}
+    listed = await client.get("/api/v1/product-models", headers=auth(Role.auditor))
+    assert next(m for m in listed.json() if m["code"] == code)["names"]["bg"] == names["bg"]
+
+    # A PATCH replaces the names; other fields stay.
+    patched = await client.patch(
+        f"/api/v1/product-models/{code}",
+        headers=auth(Role.admin),
+        json={"names": {"lv": "Sūknis"}},
+    )
+    assert patched.status_code == 200
+    assert patched.json()["names"] == {"lv": "Sūknis"}
+    assert patched.json()["name"] == "Circulation pump"
+    untouched = await client.patch(
+        f"/api/v1/product-models/{code}", headers=auth(Role.admin), json={"warranty_months": 12}
+    )
+    assert untouched.json()["names"] == {"lv": "Sūknis"}
+    cleared = await client.patch(
+        f"/api/v1/product-models/{code}", headers=auth(Role.admin), json={"names": {}}
+    )
+    assert cleared.json()["names"] is None
+
+
+@pytest.mark.parametrize(
+    ("names", "where"),
+    [
+        ({"LV": "Sūknis"}, "body.names.LV"),
+        ({"latvian": "Sūknis"}, "body.names.latvian"),
+        ({"lv": "   "}, "body.names.lv"),
+        ({"lv": "x" * 201}, "body.names.lv"),
+        ({"lv": 5}, "body.names.lv"),
+        (["lv"], "body.names"),
+    ],
+)
+async def test_bad_model_names_are_refused_naming_the_field(client, auth, names, where) -> None:
+    code = unique("M")
+    for method, path, body in (
+        ("POST", "/api/v1/product-models", {"code": code, "name": "Pump", "names": names}),
+        ("PATCH", f"/api/v1/product-models/{await make_model(client, auth)}", {"names": names}),
+    ):
+        response = await client.request(method, path, headers=auth(Role.admin), json=body)
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert response.json()["errors"][0]["field"].startswith(where), response.json()
+
+
+async def test_only_admins_name_models(client, auth) -> None:
+    code = await make_model(client, auth)
+    response = await client.patch(
+        f"/api/v1/product-models/{code}",
+        headers=auth(Role.specialist),
+        json={"names": {"lv": "Sūknis"}},
+    )
+    assert response.status_code == 403
+    missing = await client.patch(
+        "/api/v1/product-models/NO-SUCH-MODEL",
+        headers=auth(Role.admin),
+        json={"names": {"lv": "Sūknis"}},
+    )
+    assert missing.status_code == 404

@@ -387,8 +387,11 @@ async def test_bad_input_is_a_problem_not_a_500(client, auth, latvian_claim, let
     assert (await letter_api.get(f"{LETTERS}/0")).status_code == 422
     assert (await client.get(f"{LETTERS}/1")).status_code == 401
 
+    # A language without templates falls back (CLAIMS_LETTER_LANGUAGE_FALLBACKS, then English).
+    ukrainian = await letter_api.draft(number, "closure", language="uk")
+    assert ukrainian.status_code == 201 and ukrainian.json()["language"] == "en"
     bulgarian = await letter_api.draft(number, "closure", language="bg")
-    assert bulgarian.status_code == 201 and bulgarian.json()["language"] == "en"
+    assert bulgarian.status_code == 201 and bulgarian.json()["language"] == "bg"
 
     letter_id = (await letter_api.draft(number, "closure")).json()["id"]
     bad = await letter_api.act(letter_id, "mark-sent", Role.specialist, content=b"{not json")

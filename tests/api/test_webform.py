@@ -131,6 +131,7 @@ async def claims_of(db: Any, email: str) -> list[Any]:
         ({"lang": "ru"}, "lv", "ru", "Подать рекламацию"),
         ({}, "lv-LV,lv;q=0.9,en;q=0.5", "lv", "Iesniegt reklamāciju"),
         ({"lang": "xx"}, "ru-RU", "ru", "Подать рекламацию"),
+        ({}, "bg-BG,bg;q=0.9,ru;q=0.5", "bg", "Подаване на рекламация"),
     ],
 )
 async def test_form_speaks_the_negotiated_language(
@@ -150,6 +151,18 @@ async def test_form_speaks_the_negotiated_language(
     assert (
         f'<option value="{model_code}">Heat pump {model_code} ({model_code})</option>' in page.text
     )
+
+
+async def test_the_form_names_models_in_its_language(browser: httpx.AsyncClient, app: Any) -> None:
+    code = unique("WFN").upper()
+    names = {"bg": f"Термопомпа {code}", "lv": f"Siltumsūknis {code}"}
+    async with app.state.session_factory() as session:
+        await catalog.create_model(
+            session, data=ProductModelCreate(code=code, name=f"Heat pump {code}", names=names)
+        )
+    for lang, name in (*names.items(), ("ru", f"Heat pump {code}")):
+        page = await browser.get("/claim-form", params={"lang": lang})
+        assert f'<option value="{code}">{name} ({code})</option>' in page.text, lang
 
 
 async def test_form_sets_a_strict_httponly_csrf_cookie_and_safe_headers(

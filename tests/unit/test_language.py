@@ -131,3 +131,56 @@ def test_the_default_language_setting_is_checked(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("CLAIMS_DEFAULT_LANGUAGE", "RU")
     with pytest.raises(ValidationError, match="CLAIMS_DEFAULT_LANGUAGE must be two lowercase"):
         Settings()
+
+
+# Claim texts as customers write them (issue 15): Bulgarian is told from Russian on ordinary
+# text, also where no ъ gives it away, and Bulgarian with ъ is never taken for English.
+CLAIM_TEXTS = {
+    "bg-without-ъ": [
+        "Здравейте, контролният блок на кораба не се включва след монтажа. Моля за помощ.",
+        "Уважаеми господа, изделието спря да работи на третия ден. Моля да изпратите техник.",
+        "Моля да ни изпратите сервизен техник, помпата не работи и тече вода от корпуса.",
+        "Изделието е в гаранция, моля за ремонт или замяна.",
+        "Не работи след ремонта. Моля, обадете се.",
+        "Георги Димитров, сервизен отдел. Уредите не се включват, моля за проверка.",
+    ],
+    "bg-with-ъ": [
+        "Корабният блок за управление не се включва. Захранването е проверено, а индикаторът мълчи.",
+        "След включване на захранването блокът не реагира и няма светлинна индикация на пулта.",
+        "Предявяваме рекламация за доставения контролер, който се повреди в първия месец.",
+        "Уредът работи с прекъсвания, а понякога изключва сам. Молим за сервизно посещение.",
+    ],
+    "ru": [
+        "Здравствуйте, блок управления судовой не включается после монтажа. Просим помочь.",
+        "Изделие перестало работать на третий день. Просим направить специалиста.",
+        "Блок не включается, индикаторы не горят. Заводской номер BU7M-2024-00417.",
+        "Насос не работает, из корпуса течёт вода. Прошу прислать мастера.",
+    ],
+    "lv": [
+        "Labdien, vadības bloks neieslēdzas pēc uzstādīšanas. Lūdzu palīdzību.",
+        "Iekārta pārstāja darboties trešajā dienā, lūdzu atsūtīt speciālistu.",
+        "Sukna korpuss tek, ludzu atsutiet meistaru.",
+    ],
+    "en": [
+        "The control unit does not switch on after installation. Please send an engineer.",
+        "The pump leaks from the housing, please advise.",
+        "Our boiler stopped working on the third day; we request a repair under warranty.",
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("group", "text"),
+    [(group, text) for group, texts in CLAIM_TEXTS.items() for text in texts],
+    ids=[
+        f"{group.replace('ъ', 'er')}-{i}"
+        for group, texts in CLAIM_TEXTS.items()
+        for i in range(len(texts))
+    ],
+)
+def test_real_looking_claim_texts(group: str, text: str) -> None:
+    if group == "bg-without-ъ":
+        assert "ъ" not in text.lower()
+    elif group == "bg-with-ъ":
+        assert "ъ" in text
+    assert detect_language(text) == group[:2]

@@ -69,12 +69,19 @@ CUSTOMERS = {
         address_lines=("Unit 4, Harbour Road", "Cork T12 X8Y9, Ireland"),
         email="m.obrien@nordic-heating.example.ie",
     ),
+    "bg": Customer(
+        name="„Черноморска корабостроителница“ АД",
+        contact_person="Георги Димитров",
+        address_lines=("ул. „Индустриална“ 7", "9000 Варна, България"),
+        email="g.dimitrov@chk.example.bg",
+    ),
 }
 
 SIGNATORIES = {
     "ru": Signatory(name="Андрис Калниньш", title="Начальник отдела контроля качества"),
     "lv": Signatory(name="Andris Kalniņš", title="Kvalitātes kontroles nodaļas vadītājs"),
     "en": Signatory(name="Andris Kalniņš", title="Head of Quality Control Department"),
+    "bg": Signatory(name="Андрис Калниньш", title="Ръководител на отдел „Контрол на качеството“"),
 }
 
 CLAIM = ClaimInfo(
@@ -234,7 +241,7 @@ async def test_render_pdf_runs_in_the_process_pool():
 
 
 def test_draft_shows_draft_marker_instead_of_number():
-    for lang, marker in {"ru": "ПРОЕКТ", "en": "DRAFT", "lv": "PROJEKTS"}.items():
+    for lang, marker in {"ru": "ПРОЕКТ", "en": "DRAFT", "lv": "PROJEKTS", "bg": "ПРОЕКТ"}.items():
         html = render_html(
             "explanation", lang, make_context(LetterKind.explanation, lang, number=None)
         )
@@ -350,6 +357,7 @@ def test_closure_names_the_resolution_in_each_language():
         "ru": "изделие отремонтировано",
         "en": "the product was repaired",
         "lv": "izstrādājums ir saremontēts",
+        "bg": "изделието е ремонтирано",
     }.items():
         html = render_html("closure", lang, make_context(LetterKind.closure, lang, fields={}))
         assert phrase in html
@@ -361,9 +369,14 @@ def test_closure_names_the_resolution_in_each_language():
         ("ru", None, "en", "ru"),
         ("RU-ru", None, "en", "ru"),
         ("lv_LV", None, "en", "lv"),
-        ("bg", None, "en", "en"),
-        ("bg", {"bg": "ru"}, "en", "ru"),
+        ("bg", None, "en", "bg"),
+        ("bg-BG", {"bg": "ru"}, "en", "bg"),
+        ("uk", None, "en", "en"),
         ("uk", {"uk": "ru"}, "en", "ru"),
+        # A chain is followed as far as it goes, and a loop ends where it comes back.
+        ("be", {"be": "uk", "uk": "ru"}, "en", "ru"),
+        ("be", {"be": "uk", "uk": "be"}, "lv", "lv"),
+        ("mk-MK", {"mk-mk": "xx", "mk": "bg"}, "en", "bg"),
         ("de", None, "lv", "lv"),
         (None, None, "en", "en"),
         ("", None, "ru", "ru"),
@@ -380,13 +393,13 @@ def test_resolve_language_without_usable_default_fails():
 
 
 def test_unsupported_language_renders_in_fallback():
-    html = render_html("acknowledgement", "bg", make_context(LetterKind.acknowledgement, "en"))
+    html = render_html("acknowledgement", "uk", make_context(LetterKind.acknowledgement, "en"))
     assert '<html lang="en">' in html
     html = render_html(
         "acknowledgement",
-        "bg",
+        "uk",
         make_context(LetterKind.acknowledgement, "ru"),
-        fallbacks={"bg": "ru"},
+        fallbacks={"uk": "ru"},
     )
     assert '<html lang="ru">' in html
 
@@ -396,6 +409,8 @@ def test_format_date():
     assert format_date(d, "ru") == "1 марта 2026 г."
     assert format_date(d, "en") == "1 March 2026"
     assert format_date(d, "lv") == "01.03.2026"
+    # CLDR's, with a narrow no-break space that keeps "г." on the year's line.
+    assert format_date(date(2026, 11, 27), "bg") == "27 ноември 2026\u202fг."
     assert format_date(None, "en") == ""
 
 
@@ -409,6 +424,7 @@ def test_unknown_product_and_serial_read_naturally(lang):
         text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html[html.index("<body") :]))
         assert " ," not in text and ",," not in text and ".." not in text
         assert ", serial number" not in html and "заводской номер" not in html
+        assert "фабричен №" not in html
     html = render_html(
         "closure", lang, replace(make_context(LetterKind.closure, lang), claim=claim)
     )
@@ -416,6 +432,7 @@ def test_unknown_product_and_serial_read_naturally(lang):
         "en": "product (model not specified)",
         "ru": "(модель не указана)",
         "lv": "(modelis nav norādīts)",
+        "bg": "(моделът не е посочен)",
     }[lang] in html
 
 
@@ -425,5 +442,7 @@ def test_email_cover_note_is_plain_text(lang):
     ctx = replace(ctx, customer=replace(ctx.customer, contact_person="A & B <x>"))
     text = render_cover_note(lang, ctx, subject="Re: <claim> & co")
     assert LETTER_NUMBER in text and CLAIM.number in text
-    assert "A & B <x>" in text and "Re: <claim> & co" in text  # not HTML-escaped
+    assert "Re: <claim> & co" in text  # not HTML-escaped
+    if lang != "bg":  # Bulgarian greets neutrally ("Уважаеми дами и господа,") without a gender
+        assert "A & B <x>" in text
     assert COMPANY.name in text
