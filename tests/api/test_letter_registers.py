@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from app.config import Settings
+from app.config import Settings, in_language
 from app.enums import Action as A
 from app.enums import Role
 from app.main import create_app
@@ -216,7 +216,9 @@ LAYOUT = {
 
 
 @pytest.mark.parametrize("lang", sorted(LAYOUT))
-async def test_the_inspection_act_is_a_bilateral_act(client, auth, lang: str) -> None:
+async def test_the_inspection_act_is_a_bilateral_act(
+    client, auth, settings: Settings, lang: str
+) -> None:
     words = LAYOUT[lang]
     flow = await to_inspection(client, auth, lang)
     await flow.act(A.record_inspection_act, SV, {**ACT, "act_number": f"AO-{unique()}"})
@@ -229,7 +231,8 @@ async def test_the_inspection_act_is_a_bilateral_act(client, auth, lang: str) ->
     assert words["commission"] in html and "Rīga, Krasta iela 82" in html
     commission = html[html.index('class="commission"') : html.index("</div>\n<p>")]
     claim = await flow.read()
-    for side in ("Example Manufacturing Ltd", claim["customer"]["name"]):
+    ours = in_language(settings.letter_company_name, lang)  # the letterhead in the act's language
+    for side in (ours, claim["customer"]["name"]):
         assert f'<div class="side">{words["side"]}{side}' in commission
     for member in ACT["our_participants"] + ACT["customer_participants"]:
         assert f"{member['name']}, {member['position']}" in commission
