@@ -165,6 +165,9 @@ def _claim(b: LetterBundle, settings: Settings) -> ClaimInfo:
         sale_date=(unit.sale_date if unit and unit.sale_date else claim.purchase_date),
         warranty_until=claim.warranty_end_date,
         resolution=claim.resolution,
+        warranty_status=claim.warranty_status,
+        defect_cause=claim.defect_cause,
+        cost_bearer=claim.cost_bearer,
     )
 
 

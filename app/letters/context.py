@@ -66,6 +66,10 @@ class ClaimInfo:
     sale_date: date | None = None
     warranty_until: date | None = None
     resolution: str | None = None
+    # What the workflow recorded (codes): the templates state a finding only when it is here.
+    warranty_status: str | None = None
+    defect_cause: str | None = None
+    cost_bearer: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,30 +2,102 @@
 
 The design memo starts from the referral, the explanation and recommendations from the
 design department's finding, the service visit from the scheduled visit, the inspection act
-from the recorded act, the repair letter from the repair report, and a second withdrawal
-request names the first. The specialist edits from there. Codes (cost bearer) are stored as
-codes; the templates print them in the letter's language.
+from the recorded act, the repair letter from the repair report and a settled dispute's cost
+split, the replacement offer from the recorded replacement's warranty, and a second withdrawal
+request names the first. What only an action's body carries (the questions of a request, a
+paid repair's cost) comes in as typed facts (`format_facts`). The specialist edits from there.
+Codes (cost bearer) are stored as codes; the templates print them in the letter's language.
+Dates and amounts are written in the letter's language, never ISO.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
+from babel.numbers import format_currency
 from sqlalchemy import select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.enums import LetterKind
-from app.letters.render import format_date
+from app.letters.dates import format_date
 from app.models.claims import Claim
 from app.models.letters import Letter
 from app.models.workflow_records import (
     DesignFinding,
+    Dispute,
     InspectionAct,
     JobKind,
+    JobStatus,
     Referral,
+    Replacement,
     ServiceJob,
 )
+
+_LOCALES = {"ru": "ru_RU", "en": "en_GB", "lv": "lv_LV", "bg": "bg_BG"}
+
+
+@dataclass(frozen=True)
+class Money:
+    """An amount with its ISO currency, written in the letter's language."""
+
+    amount: Decimal
+    currency: str
+
+
+def format_fact(value: Any, lang: str) -> str | None:
+    """A recorded value as a letter's text in `lang` (dates and amounts localised)."""
+    if value is None or value == "" or value == []:
+        return None
+    if isinstance(value, date):
+        return format_date(value, lang)
+    if isinstance(value, Money):
+        # Non-breaking spaces inside the amount, and between it and the currency.
+        text = format_currency(value.amount, value.currency, locale=_LOCALES.get(lang, "en"))
+        return text.replace("\u202f", "\u00a0").replace(" ", "\u00a0")
+    if isinstance(value, list | tuple):
+        return "\n".join(str(item) for item in value if item) or None
+    return str(value)
+
+
+def format_facts(facts: dict[str, Any] | None, lang: str) -> dict[str, str]:
+    """An action's typed facts as letter fields in `lang`; empty ones left out."""
+    written = {name: format_fact(value, lang) for name, value in (facts or {}).items()}
+    return {name: text for name, text in written.items() if text}
+
+
+# The replacement's warranty as recorded (`ReplacementIn.warranty`): carried over or a new
+# period from the replacement's date.
+_WARRANTY_TERMS = {
+    "ru": {
+        "transfer": "На новое изделие переходит гарантийный срок заменяемого изделия",
+        "until": " (до {date})",
+        "fresh": "На новое изделие устанавливается новый гарантийный срок, исчисляемый с {date}",
+    },
+    "en": {
+        "transfer": "The new product takes over the remaining warranty of the replaced product",
+        "until": ", until {date}",
+        "fresh": "The new product carries a full new warranty period from {date}",
+    },
+    "lv": {
+        "transfer": "Jaunajam izstrādājumam saglabājas nomainītā izstrādājuma garantijas termiņš",
+        "until": " (līdz {date})",
+        "fresh": "Jaunajam izstrādājumam tiek noteikts jauns pilns garantijas termiņš no {date}",
+    },
+}
+
+
+def _warranty_terms(replacement: Replacement, claim: Claim, lang: str) -> str:
+    words = _WARRANTY_TERMS.get(lang, _WARRANTY_TERMS["en"])
+    if replacement.warranty_mode == "fresh":
+        return words["fresh"].format(date=format_date(replacement.created_at, lang)) + "."
+    until = claim.warranty_end_date
+    return (
+        words["transfer"] + (words["until"].format(date=format_date(until, lang)) if until else "")
+    ) + "."
 
 
 async def _latest(session: AsyncSession, model: Any, claim_id: int, *where: Any) -> Any:
@@ -75,13 +147,23 @@ async def prefill(
         finding = await _latest(session, DesignFinding, claim_id)
         if finding is not None:
             if kind is LetterKind.explanation:
-                fields["explanation_text"] = finding.analysis
+                # The designers' recommendations are part of the explanation of correct use.
+                fields["explanation_text"] = "\n\n".join(
+                    t for t in (finding.analysis, finding.recommendations) if t
+                )
             elif kind is LetterKind.recommendations:
                 fields["recommendations"] = finding.recommendations
             else:
                 fields["requested_items"] = finding.information_needed
     elif kind is LetterKind.service_visit:
-        job = await _latest(session, ServiceJob, claim_id, ServiceJob.kind == JobKind.field_visit)
+        # Only a visit still to come: an earlier remedy's visit is not this letter's.
+        job = await _latest(
+            session,
+            ServiceJob,
+            claim_id,
+            ServiceJob.kind == JobKind.field_visit,
+            ServiceJob.status == JobStatus.scheduled,
+        )
         if job is not None:
             details = job.details or {}
             fields["visit_date"] = format_date(job.planned_on, lang) if job.planned_on else None
@@ -112,8 +194,21 @@ async def prefill(
                 )
                 or None
             )
-            shipped = [job.carrier, job.tracking_number, details.get("returned_on")]
+            returned_on = details.get("returned_on")
+            shipped = [
+                job.carrier,
+                job.tracking_number,
+                format_date(date.fromisoformat(returned_on), lang) if returned_on else None,
+            ]
             fields["shipment_details"] = ", ".join(str(s) for s in shipped if s) or None
+        dispute = await _latest(session, Dispute, claim_id, col(Dispute.settled_at).is_not(None))
+        if dispute is not None and dispute.outcome:
+            # The cost split agreed when the dispute was settled ("50/50").
+            fields["cost_terms"] = dispute.outcome
+    elif kind is LetterKind.replacement_offer:
+        replacement = await _latest(session, Replacement, claim_id)
+        if replacement is not None:
+            fields["warranty_terms"] = _warranty_terms(replacement, claim, lang)
     elif kind is LetterKind.withdrawal_request:
         earlier = (
             await session.execute(

@@ -104,6 +104,20 @@ def lines(text: str | None) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
+# The templates write the preposition before a due date ("в срок до", "by", "līdz"): a value
+# typed with its own would read "до до 11.12.2026".
+_DUE_PREPOSITION = re.compile(
+    r"^\s*(?:в\s+срок\s+до|не\s+позднее|до|no\s+later\s+than|by|until|"
+    r"ne\s+vēlāk\s+kā|līdz)\s+",
+    re.IGNORECASE,
+)
+
+
+def due(value: str | None) -> str:
+    """A due date as the text after the template's own preposition."""
+    return _DUE_PREPOSITION.sub("", value or "", count=1)
+
+
 @pass_context
 def _fdate(ctx: Context, value: date | datetime | None) -> str:
     return format_date(value, ctx["lang"])
@@ -127,6 +141,7 @@ def get_environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
     env.filters["need"] = _need
     env.filters["items"] = items
     env.filters["lines"] = lines
+    env.filters["due"] = due
     return env
 
 

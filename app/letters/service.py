@@ -31,7 +31,7 @@ from app.letters import enclosures, lifecycle
 from app.letters.building import LetterBundle, letter_read
 from app.letters.kinds import missing_fields, normalize_fields
 from app.letters.lifecycle import LetterAction
-from app.letters.prefill import prefill
+from app.letters.prefill import format_facts, prefill
 from app.letters.render import UnknownLanguage, resolve_language
 from app.models.claims import Claim
 from app.models.customers import Contact, Customer
@@ -205,6 +205,7 @@ async def create_draft(
     kind: LetterKind | str,
     actor: str,
     fields: dict[str, Any] | None = None,
+    facts: dict[str, Any] | None = None,
     language: str | None = None,
     settings: Settings | None = None,
     attachment_ids: list[int] | None = None,
@@ -212,8 +213,10 @@ async def create_draft(
 ) -> Letter:
     """Add a draft letter of `kind` for `claim`, prefilled from it; flushes, never commits.
 
-    Workflow actions that imply a letter call this inside their own transaction. Without a
-    choice of enclosures the kind's default applies (the design memo takes the photos).
+    Workflow actions that imply a letter call this inside their own transaction, with the
+    `facts` their body carried (typed values, written here in the letter's language);
+    `fields` are a person's own text and win over both. Without a choice of enclosures the
+    kind's default applies (the design memo takes the photos).
     """
     settings = settings or get_settings()
     try:
@@ -222,12 +225,14 @@ async def create_draft(
         raise InvalidInput(f"Unknown letter kind {kind!r}.") from None
     lang = _language(language or claim.language, settings)
     known = await prefill(session, claim=claim, kind=kind, lang=lang)
+    known.update(format_facts(facts, lang))
     assert claim.id is not None  # a loaded claim
+    typed = _normalize(kind, fields)
     letter = Letter(
         claim_id=claim.id,
         kind=kind,
         language=lang,
-        fields=_normalize(kind, {**known, **(fields or {})}),
+        fields=_normalize(kind, {**known, **typed}),
         created_by=actor,
     )
     if attachment_ids is None and document_ids is None:
@@ -251,7 +256,13 @@ async def create_draft(
         action="letter_drafted",
         from_state=claim.state,
         to_state=claim.state,
-        payload={"letter_id": letter.id, "kind": kind.value, "language": letter.language},
+        # `fields`: what a person wrote, which a later refresh from the record leaves alone.
+        payload={
+            "letter_id": letter.id,
+            "kind": kind.value,
+            "language": letter.language,
+            "fields": sorted(typed),
+        },
     )
     return letter
 

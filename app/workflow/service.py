@@ -22,6 +22,7 @@ from app.config import Settings
 from app.enums import Action, ClaimState, CostBearer, DefectCause, RemedyKind, WarrantyStatus
 from app.errors import Conflict, DomainError, Forbidden, PreconditionFailed
 from app.events.outbox import enqueue
+from app.letters.refresh import refresh_drafts
 from app.letters.service import create_draft
 from app.models.claims import Claim
 from app.models.types import utcnow
@@ -30,6 +31,7 @@ from app.models.workflow.responses import ActionResult
 from app.models.workflow_records import PROGRESS_FLAGS, ClaimProgress, Referral, ReferralStatus
 from app.workdays import local_date, today
 from app.workflow.facts import ClaimFacts
+from app.workflow.letter_facts import REFRESHES, action_facts
 from app.workflow.machine import (
     GuardFailed,
     RoleNotAllowed,
@@ -217,9 +219,12 @@ async def take_action(
             claim=claim,
             kind=transition.letter.value,
             actor=principal.name,
+            facts=action_facts(action, body),
             settings=settings,
         )
         letter_id = draft.id
+    if action in REFRESHES:
+        await refresh_drafts(session, claim=claim, kinds=REFRESHES[action], actor=principal.name)
     await session.commit()
     return ActionResult(
         number=claim.number,

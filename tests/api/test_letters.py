@@ -650,7 +650,9 @@ async def test_drafts_start_from_what_the_workflow_recorded(app, latvian_claim, 
         memo["defect_details"] == "Motor hums; breaker trips."
         and memo["questions"] == "Winding class?"
     )
-    assert (await fields("explanation"))["fields"]["explanation_text"] == "Connected to 400 V."
+    # The designers' recommendations are part of the explanation of correct use.
+    explanation = (await fields("explanation"))["fields"]["explanation_text"]
+    assert explanation == "Connected to 400 V.\n\nConnect L and N to 230 V."
     recommendations = await fields("recommendations")
     assert recommendations["fields"]["recommendations"] == "Connect L and N to 230 V."
     assert recommendations["missing_fields"] == []

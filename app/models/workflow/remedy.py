@@ -86,6 +86,12 @@ class ReplacementOffer(ActionBody):
         max_length=5000,
         examples=["The housing is cracked; a repair costs more than a new pump."],
     )
+    replacement_product: str | None = Field(
+        default=None,
+        max_length=500,
+        description="The new product offered (model and name)",
+        examples=["PMP-200 circulation pump"],
+    )
 
 
 class RepairReport(ActionBody):

@@ -26,6 +26,9 @@ class InformationRequest(ActionBody):
         examples=["Please send photos of the terminal box and the wiring."],
     )
     photos_requested: bool = False
+    response_due: date | None = Field(
+        default=None, description="The date by which the customer is asked to answer"
+    )
 
 
 class CustomerInformation(ActionBody):
@@ -39,6 +42,12 @@ class PaidRepairOffer(ActionBody):
         default=None, ge=0, max_digits=12, decimal_places=2, examples=["450.00"]
     )
     currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
+    repair_duration: str | None = Field(
+        default=None, max_length=200, description="How long the repair takes", examples=["10 days"]
+    )
+    guarantee_due: date | None = Field(
+        default=None, description="The date by which the payment guarantee is expected"
+    )
     note: str | None = NOTE
 
 
