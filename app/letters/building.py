@@ -213,6 +213,8 @@ def letter_read(b: LetterBundle, principal: Principal | None) -> LetterRead:
         sent_at=letter.sent_at,
         send_channel=letter.send_channel,
         sent_to=letter.sent_to,
+        gateway_message_id=letter.gateway_message_id,
+        send_error=letter.send_error,
         version=letter.version,
         links=LetterLinks(
             self=base,
