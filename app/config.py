@@ -48,8 +48,11 @@ class Settings(BaseSettings):
         "development",
         description="development | test | production; production refuses weak secrets",
     )
-    database_url: str = DEFAULT_DATABASE_URL
-    """SQLAlchemy URL: sqlite+aiosqlite:///… (embedded) or postgresql+asyncpg://user@host/db."""
+    database_url: str = Field(
+        DEFAULT_DATABASE_URL,
+        description="postgresql+asyncpg://user@host:5432/name, or a SQLite file; "
+        "postgresql:// and postgres:// are read as postgresql+asyncpg://",
+    )
     database_pool_size: int = 10
     """Connections each process keeps open to PostgreSQL."""
     # A pre-ping costs three round trips per checkout on asyncpg (BEGIN, ";", ROLLBACK): a fifth
@@ -415,6 +418,11 @@ class Settings(BaseSettings):
         "may take; past it the scrape answers without them and claims_metrics_database_up is 0",
     )
 
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _async_driver(cls, value: object) -> object:
+        return normalise_database_url(value) if isinstance(value, str) else value
+
     @field_validator("reports_uncoded_causes", mode="before")
     @classmethod
     def _split_causes(cls, value: object) -> object:
@@ -661,6 +669,26 @@ class Settings(BaseSettings):
                 if isinstance(value, SecretStr) and len(value.get_secret_value()) < 16:
                     raise ValueError(f"CLAIMS_{name.upper()} must be set to a strong secret")
         return self
+
+
+# URLs as other tools write them, and the driver this service talks to each with.
+_DRIVERS = {
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+    "postgresql+psycopg": "postgresql+asyncpg",
+    "postgresql+psycopg2": "postgresql+asyncpg",
+    "sqlite": "sqlite+aiosqlite",
+}
+
+
+def normalise_database_url(url: str) -> str:
+    """`postgresql://…` (libpq's, psql's, Heroku's `postgres://`) and `sqlite:///…` with the
+    async driver the service uses: the same database, not a missing module or plugin."""
+    url = url.strip()
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    return f"{_DRIVERS.get(scheme.lower(), scheme)}://{rest}"
 
 
 def _check_calendar(country: str, subdivision: str | None) -> None:

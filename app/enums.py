@@ -147,7 +147,11 @@ class LetterState(StrEnum):
     pending_approval = "pending_approval"
     approved = "approved"
     issued = "issued"
+    # Handed to the outbox for the email gateway; `sent` once the gateway accepted it.
+    sending = "sending"
     sent = "sent"
+    # The gateway refused it, or the retries ran out; `send` or `mark_sent_by_post` again.
+    send_failed = "send_failed"
 
 
 class WarrantyStatus(StrEnum):

@@ -22,6 +22,7 @@ from app.letters.signed_pdf import load_certificate
 from app.logging_setup import configure_logging
 from app.mail.offload import shutdown_pool as shutdown_mail_pool
 from app.middleware import InputGuardMiddleware, RequestContextMiddleware
+from app.preflight import StartupError, storage_problem
 from app.routers import (
     admin,
     catalog,
@@ -81,6 +82,10 @@ TAGS = [
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
+    problem = await anyio.to_thread.run_sync(storage_problem, settings.storage_dir)
+    if problem:
+        # Before: unnoticed until the first upload answered 500 (issue 18).
+        raise StartupError(problem)
     engine = create_engine(settings)
     instrument_engine(engine)  # only with OTEL_EXPORTER_OTLP_ENDPOINT (app/telemetry.py)
     app.state.engine = engine

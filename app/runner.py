@@ -9,9 +9,13 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
+import httpx
+
 from app.config import Settings
 from app.db import SessionFactory, create_engine, create_session_factory
 from app.events.worker import Worker, WorkerConfig
+from app.letters.delivery import record_email_outcome
+from app.preflight import database_location
 from app.sla import service as sla_service
 
 log = logging.getLogger("app.events.runner")
@@ -29,7 +33,11 @@ def sla_sweeper(
 
 def make_worker(factory: SessionFactory, settings: Settings) -> Worker:
     return Worker(
-        factory, WorkerConfig.from_settings(settings), sla_sweep=sla_sweeper(factory, settings)
+        factory,
+        WorkerConfig.from_settings(settings),
+        sla_sweep=sla_sweeper(factory, settings),
+        # A letter is `sent` only once the gateway took its email (letters/delivery.py).
+        on_email_outcome=record_email_outcome,
     )
 
 
@@ -43,15 +51,40 @@ async def run_worker(settings: Settings, *, once: bool = False) -> int:
         loop.add_signal_handler(sig, stop.set)
     try:
         async with make_worker(factory, settings) as worker:
-            log.info("worker started", extra={"worker": worker.name})
-            if once:
-                if settings.sla_sweep_seconds > 0:
-                    await sla_sweeper(factory, settings)(worker.clock())
-                return await worker.drain()
-            await worker.run(stop)
-            return 0
+            described = describe(settings)
+            log.info(
+                "%s started: %s",
+                worker.name,
+                ", ".join(f"{k} {v}" for k, v in described.items()),
+                extra={"worker": worker.name, **described},
+            )
+            try:
+                if once:
+                    if settings.sla_sweep_seconds > 0:
+                        await sla_sweeper(factory, settings)(worker.clock())
+                    return await worker.drain()
+                await worker.run(stop)
+                return 0
+            finally:
+                log.info("%s stopped", worker.name, extra={"worker": worker.name})
     finally:
         await engine.dispose()
+
+
+def describe(settings: Settings) -> dict[str, Any]:
+    """What the worker runs with, for its first log line (no secrets)."""
+    gateway = settings.email_gateway_url
+    if gateway:
+        gateway = str(httpx.URL(gateway).copy_with(username=None, password=None, query=None))
+    return {
+        "database": database_location(settings.database_url),
+        "email_gateway": gateway or "not configured (letters cannot be emailed)",
+        "poll_seconds": settings.worker_poll_seconds,
+        "batch_size": settings.worker_batch_size,
+        "max_attempts": settings.outbox_max_attempts,
+        "sla_sweep_seconds": settings.sla_sweep_seconds or "off",
+        "storage": str(settings.storage_dir),
+    }
 
 
 def start_in_process(factory: SessionFactory, settings: Settings) -> Callable[[], Awaitable[None]]:
@@ -61,6 +94,11 @@ def start_in_process(factory: SessionFactory, settings: Settings) -> Callable[[]
 
     async def main() -> None:
         async with worker:
+            log.info(
+                "%s started in the server process",
+                worker.name,
+                extra={"worker": worker.name, **describe(settings)},
+            )
             await worker.run(stop)
 
     task = asyncio.create_task(main(), name="outbox-worker")

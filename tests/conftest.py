@@ -86,6 +86,8 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         log_level="WARNING",
         calendar_country="",  # weekends only: the tests count plain Monday-to-Friday weeks
         holidays=[],
+        # Letters may be emailed (else `send` answers 409); no worker runs here to call it.
+        email_gateway_url="http://127.0.0.1:9/email",
     )
 
 

@@ -9,18 +9,19 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, Table, and_, bindparam, exists, or_, select
+from sqlalchemy import Select, Table, and_, bindparam, exists, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
 from app.db import contains_pattern
-from app.enums import ClaimState
+from app.enums import ClaimState, LetterState
 from app.errors import InvalidInput
 from app.models.claims import Channel, Claim, ClaimPage, Message
 from app.models.customers import Contact, Customer
 from app.models.events import ClaimSla
+from app.models.letters import Letter
 from app.models.reference import ProductModel
 from app.workdays import FILTER_EARLIEST, FILTER_LATEST, filter_range, local_moment
 
@@ -88,9 +89,28 @@ def filter_moment(value: datetime | None, *, field: str, settings: Settings) -> 
 
 
 claims: Table = Claim.__table__  # type: ignore[attr-defined]
+letters: Table = Letter.__table__  # type: ignore[attr-defined]
 customers: Table = Customer.__table__  # type: ignore[attr-defined]
 contacts: Table = Contact.__table__  # type: ignore[attr-defined]
 models: Table = ProductModel.__table__  # type: ignore[attr-defined]
+
+
+def _letter_send_failed() -> Any:
+    """The latest letter of the claim the gateway did not take, as "number: reason" (a
+    correlated subquery on ix_letters_claim_id: a few failed letters at most per claim)."""
+    return (
+        select(letters.c.number + ": " + func.coalesce(letters.c.send_error, "not sent"))
+        .where(
+            letters.c.claim_id == claims.c.id,
+            letters.c.state == LetterState.send_failed.value,
+        )
+        .order_by(letters.c.id.desc())
+        .limit(1)
+        .correlate(claims)
+        .scalar_subquery()
+        .label("letter_send_failed")
+    )
+
 
 # Table columns rather than ORM attributes: a Core select executes without the ORM's compile
 # state and row loading (0.96 -> 0.64 ms of CPU per page). Labelled as ClaimSummary's fields so
@@ -110,6 +130,7 @@ _PAGE = (
         claims.c.received_at,
         claims.c.ack_due_date,
         claims.c.acknowledged_at,
+        _letter_send_failed(),
         claims.c.version,
     )
     .select_from(

@@ -13,7 +13,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.enums import ClaimState
 from app.errors import NotFound, PreconditionFailed
-from app.models.claims import AttachmentRead, Claim, ClaimRead, Deadlines, EventRead, MessageRead
+from app.models.claims import (
+    AttachmentRead,
+    Claim,
+    ClaimRead,
+    Deadlines,
+    EventRead,
+    MessageRead,
+    UnsentLetter,
+)
 from app.models.customers import Contact, ContactRead, Customer, CustomerSummary, Discrepancy
 from app.models.reference import ProductModel, Unit
 
@@ -91,6 +99,7 @@ def build_claim_read(
     allowed: list[str],
     today_: date | None = None,
     timezone: str = "UTC",
+    unsent_letters: Any = (),
 ) -> ClaimRead:
     claim, model = bundle.claim, bundle.model
     acked = claim.acknowledged_at
@@ -143,4 +152,7 @@ def build_claim_read(
         timeline=[EventRead.model_validate(e, from_attributes=True) for e in events],
         messages=[MessageRead.model_validate(m, from_attributes=True) for m in messages],
         attachments=[AttachmentRead.model_validate(a, from_attributes=True) for a in attachments],
+        unsent_letters=[
+            UnsentLetter.model_validate(u, from_attributes=True) for u in unsent_letters
+        ],
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -81,6 +82,36 @@ async def _excerpt(response: httpx.Response) -> str | None:
         return None
     text = data[:_EXCERPT_BYTES].decode(response.encoding or "utf-8", errors="replace")
     return text[:EXCERPT_CHARS]
+
+
+# 4xx answers that say something about our configuration or the gateway's state, not about the
+# message: retried with backoff (credentials and URL may be fixed meanwhile). Every other 4xx
+# is the gateway refusing this message for good; 5xx and network errors are retried.
+_RETRIED_4XX = frozenset({401, 403, 404, 407, 408, 409, 423, 425, 429})
+
+
+def refused_for_good(result: AttemptResult) -> bool:
+    """The email gateway will never take this message: no retry helps."""
+    code = result.status_code
+    return code is not None and 400 <= code < 500 and code not in _RETRIED_4XX
+
+
+def gateway_id(excerpt: str | None) -> str | None:
+    """The gateway's id for an accepted message, when its JSON answer names one (`id`, as
+    Mailgun's, or `message_id`)."""
+    if not excerpt:
+        return None
+    try:
+        answer = json.loads(excerpt)
+    except ValueError:
+        return None
+    if not isinstance(answer, dict):
+        return None
+    for key in ("id", "message_id", "messageId"):
+        value = answer.get(key)
+        if isinstance(value, str | int) and str(value).strip():
+            return str(value).strip()[:500]
+    return None
 
 
 def refused(reason: str) -> AttemptResult:

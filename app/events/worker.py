@@ -18,11 +18,12 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 from sqlalchemy import select, update
@@ -42,6 +43,23 @@ from app.models.types import utcnow
 log = logging.getLogger("app.events.worker")
 
 Clock = Callable[[], datetime]
+
+
+class EmailOutcome(Protocol):
+    """Told, in the worker's transaction, when an event's email reached its end: accepted by
+    the gateway (with its id) or failed for good (refused, or the retries ran out). The
+    letters package subscribes (`runner.make_worker`): a letter is `sent` only then."""
+
+    def __call__(
+        self,
+        session: Any,
+        *,
+        event_id: str,
+        payload: dict[str, Any],
+        accepted: bool,
+        gateway_id: str | None,
+        error: str | None,
+    ) -> Awaitable[None]: ...
 
 
 @dataclass(frozen=True)
@@ -118,11 +136,13 @@ class Worker:
         *,
         clock: Clock = utcnow,
         sla_sweep: Callable[[datetime], Any] | None = None,
+        on_email_outcome: EmailOutcome | None = None,
     ) -> None:
         self.factory = factory
         self.config = config
         self.clock = clock
         self.sla_sweep = sla_sweep
+        self.on_email_outcome = on_email_outcome
         self.name = f"worker-{secrets.token_hex(3)}"
         self._http: httpx.AsyncClient | None = None
 
@@ -183,17 +203,32 @@ class Worker:
             return 0
         gate = asyncio.Semaphore(self.config.concurrency)
 
-        async def guarded(row: Claimed) -> None:
+        async def guarded(row: Claimed) -> str:
             async with gate:
                 try:
-                    await self.process(row)
+                    return await self.process(row)
                 except Exception:
                     # The lease runs out and the row is retried: nothing is lost.
                     log.exception(
                         "delivering outbox event failed", extra={"event_id": row.event_id}
                     )
+                    return "retried"
 
-        await asyncio.gather(*(guarded(row) for row in claimed))
+        outcomes = Counter(await asyncio.gather(*(guarded(row) for row in claimed)))
+        log.info(
+            "outbox batch: %d events, %d delivered, %d retried, %d dead",
+            len(claimed),
+            outcomes["delivered"],
+            outcomes["retried"],
+            outcomes["dead"],
+            extra={
+                "worker": self.name,
+                "events": len(claimed),
+                "delivered": outcomes["delivered"],
+                "retried": outcomes["retried"],
+                "dead": outcomes["dead"],
+            },
+        )
         return len(claimed)
 
     async def drain(self, *, max_rounds: int = 50) -> int:
@@ -247,13 +282,15 @@ class Worker:
 
     # ---- one event -----------------------------------------------------------------------
 
-    async def process(self, row: Claimed) -> None:
+    async def process(self, row: Claimed) -> str:
+        """Deliver one event; "delivered", "retried" or "dead" (also for a lost lease: "retried",
+        the newer holder reports the end)."""
         targets = await self._prepare_targets(row)
         results = await asyncio.gather(*(self._attempt(row, t) for t in targets))
         for target, result in zip(targets, results, strict=True):
             if not result.ok:
                 DELIVERY_FAILURES.labels(target.kind).inc()
-        await self._record(row, list(zip(targets, results, strict=True)))
+        return await self._record(row, list(zip(targets, results, strict=True)))
 
     async def _prepare_targets(self, row: Claimed) -> list[Target]:
         """Create the deliveries on the first round; return those still pending."""
@@ -383,11 +420,12 @@ class Worker:
         )
         return http.refused(exc.reason)
 
-    async def _record(
-        self, row: Claimed, outcomes: list[tuple[Target, http.AttemptResult]]
-    ) -> None:
+    async def _record(self, row: Claimed, outcomes: list[tuple[Target, http.AttemptResult]]) -> str:
         now = self.clock()
         async with self.factory() as session:
+            # The email's end, when this round reached it: (accepted, gateway id, error).
+            email_end: tuple[bool, str | None, str | None] | None = None
+            email_error: str | None = None
             for target, result in outcomes:
                 delivery = await session.get(Delivery, target.delivery_id)
                 if delivery is None:
@@ -410,7 +448,17 @@ class Worker:
                 if result.ok:
                     delivery.status = "delivered"
                     delivery.delivered_at = now
+                    if target.kind == "email":
+                        answer = http.gateway_id(result.response_excerpt)
+                        email_end = (True, answer or delivery.message_id, None)
+                elif target.kind == "email":
+                    email_error = _email_error(result)
+                    if http.refused_for_good(result):
+                        delivery.status = "dead"
+                        email_end = (False, None, email_error)
             await session.flush()
+            if email_end is not None:
+                await self._email_outcome(session, row, *email_end)
             outbox = (
                 await session.execute(
                     select(OutboxEvent).where(col(OutboxEvent.id) == row.id).with_for_update()
@@ -419,7 +467,7 @@ class Worker:
             if outbox.status != "pending" or outbox.attempts != row.token:
                 # We lost the lease; the attempts above are still history worth keeping.
                 await session.commit()
-                return
+                return "retried"
             pending = (
                 (
                     await session.execute(
@@ -433,10 +481,29 @@ class Worker:
             )
             errors = [f"{t.url or t.kind}: {r.error}" for t, r in outcomes if not r.ok]
             outbox.last_error = "; ".join(errors)[:2000] or None
-            if not pending:
+            dead = (
+                await session.execute(
+                    select(col(Delivery.id))
+                    .where(
+                        col(Delivery.outbox_id) == row.id,
+                        col(Delivery.target) == "email",
+                        col(Delivery.status) == "dead",
+                    )
+                    .limit(1)
+                )
+            ).first()
+            if not pending and dead is None:
                 outbox.status = "delivered"
                 outbox.delivered_at = now
                 outbox.available_at = now
+                verdict = "delivered"
+            elif not pending:
+                # An email the gateway refused for good: dead, for the admin to see (and
+                # redeliver, once the address is fixed), though the webhooks went out.
+                outbox.status = "dead"
+                outbox.available_at = now
+                verdict = "dead"
+                log.warning("outbox event is dead", extra={"event_id": row.event_id})
             elif self.config.backoff.exhausted(outbox.attempts):
                 outbox.status = "dead"
                 await session.execute(
@@ -444,8 +511,48 @@ class Worker:
                     .where(col(Delivery.outbox_id) == row.id, col(Delivery.status) == "pending")
                     .values(status="dead")
                 )
+                if email_error is not None and email_end is None:
+                    await self._email_outcome(
+                        session, row, False, None, f"retries ran out: {email_error}"
+                    )
+                verdict = "dead"
                 log.warning("outbox event is dead", extra={"event_id": row.event_id})
             else:
                 delay = self.config.backoff.delay(outbox.attempts)
                 outbox.available_at = now + timedelta(seconds=delay)
+                verdict = "retried"
             await session.commit()
+            return verdict
+
+    async def _email_outcome(
+        self,
+        session: Any,
+        row: Claimed,
+        accepted: bool,
+        gateway_id: str | None,
+        error: str | None,
+    ) -> None:
+        if self.on_email_outcome is None:
+            return
+        try:
+            # In a savepoint: a subscriber's failure must not lose the delivery's record, or
+            # the email would go out again when the lease runs out.
+            async with session.begin_nested():
+                await self.on_email_outcome(
+                    session,
+                    event_id=row.event_id,
+                    payload=row.payload,
+                    accepted=accepted,
+                    gateway_id=gateway_id,
+                    error=error,
+                )
+        except Exception:
+            log.exception("reporting an email's outcome failed", extra={"event_id": row.event_id})
+
+
+def _email_error(result: http.AttemptResult) -> str:
+    """What an admin (and a letter's `send_error`) is told: the error and the gateway's words."""
+    error = result.error or "failed"
+    if result.response_excerpt:
+        error = f"{error}: {' '.join(result.response_excerpt.split())[:300]}"
+    return error

@@ -274,6 +274,8 @@ def letter_read(b: LetterBundle, principal: Principal | None) -> LetterRead:
         send_channel=letter.send_channel,
         sent_to=letter.sent_to,
         attachments=enclosures.read(letter.enclosures),
+        gateway_message_id=letter.gateway_message_id,
+        send_error=letter.send_error,
         version=letter.version,
         links=LetterLinks(
             self=base,

@@ -8,12 +8,17 @@ with the PDF, by storage key, and the whole must fit CLAIMS_LETTER_EMAIL_MAX_BYT
 outbound message is recorded on the claim with the
 same Message-ID, so the customer's reply (In-Reply-To, or claims+<number>@ in Reply-To)
 threads back to the claim.
+
+Until the gateway has taken it the letter is `sending`, not `sent`: the worker reports the
+outcome (`record_email_outcome`), and only then is it `sent`, with the gateway's id, or
+`send_failed`, with the reason. Without a gateway to send through, `send` refuses (409).
 """
 
 from __future__ import annotations
 
 from email.utils import make_msgid
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import col
@@ -23,10 +28,10 @@ from app import msgids
 from app.auth.principal import Principal
 from app.claims.messages import add_message_rows
 from app.config import Settings
-from app.errors import InvalidInput
+from app.enums import LetterState
+from app.errors import Conflict, InvalidInput, NotFound
 from app.events.outbox import enqueue
-from app.letters import enclosures
-from app.letters import storage
+from app.letters import enclosures, storage
 from app.letters.building import LetterBundle, build_context, letter_read
 from app.letters.lifecycle import LetterAction
 from app.letters.render import render_cover_note
@@ -108,6 +113,13 @@ async def send_letter(
     b = await load(session, letter_id, for_update=True)
     target = check(b, LetterAction.send, principal)
     check_version(b.letter, expected_version)
+    if not settings.email_gateway_url:
+        # Before: `sent` at once, while the outbox retried in vain and nobody was told.
+        raise Conflict(
+            "Outbound email is not configured: set CLAIMS_EMAIL_GATEWAY_URL (and its "
+            "credentials, docs/events.md), or mark the letter as sent by post.",
+            setting="CLAIMS_EMAIL_GATEWAY_URL",
+        )
     letter, claim = b.letter, b.claim
     assert letter.number and letter.letter_date and letter.pdf_path and claim.id is not None
     to = _recipient(b, data, settings)
@@ -143,7 +155,7 @@ async def send_letter(
         actor=principal.name,
     )
     await session.flush()
-    enqueue(
+    row = enqueue(
         session,
         event_type="letter.sent",
         claim_id=claim.id,
@@ -176,13 +188,14 @@ async def send_letter(
     )
     source = letter.state
     letter.state, letter.send_channel, letter.sent_to = target, SendChannel.email, to
-    letter.sent_by, letter.sent_at, letter.message_id = principal.name, utcnow(), message.id
+    letter.sent_by, letter.sent_at, letter.message_id = principal.name, None, message.id
+    letter.send_event_id, letter.gateway_message_id, letter.send_error = row.event_id, None, None
     touch(letter)
     audit(
         session,
         b,
         actor=principal.name,
-        action="sent",
+        action="sending",
         from_state=source,
         channel="email",
         to=to,
@@ -246,6 +259,7 @@ async def mark_sent_by_post(
     source = letter.state
     letter.state, letter.send_channel, letter.sent_to = target, SendChannel.post, None
     letter.sent_by, letter.sent_at, letter.message_id = principal.name, sent_at, message.id
+    letter.send_event_id, letter.send_error = None, None
     touch(letter)
     audit(
         session,
@@ -259,3 +273,46 @@ async def mark_sent_by_post(
     result = letter_read(b, principal)
     await session.commit()
     return result
+
+
+async def record_email_outcome(
+    session: AsyncSession,
+    *,
+    event_id: str,
+    payload: dict[str, Any],
+    accepted: bool,
+    gateway_id: str | None,
+    error: str | None,
+) -> None:
+    """The worker's report on a letter's email, in its transaction: `sent` with the
+    gateway's id, or `send_failed` with the reason. A report on an earlier send of the letter
+    (sent again since, or marked as sent by post) changes nothing."""
+    letter_id = payload.get("letter_id")
+    if not isinstance(letter_id, int):
+        return
+    try:
+        b = await load(session, letter_id, for_update=True)
+    except NotFound:  # a claim deleted since: nothing to report on
+        return
+    letter = b.letter
+    if letter.send_event_id != event_id:
+        return
+    if letter.state not in (LetterState.sending, LetterState.send_failed):
+        return
+    source = letter.state
+    now = utcnow()
+    if accepted:
+        letter.state, letter.sent_at = LetterState.sent, now
+        letter.gateway_message_id, letter.send_error = (gateway_id or "")[:500] or None, None
+    else:
+        letter.state, letter.send_error = LetterState.send_failed, (error or "unknown")[:2000]
+    touch(letter)
+    audit(
+        session,
+        b,
+        actor="email-gateway",
+        action="sent" if accepted else "send_failed",
+        from_state=source,
+        channel="email",
+        **({"gateway_message_id": letter.gateway_message_id} if accepted else {"error": error}),
+    )

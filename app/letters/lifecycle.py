@@ -1,8 +1,16 @@
 """The sign-off lifecycle of a letter: pure, no I/O.
 
-    draft ──submit──► pending_approval ──approve──► approved ──issue──► issued ──send──► sent
-      ▲                     │                                              └─mark_sent_by_post─┘
+    draft ──submit──► pending_approval ──approve──► approved ──issue──► issued
+      ▲                     │
       └──────reject─────────┘ (with a comment)
+
+    issued | send_failed ──send──► sending ──(the gateway accepts)──► sent
+                                      └─────(refused, or retries run out)──► send_failed
+    issued | send_failed ──mark_sent_by_post──► sent
+
+`sending` → `sent` or `send_failed` is the outbox worker's, not a caller's: an emailed letter
+is sent only once the email gateway took it (`letters/delivery.py`). A `send_failed` letter may
+be sent again (say, to a corrected address) or marked as sent by post.
 
 Who may do what:
 - `specialist` drafts, edits the draft's free-text parts and submits it;
@@ -53,28 +61,36 @@ class LetterCommentRequired(LetterTransitionError):
 
 @dataclass(frozen=True, slots=True)
 class Transition:
-    source: LetterState
+    sources: frozenset[LetterState]
     target: LetterState
     roles: frozenset[Role]
 
 
 _ISSUERS = frozenset({Role.specialist, Role.head})
 _APPROVERS = frozenset({Role.head, Role.director})
+_SENDABLE = frozenset({LetterState.issued, LetterState.send_failed})
+
+
+def _from(*states: LetterState) -> frozenset[LetterState]:
+    return frozenset(states)
+
 
 TRANSITIONS: dict[LetterAction, Transition] = {
     LetterAction.edit: Transition(
-        LetterState.draft, LetterState.draft, frozenset({Role.specialist})
+        _from(LetterState.draft), LetterState.draft, frozenset({Role.specialist})
     ),
     LetterAction.submit: Transition(
-        LetterState.draft, LetterState.pending_approval, frozenset({Role.specialist})
+        _from(LetterState.draft), LetterState.pending_approval, frozenset({Role.specialist})
     ),
     LetterAction.approve: Transition(
-        LetterState.pending_approval, LetterState.approved, _APPROVERS
+        _from(LetterState.pending_approval), LetterState.approved, _APPROVERS
     ),
-    LetterAction.reject: Transition(LetterState.pending_approval, LetterState.draft, _APPROVERS),
-    LetterAction.issue: Transition(LetterState.approved, LetterState.issued, _ISSUERS),
-    LetterAction.send: Transition(LetterState.issued, LetterState.sent, _ISSUERS),
-    LetterAction.mark_sent_by_post: Transition(LetterState.issued, LetterState.sent, _ISSUERS),
+    LetterAction.reject: Transition(
+        _from(LetterState.pending_approval), LetterState.draft, _APPROVERS
+    ),
+    LetterAction.issue: Transition(_from(LetterState.approved), LetterState.issued, _ISSUERS),
+    LetterAction.send: Transition(_SENDABLE, LetterState.sending, _ISSUERS),
+    LetterAction.mark_sent_by_post: Transition(_SENDABLE, LetterState.sent, _ISSUERS),
 }
 
 
@@ -120,7 +136,7 @@ def allowed_actions(
     return [
         action
         for action, t in TRANSITIONS.items()
-        if t.source == state
+        if state in t.sources
         and effective_roles(action, roles, acting_for)
         & _roles_for(action, key_customer=key_customer, internal=internal)
     ]
@@ -141,8 +157,9 @@ def apply(
     The state is checked before the role, so "already issued" wins over "not yours".
     """
     t = TRANSITIONS[action]
-    if state != t.source:
-        doing, now, needed = (x.value.replace("_", " ") for x in (action, state, t.source))
+    if state not in t.sources:
+        doing, now = (x.value.replace("_", " ") for x in (action, state))
+        needed = " or ".join(sorted(s.value.replace("_", " ") for s in t.sources))
         raise LetterStateConflict(f"cannot {doing} a letter that is {now} (only from {needed})")
     permitted = _roles_for(action, key_customer=key_customer, internal=internal)
     roles = effective_roles(action, roles, acting_for)

@@ -10,7 +10,7 @@ from sqlalchemy import Column, Index, String, Text, false, text
 from sqlmodel import Field, SQLModel
 
 from app import msgids
-from app.enums import ClaimState
+from app.enums import ClaimState, LetterKind, LetterState
 from app.models.base import InputModel
 from app.models.customers import ContactRead, CustomerIn, CustomerSummary, Discrepancy
 from app.models.types import JSONType, UTCDateTime, utcnow
@@ -479,6 +479,20 @@ class Deadlines(SQLModel):
     )
 
 
+class UnsentLetter(SQLModel):
+    """A letter asked to be emailed that the gateway has not (yet) taken."""
+
+    id: int
+    number: str | None = Field(schema_extra={"examples": ["L-2026-000045"]})
+    kind: LetterKind
+    state: LetterState = Field(description="sending: on its way; send_failed: not sent")
+    sent_to: str | None
+    send_error: str | None = Field(
+        description="Why it was not sent; send it again or mark it as sent by post",
+        schema_extra={"examples": ["HTTP 400: recipient address rejected"]},
+    )
+
+
 # The listing's page is a plain pydantic model, not an SQLModel: SQLModel overrides __init__, so
 # pydantic-core calls back into Python for every nested item it validates (4x the CPU for a page of
 # 50, bench/RESULTS.md §2).
@@ -495,6 +509,12 @@ class ClaimSummary(BaseModel):
     received_at: datetime
     ack_due_date: date
     acknowledged_at: datetime | None
+    letter_send_failed: str | None = pydantic.Field(
+        default=None,
+        description="A letter of the claim the email gateway did not take: its number and the "
+        "reason (the latest such letter); null when none failed",
+        examples=["L-2026-000045: HTTP 400: recipient address rejected"],
+    )
     version: int
 
 
@@ -549,3 +569,8 @@ class ClaimRead(SQLModel):
     timeline: list[EventRead]
     messages: list[MessageRead]
     attachments: list[AttachmentRead]
+    unsent_letters: list[UnsentLetter] = Field(
+        default_factory=list,
+        description="Letters asked to be emailed that the gateway has not taken: `sending`, or "
+        "`send_failed` with the reason",
+    )

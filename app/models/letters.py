@@ -74,6 +74,11 @@ class Letter(SQLModel, table=True):
     # What goes with the letter (app/letters/enclosures.py): the chosen claim attachments and
     # issued documents, each as recorded when chosen (name, type, size, hash, storage key).
     enclosures: list[dict[str, Any]] | None = Field(default=None, sa_type=JSONType)
+    # The email send under way or last made: its outbox event (the worker reports on it), the
+    # gateway's id for the message once accepted, and why it failed (state `send_failed`).
+    send_event_id: str | None = Field(default=None, max_length=36)
+    gateway_message_id: str | None = Field(default=None, max_length=500)
+    send_error: str | None = Field(default=None, max_length=2000)
     version: int = 1
 
 
@@ -253,12 +258,26 @@ class LetterRead(SQLModel):
         schema_extra={"examples": ["Common Name: Example Manufacturing Ltd"]},
     )
     signed_at: datetime | None
-    sent_by: str | None
-    sent_at: datetime | None
+    sent_by: str | None = Field(description="Who sent it (by email: who asked to send it)")
+    sent_at: datetime | None = Field(
+        description="By email: when the gateway accepted it (null while `sending`); by post: "
+        "the date given"
+    )
     send_channel: SendChannel | None
     sent_to: str | None
     attachments: list[LetterAttachmentRead] = Field(
         description="What goes with the letter's email besides its PDF; frozen once submitted"
+    )
+    gateway_message_id: str | None = Field(
+        default=None,
+        description="The email gateway's id for the message, once it accepted it (its own id "
+        "when it answers one, else the Message-ID we sent)",
+    )
+    send_error: str | None = Field(
+        default=None,
+        description="Why the email was not sent (state `send_failed`): the gateway's refusal, "
+        "or the last error once the retries ran out",
+        schema_extra={"examples": ["HTTP 400: recipient address rejected"]},
     )
     version: int
     links: LetterLinks

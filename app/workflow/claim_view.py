@@ -9,7 +9,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.auth.principal import Principal
 from app.claims.reading import build_claim_read, load_bundle
 from app.config import Settings
+from app.enums import LetterState
 from app.models.claims import Attachment, ClaimEvent, ClaimRead, Message
+from app.models.letters import Letter
 from app.workdays import today
 from app.workflow.service import allowed_for
 
@@ -52,6 +54,20 @@ async def read_claim(
         .scalars()
         .all()
     )
+    unsent = (
+        (
+            await session.execute(
+                select(Letter)
+                .where(
+                    col(Letter.claim_id) == claim_id,
+                    col(Letter.state).in_([LetterState.sending, LetterState.send_failed]),
+                )
+                .order_by(col(Letter.id))
+            )
+        )
+        .scalars()
+        .all()
+    )
     return build_claim_read(
         bundle,
         events=events,
@@ -60,4 +76,5 @@ async def read_claim(
         allowed=await allowed_for(session, bundle.claim, principal),
         today_=today(settings),
         timezone=settings.timezone,
+        unsent_letters=unsent,
     )

@@ -344,6 +344,7 @@ async def test_list_item_carries_every_summary_field(client, auth, new_claim) ->
                 "received_at": "2026-03-02T06:30:00Z",
                 "ack_due_date": claim["deadlines"]["ack_due_date"],
                 "acknowledged_at": None,
+                "letter_send_failed": None,
                 "version": 1,
             }
         ],

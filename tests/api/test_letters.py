@@ -163,7 +163,9 @@ async def test_send_by_email_writes_outbox_and_threads_a_message(
     sent = await letter_api.act(letter["id"], "send", Role.specialist)
     assert sent.status_code == 200, sent.text
     body = sent.json()
-    assert body["state"] == "sent" and body["send_channel"] == "email"
+    # Issue 18: not `sent` until the gateway takes it (tests/integration/test_letter_sending.py).
+    assert body["state"] == "sending" and body["send_channel"] == "email"
+    assert body["sent_at"] is None and body["gateway_message_id"] is None
     assert body["sent_to"] == claim["contact"]["email"]
 
     claim_id = (await db(select(Claim.id).where(Claim.number == number)))[0][0]

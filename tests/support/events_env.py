@@ -28,6 +28,7 @@ from app.db import SessionFactory
 from app.enums import Role
 from app.events.backoff import Backoff
 from app.events.worker import Worker, WorkerConfig
+from app.letters.delivery import record_email_outcome
 from app.main import create_app
 from tests.conftest import PG_ENV, _pg_admin, claim_payload, run_migrations
 from tests.support.outbound import offline_policy
@@ -65,7 +66,8 @@ class EventsEnv:
             outbound=offline_policy(self.settings.outbound_allow),
         )
         config.update(overrides)
-        return Worker(self.factory, WorkerConfig(**config))
+        # As `claims worker` does (app/runner.py): letters hear how their email went.
+        return Worker(self.factory, WorkerConfig(**config), on_email_outcome=record_email_outcome)
 
     async def new_claim(self, **overrides: Any) -> dict[str, Any]:
         response = await self.client.post(

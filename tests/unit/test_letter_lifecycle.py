@@ -29,8 +29,9 @@ def test_happy_path_regular_customer():
     assert state is S.approved
     state = apply(state, A.issue, {Role.specialist}, key_customer=False)
     assert state is S.issued
+    # Sending is asked for; the gateway's acceptance (the worker) makes it `sent`.
     state = apply(state, A.send, {Role.specialist}, key_customer=False)
-    assert state is S.sent
+    assert state is S.sending
 
 
 def test_key_customer_needs_the_director():
@@ -69,12 +70,12 @@ def test_reject_returns_to_draft_and_needs_a_comment():
 def test_cannot_send_before_issue():
     for state in (S.draft, S.pending_approval, S.approved):
         for action in (A.send, A.mark_sent_by_post):
-            with pytest.raises(LetterStateConflict, match="only from issued"):
+            with pytest.raises(LetterStateConflict, match="only from issued or send failed"):
                 apply(state, action, {Role.head}, key_customer=False)
 
 
 def test_issued_and_sent_letters_are_frozen():
-    for state in (S.issued, S.sent):
+    for state in (S.issued, S.sending, S.sent, S.send_failed):
         for action in (A.edit, A.submit, A.approve, A.reject, A.issue):
             with pytest.raises(LetterStateConflict):
                 apply(
@@ -107,6 +108,19 @@ def test_allowed_actions_table():
     assert allowed_actions(S.approved, head, key_customer=True) == [A.issue]
     assert allowed_actions(S.issued, spec, key_customer=False) == [A.send, A.mark_sent_by_post]
     assert allowed_actions(S.sent, spec | head | director, key_customer=False) == []
+    # While the gateway has it nobody sends it twice; once it failed, again or by post.
+    assert allowed_actions(S.sending, spec | head | director, key_customer=False) == []
+    assert allowed_actions(S.send_failed, head, key_customer=False) == [
+        A.send,
+        A.mark_sent_by_post,
+    ]
+
+
+def test_a_failed_send_may_be_tried_again_or_posted():
+    assert apply(S.send_failed, A.send, {Role.specialist}, key_customer=False) is S.sending
+    assert apply(S.send_failed, A.mark_sent_by_post, {Role.head}, key_customer=False) is S.sent
+    with pytest.raises(LetterStateConflict, match="cannot send a letter that is sending"):
+        apply(S.sending, A.send, {Role.head}, key_customer=False)
 
 
 @pytest.mark.parametrize(
