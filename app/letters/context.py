@@ -1,7 +1,8 @@
 """What a letter template may read: plain frozen dataclasses, no ORM objects.
 
 Templates see `letter`, `claim`, `customer`, `company`, `signatory`, `executor`,
-`fields` and `lang`. Building these from the database rows is the service's job;
+`fields`, `lang` and `addressing` (the salutation and addressee block in the letter's
+language, made by render.py from `addressee`). Building these from the database rows is the service's job;
 rendering never touches the database, so a preview and the frozen copy at issue
 are produced by exactly the same code.
 """
@@ -10,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from app.enums import LetterKind
+from app.letters.addressing import Addressee
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,3 +89,5 @@ class LetterContext:
     signatory: Signatory
     executor: Executor | None = None
     fields: dict[str, str | None] = field(default_factory=dict)
+    # Whom the letter addresses (addressing.py); None: taken from `customer`.
+    addressee: Addressee | None = None

@@ -9,6 +9,7 @@ codes; the templates print them in the letter's language.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -112,7 +113,10 @@ async def prefill(
                 )
                 or None
             )
-            shipped = [job.carrier, job.tracking_number, details.get("returned_on")]
+            returned = details.get("returned_on")
+            # Recorded as an ISO date; the letter writes it the language's way.
+            returned_on = format_date(date.fromisoformat(returned), lang) if returned else None
+            shipped = [job.carrier, job.tracking_number, returned_on]
             fields["shipment_details"] = ", ".join(str(s) for s in shipped if s) or None
     elif kind is LetterKind.withdrawal_request:
         earlier = (
