@@ -16,6 +16,7 @@ from app.auth.principal import Principal
 from app.config import Settings, in_language
 from app.enums import LetterKind, LetterState, Role
 from app.letters import enclosures
+from app.letters.addressing import Addressee
 from app.letters.context import (
     ActInfo,
     ClaimInfo,
@@ -133,6 +134,22 @@ def _customer(row: CustomerRow, contact: Contact | None) -> Customer:
     )
 
 
+def addressee(row: CustomerRow, contact: Contact | None) -> Addressee:
+    organisation = row.kind == CustomerKind.organisation
+    if contact is None:
+        # A private person is their own contact, even before a contact row exists.
+        return Addressee(organisation=row.name) if organisation else Addressee(name=row.name)
+    return Addressee(
+        organisation=row.name if organisation else None,
+        name=contact.name,
+        given_name=contact.given_name,
+        patronymic=contact.patronymic,
+        surname=contact.surname,
+        position=contact.position,
+        gender=contact.gender,
+    )
+
+
 def address_lines(row: CustomerRow) -> tuple[str, ...]:
     """Street; postcode and city; country: the order every one of our languages writes."""
     town = " ".join(part for part in (row.postcode, row.city) if part)
@@ -215,6 +232,7 @@ def build_context(
         fields=dict(b.letter.fields or {}),
         enclosures=enclosures.names(b.letter.enclosures),
         act=act_info(b.act) if b.letter.kind is LetterKind.inspection_act else None,
+        addressee=addressee(b.customer, b.contact),
     )
 
 

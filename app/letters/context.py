@@ -1,15 +1,17 @@
 """What a letter template may read: plain frozen dataclasses, no ORM objects.
 
 Templates see `letter`, `claim`, `customer`, `company`, `signatory`, `executor`,
-`fields`, `enclosures`, `act` (an inspection act's record) and `lang`. Building these from
-the database rows is the service's job; rendering never touches the database, so a preview
-and the frozen copy at issue are produced by exactly the same code.
+`fields`, `enclosures`, `act` (an inspection act's record), `lang` and `addressing` (the
+salutation and addressee block in the letter's language, made by render.py from `addressee`).
+Building these from the database rows is the service's job; rendering never touches the
+database, so a preview and the frozen copy at issue are produced by exactly the same code.
 """
 
 from dataclasses import dataclass, field
 from datetime import date
 
 from app.enums import LetterKind
+from app.letters.addressing import Addressee
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,3 +118,5 @@ class LetterContext:
     enclosures: tuple[str, ...] = ()
     # The recorded act, for an inspection act; None for every other kind.
     act: ActInfo | None = None
+    # Whom the letter addresses (addressing.py); None: taken from `customer`.
+    addressee: Addressee | None = None

@@ -194,12 +194,10 @@ async def prefill(
                 )
                 or None
             )
-            returned_on = details.get("returned_on")
-            shipped = [
-                job.carrier,
-                job.tracking_number,
-                format_date(date.fromisoformat(returned_on), lang) if returned_on else None,
-            ]
+            returned = details.get("returned_on")
+            # Recorded as an ISO date; the letter writes it the language's way.
+            returned_on = format_date(date.fromisoformat(returned), lang) if returned else None
+            shipped = [job.carrier, job.tracking_number, returned_on]
             fields["shipment_details"] = ", ".join(str(s) for s in shipped if s) or None
         dispute = await _latest(session, Dispute, claim_id, col(Dispute.settled_at).is_not(None))
         if dispute is not None and dispute.outcome:

@@ -21,10 +21,13 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
+from app import l10n
 from app.enums import LetterKind
-from app.letters.context import LetterContext
+from app.letters.addressing import Addressee, address
+from app.letters.context import Customer, LetterContext
 from app.letters.dates import format_date
 from app.letters.kinds import normalize_fields
+from app.letters.typography import nbsp, nbsp_html
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("ru", "en", "lv", "bg")
@@ -123,6 +126,58 @@ def _fdate(ctx: Context, value: date | datetime | None) -> str:
     return format_date(value, ctx["lang"])
 
 
+@pass_context
+def _fnumber(ctx: Context, value: int | float | None) -> str:
+    return "" if value is None else l10n.format_decimal(value, ctx["lang"])
+
+
+# Quotation marks per language: outer, then inner for a name that quotes something itself.
+_QUOTES = {
+    "ru": ("«", "»", "„", "“"),
+    "bg": ("„", "“", "‚", "‘"),
+    "lv": ("„", "“", "‚", "‘"),
+    "en": ("“", "”", "‘", "’"),
+}
+
+
+def quote(text: str | None, lang: str) -> str:
+    """A name in the language's quotation marks: «Блок управления „БУ-7М“»."""
+    if not text:
+        return ""
+    outer_open, outer_close, inner_open, inner_close = _QUOTES.get(lang, _QUOTES["en"])
+    inner = re.sub(r"[«„“\"]([^«»„“”\"]*)[»“”\"]", rf"{inner_open}\1{inner_close}", text)
+    return f"{outer_open}{inner}{outer_close}"
+
+
+@pass_context
+def _quoted(ctx: Context, text: str | None) -> str:
+    return quote(text, ctx["lang"])
+
+
+def _nbsp(value: str | None) -> Markup:
+    """Non-breaking spaces in a value: escaped first, so user text stays text."""
+    return Markup(nbsp(str(escape(value or ""))))
+
+
+def default_addressee(customer: Customer) -> Addressee:
+    """Whom to address when the context names no addressee: from the customer as shown."""
+    if customer.is_organisation:
+        return Addressee(organisation=customer.name, name=customer.contact_person)
+    return Addressee(name=customer.contact_person or customer.name)
+
+
+def _with_addressing(variables: dict[str, Any], lang: str) -> dict[str, Any]:
+    """`addressing` for the templates, from the context's addressee or else its customer; a
+    context without either is left to StrictUndefined."""
+    who: Addressee | None = variables.get("addressee")
+    customer = variables.get("customer")
+    if who is None and isinstance(customer, Customer):
+        who = default_addressee(customer)
+    if who is not None:
+        variables["addressing"] = address(who, lang)
+    return variables
+
+
 @lru_cache(maxsize=8)
 def get_environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
     env = Environment(
@@ -142,6 +197,9 @@ def get_environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
     env.filters["items"] = items
     env.filters["lines"] = lines
     env.filters["due"] = due
+    env.filters["fnumber"] = _fnumber
+    env.filters["quoted"] = _quoted
+    env.filters["nbsp"] = _nbsp
     return env
 
 
@@ -176,8 +234,9 @@ def render_html(
     variables["fields"] = normalize_fields(kind, variables.get("fields"))
     variables["lang"] = lang
     variables["kind"] = kind.value
+    _with_addressing(variables, lang)
     env = get_environment(templates_dir or TEMPLATES_DIR)
-    return env.get_template(template_name(kind, lang)).render(variables)
+    return nbsp_html(env.get_template(template_name(kind, lang)).render(variables))
 
 
 def render_cover_note(
@@ -195,6 +254,7 @@ def render_cover_note(
     variables["fields"] = normalize_fields(context.letter.kind, variables.get("fields"))
     variables["lang"] = lang
     variables["subject"] = subject
+    _with_addressing(variables, lang)
     env = get_environment(templates_dir or TEMPLATES_DIR)
     return env.get_template(f"letters/{lang}/email_cover.txt.j2").render(variables)
 

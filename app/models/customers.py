@@ -24,7 +24,7 @@ class CustomerKind(StrEnum):
 
 
 class Gender(StrEnum):
-    """How a contact is addressed: "Уважаемый"/"Уважаемая", "Cien. kungs"/"kundze", Mr/Ms."""
+    """How a contact is addressed: "Уважаемый"/"Уважаемая", "kungs"/"kundze", Mr/Ms."""
 
     male = "male"
     female = "female"
@@ -235,8 +235,8 @@ class ContactIn(InputModel):
     )
     gender: Gender | None = Field(
         default=None,
-        description="The form of address in letters: male (Уважаемый, Cien. kungs, Mr), "
-        "female (Уважаемая, Cien. kundze, Ms)",
+        description="The form of address in letters: male (Уважаемый, Godātais … kungs, Mr), "
+        "female (Уважаемая, Godātā … kundze, Ms); unknown, the language's neutral form",
     )
     email: EmailStr | None = Field(
         default=None,

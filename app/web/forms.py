@@ -150,6 +150,7 @@ def upload_errors(
     return None
 
 
-def megabytes(size: int) -> str:
+def megabytes(size: int) -> float:
+    """Bytes as megabytes for a message, which writes the number the language's way."""
     value = size / (1024 * 1024)
-    return f"{value:g}" if value >= 1 else f"{value:.1f}"
+    return round(value, 2) if value >= 1 else round(value, 1)

@@ -2,16 +2,37 @@
 negotiation.
 
 A small dictionary rather than gettext: four languages, a few dozen strings, and the
-letters have their own per-language templates. Pure: no I/O, no request objects.
+letters have their own per-language templates. Numbers are written and words agree with them
+by CLDR (app/l10n.py): "1 minute", "через 5 минут", "pēc 1 minūtes", "0,5 МБ". Pure: no I/O,
+no request objects.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from app import l10n
 
 LANGUAGES: tuple[str, ...] = ("en", "ru", "lv", "bg")
 DEFAULT_LANGUAGE = "en"
 LANGUAGE_NAMES = {"en": "English", "ru": "Русский", "lv": "Latviešu", "bg": "Български"}
 
-MESSAGES: dict[str, dict[str, str]] = {
+
+@dataclass(frozen=True, slots=True)
+class Plural:
+    """A message whose words agree with the number in `count`: a text per CLDR plural
+    category ("one", "few", "many", "zero", "other"; "other" is required)."""
+
+    count: str
+    forms: Mapping[str, str]
+
+    def select(self, value: object, lang: str) -> str:
+        if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+            return l10n.plural(value, self.forms, lang)
+        return self.forms["other"]
+
+
+MESSAGES: dict[str, dict[str, str | Plural]] = {
     "en": {
         "site_name": "Product claims",
         "skip_to_content": "Skip to content",
@@ -42,7 +63,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "description": "What is wrong?",
         "description_hint": "What happened, when, and how the product was used or connected.",
         "photos": "Photos",
-        "photos_hint": "Up to {max_files} files, {max_mb} MB each: JPEG, PNG, WebP or PDF.",
+        "photos_hint": Plural(
+            "max_files",
+            {
+                "one": "Up to {max_files} file of {max_mb} MB: JPEG, PNG, WebP or PDF.",
+                "other": "Up to {max_files} files, {max_mb} MB each: JPEG, PNG, WebP or PDF.",
+            },
+        ),
         "photos_reattach": (
             "Attached files are not kept after a correction: please attach the photos again."
         ),
@@ -87,10 +114,28 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error_invalid_phone": "Enter a valid phone number, for example +371 2000 0000.",
         "error_invalid_date": "Enter a valid date.",
         "error_future_date": "The date cannot be in the future.",
-        "error_too_long": "This is too long: at most {max_length} characters.",
-        "error_too_short": "This is too short: at least {min_length} characters.",
+        "error_too_long": Plural(
+            "max_length",
+            {
+                "one": "This is too long: at most {max_length} character.",
+                "other": "This is too long: at most {max_length} characters.",
+            },
+        ),
+        "error_too_short": Plural(
+            "min_length",
+            {
+                "one": "This is too short: at least {min_length} character.",
+                "other": "This is too short: at least {min_length} characters.",
+            },
+        ),
         "error_invalid_choice": "Choose one of the listed options.",
-        "error_too_many_files": "Attach at most {max_files} files.",
+        "error_too_many_files": Plural(
+            "max_files",
+            {
+                "one": "Attach at most {max_files} file.",
+                "other": "Attach at most {max_files} files.",
+            },
+        ),
         "error_file_too_large": "{filename} is larger than {max_mb} MB.",
         "error_file_type": "{filename}: this file type is not accepted.",
         "error_csrf": (
@@ -101,8 +146,12 @@ MESSAGES: dict[str, dict[str, str]] = {
             "This form has already been sent and its claim registered. To submit another "
             "claim, check the details and submit again."
         ),
-        "error_rate_limited": (
-            "Too many submissions from your address. Please try again in {minutes} minutes."
+        "error_rate_limited": Plural(
+            "minutes",
+            {
+                "one": "Too many submissions from your address. Please try again in {minutes} minute.",
+                "other": "Too many submissions from your address. Please try again in {minutes} minutes.",
+            },
         ),
         "footer": "Questions? Reply to any letter from us or call our customer service.",
     },
@@ -136,8 +185,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "description": "В чём неисправность?",
         "description_hint": "Что случилось, когда, как изделие использовалось или было подключено.",
         "photos": "Фотографии",
-        "photos_hint": (
-            "До {max_files} файлов, не более {max_mb} МБ каждый: JPEG, PNG, WebP или PDF."
+        "photos_hint": Plural(
+            "max_files",
+            {
+                "one": "До {max_files} файла, не более {max_mb} МБ: JPEG, PNG, WebP или PDF.",
+                "other": "До {max_files} файлов, не более {max_mb} МБ каждый: JPEG, PNG, WebP или PDF.",
+            },
         ),
         "photos_reattach": (
             "Приложенные файлы не сохраняются при исправлении: приложите фотографии ещё раз."
@@ -184,10 +237,28 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error_invalid_phone": "Введите корректный номер телефона, например +371 2000 0000.",
         "error_invalid_date": "Введите корректную дату.",
         "error_future_date": "Дата не может быть в будущем.",
-        "error_too_long": "Слишком длинно: не более {max_length} символов.",
-        "error_too_short": "Слишком коротко: не менее {min_length} символов.",
+        "error_too_long": Plural(
+            "max_length",
+            {
+                "one": "Слишком длинно: не более {max_length} символа.",
+                "other": "Слишком длинно: не более {max_length} символов.",
+            },
+        ),
+        "error_too_short": Plural(
+            "min_length",
+            {
+                "one": "Слишком коротко: не менее {min_length} символа.",
+                "other": "Слишком коротко: не менее {min_length} символов.",
+            },
+        ),
         "error_invalid_choice": "Выберите один из вариантов списка.",
-        "error_too_many_files": "Можно приложить не более {max_files} файлов.",
+        "error_too_many_files": Plural(
+            "max_files",
+            {
+                "one": "Можно приложить не более {max_files} файла.",
+                "other": "Можно приложить не более {max_files} файлов.",
+            },
+        ),
         "error_file_too_large": "Файл {filename} больше {max_mb} МБ.",
         "error_file_type": "{filename}: такой тип файла не принимается.",
         "error_csrf": (
@@ -198,8 +269,14 @@ MESSAGES: dict[str, dict[str, str]] = {
             "Эта форма уже отправлена, и рекламация по ней зарегистрирована. Чтобы подать "
             "ещё одну, проверьте данные и отправьте снова."
         ),
-        "error_rate_limited": (
-            "Слишком много обращений с вашего адреса. Попробуйте снова через {minutes} мин."
+        "error_rate_limited": Plural(
+            "minutes",
+            {
+                "one": "Слишком много обращений с вашего адреса. Попробуйте снова через {minutes} минуту.",
+                "few": "Слишком много обращений с вашего адреса. Попробуйте снова через {minutes} минуты.",
+                "many": "Слишком много обращений с вашего адреса. Попробуйте снова через {minutes} минут.",
+                "other": "Слишком много обращений с вашего адреса. Попробуйте снова через {minutes} минуты.",
+            },
         ),
         "footer": "Вопросы? Ответьте на любое наше письмо или позвоните в службу поддержки.",
     },
@@ -233,7 +310,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "description": "Kas nedarbojas?",
         "description_hint": "Kas notika, kad, un kā izstrādājums tika lietots vai pieslēgts.",
         "photos": "Fotoattēli",
-        "photos_hint": "Līdz {max_files} failiem, katrs līdz {max_mb} MB: JPEG, PNG, WebP vai PDF.",
+        "photos_hint": Plural(
+            "max_files",
+            {
+                "one": "Līdz {max_files} failam, līdz {max_mb} MB: JPEG, PNG, WebP vai PDF.",
+                "other": "Līdz {max_files} failiem, katrs līdz {max_mb} MB: JPEG, PNG, WebP vai PDF.",
+            },
+        ),
         "photos_reattach": (
             "Pievienotie faili labošanas laikā netiek saglabāti: lūdzu, "
             "pievienojiet fotoattēlus vēlreiz."
@@ -280,10 +363,28 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error_invalid_phone": "Ievadiet derīgu tālruņa numuru, piemēram, +371 2000 0000.",
         "error_invalid_date": "Ievadiet derīgu datumu.",
         "error_future_date": "Datums nevar būt nākotnē.",
-        "error_too_long": "Pārāk garš: ne vairāk kā {max_length} rakstzīmes.",
-        "error_too_short": "Pārāk īss: vismaz {min_length} rakstzīmes.",
+        "error_too_long": Plural(
+            "max_length",
+            {
+                "one": "Pārāk garš: ne vairāk kā {max_length} rakstzīme.",
+                "other": "Pārāk garš: ne vairāk kā {max_length} rakstzīmes.",
+            },
+        ),
+        "error_too_short": Plural(
+            "min_length",
+            {
+                "one": "Pārāk īss: vismaz {min_length} rakstzīme.",
+                "other": "Pārāk īss: vismaz {min_length} rakstzīmes.",
+            },
+        ),
         "error_invalid_choice": "Izvēlieties vienu no saraksta iespējām.",
-        "error_too_many_files": "Pievienojiet ne vairāk kā {max_files} failus.",
+        "error_too_many_files": Plural(
+            "max_files",
+            {
+                "one": "Pievienojiet ne vairāk kā {max_files} failu.",
+                "other": "Pievienojiet ne vairāk kā {max_files} failus.",
+            },
+        ),
         "error_file_too_large": "Fails {filename} ir lielāks par {max_mb} MB.",
         "error_file_type": "{filename}: šāda veida faili netiek pieņemti.",
         "error_csrf": (
@@ -294,8 +395,12 @@ MESSAGES: dict[str, dict[str, str]] = {
             "Šī veidlapa jau ir nosūtīta, un tās reklamācija ir reģistrēta. Lai iesniegtu "
             "vēl vienu, pārbaudiet datus un iesniedziet vēlreiz."
         ),
-        "error_rate_limited": (
-            "Pārāk daudz pieteikumu no jūsu adreses. Mēģiniet vēlreiz pēc {minutes} minūtēm."
+        "error_rate_limited": Plural(
+            "minutes",
+            {
+                "one": "Pārāk daudz pieteikumu no jūsu adreses. Mēģiniet vēlreiz pēc {minutes} minūtes.",
+                "other": "Pārāk daudz pieteikumu no jūsu adreses. Mēģiniet vēlreiz pēc {minutes} minūtēm.",
+            },
         ),
         "footer": "Jautājumi? Atbildiet uz jebkuru mūsu vēstuli vai zvaniet klientu servisam.",
     },
@@ -326,7 +431,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "description": "Какъв е проблемът?",
         "description_hint": "Какво се случи, кога и как е използвано или свързано изделието.",
         "photos": "Снимки",
-        "photos_hint": "До {max_files} файла, до {max_mb} MB всеки: JPEG, PNG, WebP или PDF.",
+        "photos_hint": Plural(
+            "max_files",
+            {
+                "one": "До {max_files} файл, до {max_mb} MB: JPEG, PNG, WebP или PDF.",
+                "other": "До {max_files} файла, до {max_mb} MB всеки: JPEG, PNG, WebP или PDF.",
+            },
+        ),
         "photos_reattach": (
             "Прикачените файлове не се запазват при корекция: моля, прикачете снимките отново."
         ),
@@ -375,7 +486,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error_too_long": "Твърде дълго: най-много {max_length} знака.",
         "error_too_short": "Твърде кратко: най-малко {min_length} знака.",
         "error_invalid_choice": "Изберете една от възможностите в списъка.",
-        "error_too_many_files": "Можете да прикачите най-много {max_files} файла.",
+        "error_too_many_files": Plural(
+            "max_files",
+            {
+                "one": "Можете да прикачите най-много {max_files} файл.",
+                "other": "Можете да прикачите най-много {max_files} файла.",
+            },
+        ),
         "error_file_too_large": "Файлът {filename} е по-голям от {max_mb} MB.",
         "error_file_type": "{filename}: този вид файл не се приема.",
         "error_csrf": (
@@ -579,10 +696,21 @@ def translator(lang: str) -> Callable[..., str]:
     fallback = MESSAGES[DEFAULT_LANGUAGE]
 
     def t(key: str, /, **values: object) -> str:
-        text = table.get(key) or fallback.get(key) or key
-        return text.format(**values) if values else text
+        message = table.get(key) or fallback.get(key) or key
+        if isinstance(message, Plural):
+            text = message.select(values.get(message.count), lang)
+        else:
+            text = message
+        return text.format(**{k: _shown(v, lang) for k, v in values.items()}) if values else text
 
     return t
+
+
+def _shown(value: object, lang: str) -> object:
+    """Numbers in the language's way ("0,5", "10 000"); anything else as it is."""
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return l10n.format_decimal(value, lang)
+    return value
 
 
 def state_label(lang: str, state: str) -> str:

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.datastructures import FormData, UploadFile
 
+from app import l10n
 from app.claims.attachments import HEAD_BYTES, check_content_type, stored_filename
 from app.config import Settings
 from app.errors import UnsupportedMediaType
@@ -354,13 +355,13 @@ async def look_up_status(
         claim={
             "number": found.number,
             "state": found.state,
-            "received_at": local_date(found.received_at, settings).isoformat(),
+            "received_at": l10n.format_date(local_date(found.received_at, settings), ctx.lang),
         },
         letters=[
             {
                 "number": line.number,
                 "kind": line.kind,
-                "issued_at": line.issued_on.isoformat() if line.issued_on else "",
+                "issued_at": l10n.format_date(line.issued_on, ctx.lang),
             }
             for line in found.letters
         ],

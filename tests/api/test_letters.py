@@ -139,7 +139,13 @@ async def test_acknowledgement_lifecycle_freezes_pdf_and_stops_the_clock(
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     assert hashlib.sha256(pdf.content).hexdigest() == body["sha256"]
     text = pdf_text(pdf.content)
-    for expected in (number, body["number"], "SIA«ZiemeļuVējš»", "JānisOzoliņš"):
+    for expected in (
+        number,
+        body["number"],
+        "SIA«ZiemeļuVējš»",
+        "J.Ozoliņam",
+        "GodātaisOzoliņakungs!",
+    ):
         assert expected in text
     html = await letter_api.get(f"{LETTERS}/{letter_id}/html")
     assert hashlib.sha256(html.content).hexdigest() == body["html_sha256"]
@@ -180,7 +186,7 @@ async def test_send_by_email_writes_outbox_and_threads_a_message(
     assert email["reply_to"] == f"claims+{number}@{settings.letter_reply_domain}"
     assert email["to"] == [claim["contact"]["email"]]
     assert email["attachments"][0]["sha256"] == letter["sha256"]
-    assert letter["number"] in email["text"] and "Cien. Jānis Ozoliņš!" in email["text"]
+    assert letter["number"] in email["text"] and "Godātais Ozoliņa kungs!" in email["text"]
 
     messages = await db(select(Message).where(Message.claim_id == claim_id))
     outbound = [m[0] for m in messages if m[0].direction == "outbound"]

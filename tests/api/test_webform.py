@@ -13,6 +13,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from app import l10n
 from app.catalog import service as catalog
 from app.config import Settings
 from app.enums import Role
@@ -537,8 +538,13 @@ async def test_status_lookups_are_rate_limited(limited_app: Any) -> None:
     async with await _browser(limited_app) as guesser:
         for _ in range(2):
             assert (await look_up(guesser, "CLM-2026-000001", "x@y.lv")).status_code == 404
-        refused = await look_up(guesser, "CLM-2026-000001", "x@y.lv")
+        refused = await look_up(guesser, "CLM-2026-000001", "x@y.lv", lang="ru")
         assert refused.status_code == 429 and "retry-after" in refused.headers
+        # The minutes and their word agree, by CLDR's plural rules for Russian.
+        said = re.search(r"через (\d+) (минуту|минуты|минут)\.", refused.text)
+        assert said is not None
+        forms = {"one": "минуту", "few": "минуты", "many": "минут", "other": "минуты"}
+        assert l10n.plural(int(said[1]), forms, "ru") == said[2]
 
 
 # ---- settings ---------------------------------------------------------------------------------
@@ -593,6 +599,10 @@ async def test_status_lists_the_letters_issued_to_the_customer_only(
     page = await look_up(browser, number, values["email"])
     assert page.status_code == 200
     assert f"L-2026-{seq:06d}" in page.text and "Acknowledgement of receipt" in page.text
-    assert "2026-11-25" in page.text and "2026-11-24" not in page.text
+    assert "25 November 2026" in page.text and "24 November 2026" not in page.text
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", page.text)  # dates in the page's language
+    page = await look_up(browser, number, values["email"], lang="ru")
+    assert "25 ноября 2026 г." in page.text
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", page.text)
     assert f"L-2026-{seq + 1:06d}" not in page.text
     assert "Request for information" not in page.text

@@ -63,7 +63,7 @@ def test_field_errors_map_locations_and_types_to_localized_messages() -> None:
         "email": T_EN("error_invalid_email"),
         "customer_name": "This field is required.",
         "serial_number": "This field is required.",
-        "description": "This is too long: at most 5000 characters.",
+        "description": "This is too long: at most 5,000 characters.",
         "purchase_date": "Enter a valid date.",
         "product_model": "Choose one of the listed options.",
         "phone": T_EN("error_invalid_phone"),
@@ -143,3 +143,18 @@ def test_upload_errors() -> None:
     assert check([UploadInfo("x.exe", 10, b"MZ")]) == "x.exe: this file type is not accepted."
     half = upload_errors([UploadInfo("a.png", mb, PNG)], max_files=1, max_bytes=mb // 2, t=T_EN)
     assert half == "a.png is larger than 0.5 MB."
+
+
+def test_upload_errors_write_numbers_and_plurals_the_language_way() -> None:
+    mb = 1024 * 1024
+    one = [UploadInfo("a.jpg", 1, JPEG)] * 2
+    assert upload_errors(one, max_files=1, max_bytes=mb, t=T_EN) == "Attach at most 1 file."
+    assert upload_errors(one, max_files=1, max_bytes=mb, t=T_RU) == (
+        "Можно приложить не более 1 файла."
+    )
+    half = upload_errors([UploadInfo("a.png", mb, PNG)], max_files=1, max_bytes=mb // 2, t=T_RU)
+    assert half == "Файл a.png больше 0,5 МБ."
+    t_lv = i18n.translator("lv")
+    assert upload_errors(one, max_files=1, max_bytes=mb, t=t_lv) == (
+        "Pievienojiet ne vairāk kā 1 failu."
+    )

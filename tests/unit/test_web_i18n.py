@@ -46,8 +46,9 @@ def test_every_language_has_every_message() -> None:
 def test_placeholders_are_the_same_in_every_language() -> None:
     import string
 
-    def fields(text: str) -> set[str]:
-        return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+    def fields(message: str | i18n.Plural) -> set[str]:
+        texts = message.forms.values() if isinstance(message, i18n.Plural) else [message]
+        return {name for text in texts for _, name, _, _ in string.Formatter().parse(text) if name}
 
     for key, text in i18n.MESSAGES["en"].items():
         for lang in i18n.LANGUAGES:
@@ -71,6 +72,46 @@ def test_translator_formats_and_falls_back() -> None:
     assert t("error_too_long", max_length=200) == "Pārāk garš: ne vairāk kā 200 rakstzīmes."
     assert i18n.translator("xx")("submit") == "Submit the claim"  # unknown language: English
     assert t("no_such_key") == "no_such_key"
+
+
+@pytest.mark.parametrize(
+    ("lang", "minutes", "expected"),
+    [
+        ("en", 1, "try again in 1 minute."),
+        ("en", 2, "try again in 2 minutes."),
+        ("ru", 1, "через 1 минуту."),
+        ("ru", 3, "через 3 минуты."),
+        ("ru", 5, "через 5 минут."),
+        ("ru", 21, "через 21 минуту."),
+        ("lv", 1, "pēc 1 minūtes."),
+        ("lv", 10, "pēc 10 minūtēm."),
+        ("lv", 21, "pēc 21 minūtes."),
+    ],
+)
+def test_counted_words_agree_with_the_number(lang: str, minutes: int, expected: str) -> None:
+    assert i18n.translator(lang)("error_rate_limited", minutes=minutes).endswith(expected)
+
+
+def test_every_plural_message_has_an_other_form_and_known_categories() -> None:
+    for lang in i18n.LANGUAGES:
+        for key, message in i18n.MESSAGES[lang].items():
+            if isinstance(message, i18n.Plural):
+                assert "other" in message.forms, (lang, key)
+                assert set(message.forms) <= {"zero", "one", "two", "few", "many", "other"}
+
+
+def test_numbers_follow_the_language() -> None:
+    assert i18n.translator("ru")("photos_hint", max_files=5, max_mb=0.5).startswith(
+        "До 5 файлов, не более 0,5 МБ"
+    )
+    assert i18n.translator("ru")("photos_hint", max_files=1, max_mb=10).startswith(
+        "До 1 файла, не более 10 МБ"
+    )
+    assert i18n.translator("ru")("error_too_long", max_length=5000) == (
+        "Слишком длинно: не более 5\u00a0000 символов."
+    )
+    # A value that is not a number (an unknown limit) takes the "other" form.
+    assert i18n.translator("en")("error_too_long", max_length="?").endswith("? characters.")
 
 
 def test_state_and_letter_labels_fall_back_to_the_raw_value() -> None:
