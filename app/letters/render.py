@@ -265,16 +265,16 @@ def render_reminder_email(
     """The automatic reminder's subject and plain-text body (`<lang>/reminder.txt.j2`, which
     sets `subject`). `lang` must be a resolved template language.
 
-    The salutation is the letters' own (the language layout's `default_salutation`, or the
-    letter's `salutation` field), so an email and a letter greet the reader alike.
+    The salutation is the letters' own (addressing.py, or the letter's `salutation` field), so
+    an email and a letter greet the reader alike.
     """
     variables = _as_vars(context)
     variables["fields"] = normalize_fields(LetterKind.reminder, variables.get("fields"))
     variables["lang"] = lang
     variables["kind"] = LetterKind.reminder.value
+    _with_addressing(variables, lang)
     env = get_environment(templates_dir or TEMPLATES_DIR)
-    layout = env.get_template(f"letters/{lang}/_layout.html.j2").make_module(variables)
-    greeting = vars(layout)["default_salutation"]
-    variables["salutation"] = variables["fields"].get("salutation") or str(greeting)
+    greeting = variables["addressing"].salutation
+    variables["salutation"] = variables["fields"].get("salutation") or greeting
     module = env.get_template(f"letters/{lang}/reminder.txt.j2").make_module(variables)
     return " ".join(str(vars(module)["subject"]).split()), str(module).strip() + "\n"

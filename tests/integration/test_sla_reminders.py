@@ -260,9 +260,16 @@ async def test_a_key_customers_reminder_waits_for_the_directors_sign_off(
         f"/api/v1/letters/{letter.id}/issue", headers=env.auth(Role.specialist)
     )
     assert issued.status_code == 200, issued.text
-    sent = await env.client.post(
-        f"/api/v1/letters/{letter.id}/send", headers=env.auth(Role.specialist)
+    # Sending needs a configured gateway; the send only queues the email, nothing is called.
+    env.app.state.settings = env.settings.model_copy(
+        update={"email_gateway_url": "http://127.0.0.1:9/send"}
     )
+    try:
+        sent = await env.client.post(
+            f"/api/v1/letters/{letter.id}/send", headers=env.auth(Role.specialist)
+        )
+    finally:
+        env.app.state.settings = env.settings
     assert sent.status_code == 200, sent.text
     [mail] = [e["email"] for e in await outbox(env, claim_id, "letter.sent")]
     assert mail["reply_to"] == f"claims+{number}@{env.settings.letter_reply_domain}"
