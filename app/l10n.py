@@ -51,6 +51,12 @@ def format_date(value: date | datetime | None, lang: str | None) -> str:
     return text.replace("\u202f", " ").replace(NBSP, " ")
 
 
+def country_name(code: str, lang: str | None) -> str:
+    """An ISO 3166 country code as the language names the country ("RU" -> "Россия" in ru,
+    "Krievija" in lv); a code CLDR does not know is printed as it is."""
+    return str(locale(lang).territories.get(code.strip().upper(), code))
+
+
 def format_decimal(value: int | float | Decimal, lang: str | None) -> str:
     """A number with the language's separators: "85 000", "0,5" (ru), "85,000", "0.5" (en).
 

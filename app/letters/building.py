@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm.attributes import set_committed_value
 
+from app import l10n
 from app.auth.principal import Principal
 from app.config import Settings, in_language
 from app.enums import LetterKind, LetterState, Role
@@ -122,11 +123,11 @@ def signatory(b: LetterBundle, settings: Settings) -> Signatory:
     return Signatory(person.full_name or name, own_title or _title(titles, lang))
 
 
-def _customer(row: CustomerRow, contact: Contact | None) -> Customer:
+def _customer(row: CustomerRow, contact: Contact | None, lang: str) -> Customer:
     return Customer(
         name=row.name,
         contact_person=contact.name if contact else None,
-        address_lines=address_lines(row),
+        address_lines=address_lines(row, lang),
         email=contact.email if contact else None,
         phone=for_print(contact.phone) if contact and contact.phone else None,
         is_key=row.is_key_customer,
@@ -150,10 +151,12 @@ def addressee(row: CustomerRow, contact: Contact | None) -> Addressee:
     )
 
 
-def address_lines(row: CustomerRow) -> tuple[str, ...]:
-    """Street; postcode and city; country: the order every one of our languages writes."""
+def address_lines(row: CustomerRow, lang: str) -> tuple[str, ...]:
+    """Street; postcode and city; country, named in the letter's language: the order every one
+    of our languages writes."""
     town = " ".join(part for part in (row.postcode, row.city) if part)
-    return tuple(line for line in (row.street, town, row.country) if line)
+    country = l10n.country_name(row.country, lang) if row.country else None
+    return tuple(line for line in (row.street, town, country) if line)
 
 
 def executor(owner: ApiKey | None) -> Executor | None:
@@ -225,7 +228,7 @@ def build_context(
             signed=number is not None and signed,
         ),
         claim=_claim(b, settings),
-        customer=_customer(b.customer, b.contact),
+        customer=_customer(b.customer, b.contact, b.letter.language),
         company=letterhead(settings, b.letter.language),
         signatory=signatory(b, settings),
         executor=executor(b.owner),

@@ -208,19 +208,32 @@ async def prefill(
         if replacement is not None:
             fields["warranty_terms"] = _warranty_terms(replacement, claim, lang)
     elif kind is LetterKind.withdrawal_request:
-        earlier = (
-            await session.execute(
-                select(col(Letter.number), col(Letter.letter_date))
-                .where(
-                    col(Letter.claim_id) == claim_id,
-                    col(Letter.kind) == LetterKind.withdrawal_request,
-                    col(Letter.issued_at).is_not(None),
-                )
-                .order_by(col(Letter.issued_at).desc())
-                .limit(1)
-            )
-        ).first()
-        if earlier is not None:
-            number, issued_on = earlier
-            fields["reminder_of"] = f"{number} ({format_date(issued_on, lang)})"
+        fields["reminder_of"] = await earlier_letter(
+            session, claim_id, (LetterKind.withdrawal_request,), lang
+        )
     return {name: str(value) for name, value in fields.items() if value}
+
+
+async def earlier_letter(
+    session: AsyncSession, claim_id: int, kinds: tuple[LetterKind, ...], lang: str
+) -> str | None:
+    """The newest issued letter of `kinds` on the claim as a reminder names it:
+    "L-2026-000045 (27 ноября 2026 г.)"; None when none was issued."""
+    if not kinds:
+        return None
+    earlier = (
+        await session.execute(
+            select(col(Letter.number), col(Letter.letter_date))
+            .where(
+                col(Letter.claim_id) == claim_id,
+                col(Letter.kind).in_([k.value for k in kinds]),
+                col(Letter.issued_at).is_not(None),
+            )
+            .order_by(col(Letter.issued_at).desc())
+            .limit(1)
+        )
+    ).first()
+    if earlier is None:
+        return None
+    number, issued_on = earlier
+    return f"{number} ({format_date(issued_on, lang)})"

@@ -26,7 +26,7 @@ from app.config import Settings
 from app.enums import ClaimState, LetterKind, LetterState
 from app.events.outbox import enqueue
 from app.letters.building import LetterBundle, build_context
-from app.letters.dates import format_date
+from app.letters.prefill import earlier_letter
 from app.letters.render import render_reminder_email, resolve_language
 from app.letters.service import audit, create_draft, load
 from app.models.claims import Claim
@@ -64,21 +64,9 @@ async def _reminder_fields(
 ) -> dict[str, str]:
     assert claim.id is not None
     fields = {"awaiting": awaiting}
-    earlier = (
-        await session.execute(
-            select(col(Letter.number), col(Letter.letter_date))
-            .where(
-                col(Letter.claim_id) == claim.id,
-                col(Letter.kind).in_([k.value for k in _ASKED_BY.get(awaiting, ())]),
-                col(Letter.issued_at).is_not(None),
-            )
-            .order_by(col(Letter.issued_at).desc())
-            .limit(1)
-        )
-    ).first()
-    if earlier is not None:
-        number, issued_on = earlier
-        fields["reminder_of"] = f"{number} ({format_date(issued_on, lang)})"
+    reminder_of = await earlier_letter(session, claim.id, _ASKED_BY.get(awaiting, ()), lang)
+    if reminder_of:
+        fields["reminder_of"] = reminder_of
     return fields
 
 

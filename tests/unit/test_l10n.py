@@ -61,3 +61,35 @@ def test_plural_categories(lang: str, count: int, category: str) -> None:
 def test_plural_falls_back_to_other() -> None:
     assert l10n.plural(5, {"one": "файла", "other": "файлов"}, "ru") == "файлов"
     assert l10n.plural(1, {"one": "файла", "other": "файлов"}, "ru") == "файла"
+
+
+@pytest.mark.parametrize(
+    ("code", "lang", "name"),
+    [
+        ("RU", "ru", "Россия"),
+        ("RU", "lv", "Krievija"),
+        ("lv", "bg", "Латвия"),
+        ("LV", "en", "Latvia"),
+    ],
+)
+def test_a_country_is_named_in_the_letters_language(code: str, lang: str, name: str) -> None:
+    assert l10n.country_name(code, lang) == name
+
+
+def test_an_unknown_country_code_is_printed_as_it_is() -> None:
+    assert l10n.country_name("ZZ9", "ru") == "ZZ9"
+
+
+def test_the_addressee_block_names_the_country_not_its_code() -> None:
+    from app.letters.building import address_lines
+    from app.models.customers import Customer
+
+    row = Customer(
+        name="АО «Северная верфь»",
+        street="ул. Корабельная, 6",
+        postcode="198096",
+        city="Санкт-Петербург",
+        country="RU",
+    )
+    assert address_lines(row, "ru") == ("ул. Корабельная, 6", "198096 Санкт-Петербург", "Россия")
+    assert address_lines(row, "lv")[-1] == "Krievija"
