@@ -51,16 +51,28 @@ async def outbound_policy(request: Request) -> OutboundPolicy:
 OutboundDep = Annotated[OutboundPolicy, Depends(outbound_policy)]
 
 
-async def get_principal(
-    request: Request, session: SessionDep, key: Annotated[str | None, Depends(api_key_header)]
+async def principal_of(
+    request: Request,
+    session: AsyncSession,
+    key: str | None,
+    *,
+    missing: str = "Send an API key in the X-API-Key header.",
 ) -> Principal:
+    """The key's principal (401 without a key or for an unknown or revoked one), named in the
+    request's log line."""
     if not key:
-        raise Unauthorized("Send an API key in the X-API-Key header.")
+        raise Unauthorized(missing)
     principal = await api_keys.authenticate(session, key, request.app.state.principal_cache)
     if principal is None:
         raise Unauthorized("The API key is unknown or revoked.")
     request.state.principal = principal.name
     return principal
+
+
+async def get_principal(
+    request: Request, session: SessionDep, key: Annotated[str | None, Depends(api_key_header)]
+) -> Principal:
+    return await principal_of(request, session, key)
 
 
 def require(*roles: Role) -> Callable[..., object]:

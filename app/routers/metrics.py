@@ -8,10 +8,9 @@ only the monitoring network reaches), or no one (`off`, 404).
 from fastapi import APIRouter, Request, Response
 
 from app import metrics
-from app.auth import api_keys
-from app.deps import SessionDep, SettingsDep
+from app.deps import SessionDep, SettingsDep, principal_of
 from app.enums import Role
-from app.errors import Forbidden, NotFound, Unauthorized
+from app.errors import Forbidden, NotFound
 from app.reports.operations import SnapshotCollector, snapshot
 from app.workdays import today
 
@@ -33,13 +32,12 @@ async def read_metrics(request: Request, session: SessionDep, settings: Settings
     if settings.metrics_access == "off":
         raise NotFound("Metrics are switched off (CLAIMS_METRICS_ACCESS=off).")
     if settings.metrics_access == "key":
-        key = _presented_key(request)
-        if not key:
-            raise Unauthorized("Send an API key in X-API-Key or as Authorization: Bearer.")
-        principal = await api_keys.authenticate(session, key, request.app.state.principal_cache)
-        if principal is None:
-            raise Unauthorized("The API key is unknown or revoked.")
-        request.state.principal = principal.name
+        principal = await principal_of(
+            request,
+            session,
+            _presented_key(request),
+            missing="Send an API key in X-API-Key or as Authorization: Bearer.",
+        )
         if not principal.has_any(SCRAPERS):
             raise Forbidden(
                 "Metrics need one of the roles: admin, auditor.",
