@@ -289,7 +289,8 @@ class Settings(BaseSettings):
         {}, description="Registration line (numbers, VAT) per language, or one for all"
     )
     letter_company_city: Annotated[dict[str, str], NoDecode] = Field(
-        {}, description="The city the letters are dated in, per language, or one for all"
+        {"en": "Riga", "lv": "Rīga", "ru": "Рига", "bg": "Рига"},
+        description="The city the letters and acts are dated in, per language, or one for all",
     )
     letter_head_name: str = "Head of Quality Control"
     """Name of the head of the quality department (signs letters)."""
