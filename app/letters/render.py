@@ -111,7 +111,7 @@ def lines(text: str | None) -> list[str]:
 # typed with its own would read "до до 11.12.2026".
 _DUE_PREPOSITION = re.compile(
     r"^\s*(?:в\s+срок\s+до|не\s+позднее|до|no\s+later\s+than|by|until|"
-    r"ne\s+vēlāk\s+kā|līdz)\s+",
+    r"ne\s+vēlāk\s+kā|līdz|не\s+по-късно\s+от)\s+",
     re.IGNORECASE,
 )
 
@@ -265,16 +265,16 @@ def render_reminder_email(
     """The automatic reminder's subject and plain-text body (`<lang>/reminder.txt.j2`, which
     sets `subject`). `lang` must be a resolved template language.
 
-    The salutation is the letters' own (the language layout's `default_salutation`, or the
-    letter's `salutation` field), so an email and a letter greet the reader alike.
+    The salutation is the letters' own (the letter's `salutation` field, else the addressing
+    by the language's convention), so an email and a letter greet the reader alike.
     """
     variables = _as_vars(context)
     variables["fields"] = normalize_fields(LetterKind.reminder, variables.get("fields"))
     variables["lang"] = lang
     variables["kind"] = LetterKind.reminder.value
+    _with_addressing(variables, lang)
     env = get_environment(templates_dir or TEMPLATES_DIR)
-    layout = env.get_template(f"letters/{lang}/_layout.html.j2").make_module(variables)
-    greeting = vars(layout)["default_salutation"]
-    variables["salutation"] = variables["fields"].get("salutation") or str(greeting)
+    greeting = variables["addressing"].salutation if "addressing" in variables else ""
+    variables["salutation"] = variables["fields"].get("salutation") or greeting
     module = env.get_template(f"letters/{lang}/reminder.txt.j2").make_module(variables)
     return " ".join(str(vars(module)["subject"]).split()), str(module).strip() + "\n"
