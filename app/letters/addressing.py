@@ -318,7 +318,7 @@ def _lv(a: Addressee, name: _Name | None) -> Addressing:
 
 def _bg(a: Addressee, name: _Name | None) -> Addressing:
     if name is None:
-        return Addressing("Уважаеми господа,", tuple(filter(None, ("До", a.organisation))))
+        return Addressing("Уважаеми дами и господа,", tuple(filter(None, ("До", a.organisation))))
     if name.gender == MALE and name.surname:
         salutation, honorific = f"Уважаеми господин {name.surname},", "г-н"
     elif name.gender == FEMALE and name.surname:

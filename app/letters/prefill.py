@@ -87,6 +87,11 @@ _WARRANTY_TERMS = {
         "until": " (līdz {date})",
         "fresh": "Jaunajam izstrādājumam tiek noteikts jauns pilns garantijas termiņš no {date}",
     },
+    "bg": {
+        "transfer": "За новото изделие важи гаранционният срок на замененото изделие",
+        "until": " (до {date})",
+        "fresh": "За новото изделие се установява нов гаранционен срок, който тече от {date}",
+    },
 }
 
 

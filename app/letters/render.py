@@ -111,7 +111,7 @@ def lines(text: str | None) -> list[str]:
 # typed with its own would read "до до 11.12.2026".
 _DUE_PREPOSITION = re.compile(
     r"^\s*(?:в\s+срок\s+до|не\s+позднее|до|no\s+later\s+than|by|until|"
-    r"ne\s+vēlāk\s+kā|līdz)\s+",
+    r"ne\s+vēlāk\s+kā|līdz|не\s+по-късно\s+от)\s+",
     re.IGNORECASE,
 )
 

@@ -139,6 +139,18 @@ async def test_russian_letter_addresses_the_chief_engineer_in_the_dative(
             "Уважаемая Ольга Петровна!",
             f"О.{NBSP}П.{NBSP}Волковой",
         ),
+        (
+            "bg",
+            {"name": "Георги Димитров", "position": "Управител"},
+            "Уважаеми господин Димитров,",
+            "г-н Георги Димитров",
+        ),
+        (
+            "bg",
+            {"name": "Мария Иванова"},
+            "Уважаема госпожо Иванова,",
+            "г-жа Мария Иванова",
+        ),
     ],
 )
 async def test_each_language_greets_by_its_convention(
@@ -150,11 +162,17 @@ async def test_each_language_greets_by_its_convention(
     assert salutation in text
     assert person_line in re.findall(r'class="addressee-line">([^<]*)<', html)
     assert "(ая)" not in text and "Cien." not in text and "Kontaktpersona" not in text
+    assert "Лице за контакт" not in text and "Уважаеми(а)" not in text
     assert not ISO_DATE.search(text)
     if lang == "en":
         assert "Yours sincerely," in text  # a named reader
         _, request = await preview(client, auth, claim["number"], "information_request")
         assert "the product “Блок управления судовой БУ-7М”" in text_of(request)
+    if lang == "bg":
+        assert "С уважение," in text
+        _, request = await preview(client, auth, claim["number"], "information_request")
+        quoted = "изделие „Блок управления судовой БУ-7М“, фабричен №" + NBSP
+        assert quoted in text_of(request)
 
 
 async def test_an_organisation_without_a_named_contact_gets_the_collective_form(

@@ -93,7 +93,7 @@ async def test_a_bulgarian_claim_gets_bulgarian_letters(client, auth, claim_in, 
     letter, body = await preview(client, auth, claim["number"], "acknowledgement")
     assert letter["language"] == "bg"
     assert f"Относно: регистриране на рекламация № {claim['number']}" in body
-    assert "Уважаеми дами и господа," in body and "С уважение," in body
+    assert "Уважаеми господин Димитров," in body and "С уважение," in body
     assert NAMES["bg"] in body  # the catalogue's Bulgarian name
     assert "ул. „Рупницас“ 1" in body  # the Bulgarian letterhead
     assert "Ръководител на отдел „Контрол на качеството“" in body  # the signer's title

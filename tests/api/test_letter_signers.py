@@ -262,6 +262,5 @@ async def test_the_owner_is_the_executor_on_every_kind(app, client, auth) -> Non
                     f"{LETTERS}/{created.json()['id']}/preview.html", headers=auth(Role.auditor)
                 )
             ).text
-            footer = html[html.index('class="executor"') :]
-            footer = footer.replace("\xa0", " ")  # a phone number is kept on one line
+            footer = html[html.index('class="executor"') :].replace("\u00a0", " ")
             assert "Anna Petrova" in footer and "+371 26 123 456" in footer, (lang, kind)

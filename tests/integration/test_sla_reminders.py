@@ -26,18 +26,21 @@ PEOPLE = {
     "ru": {"name": "Иван Петров", "organisation": "АО «Северная верфь»"},
     "en": {"name": "John Smith", "organisation": "Northern Yard Ltd"},
     "lv": {"name": "Jānis Bērziņš", "organisation": "SIA «Ziemeļu Vējš»"},
+    "bg": {"name": "Георги Димитров", "organisation": "„Северен вятър“ ООД"},
 }
 SUBJECTS = {
     "ru": "Напоминание по рекламации №",
     "en": "Reminder concerning claim No.",
     "lv": "Atgādinājums par reklamāciju Nr.",
+    "bg": "Напомняне по рекламация №",
 }
 ASKED_FOR_INFORMATION = {
     "ru": "просили Вас сообщить дополнительные сведения",
     "en": "asked you for further information",
     "lv": "lūdzām Jūs sniegt papildu informāciju",
+    "bg": "Ви помолихме да ни предоставите допълнителна информация",
 }
-CLOSINGS = {"ru": "С уважением,", "en": "Yours", "lv": "Ar cieņu,"}
+CLOSINGS = {"ru": "С уважением,", "en": "Yours", "lv": "Ar cieņu,", "bg": "С уважение,"}
 
 
 @pytest.fixture
@@ -127,7 +130,7 @@ async def reminder_mails(env: EventsEnv, claim_id: int) -> list[dict[str, Any]]:
     return [m for m in mails if m.get("purpose") == "reminder"]
 
 
-@pytest.mark.parametrize("lang", ["ru", "en", "lv"])
+@pytest.mark.parametrize("lang", ["ru", "en", "lv", "bg"])
 async def test_a_reminder_is_a_letter_in_the_customers_language(env: EventsEnv, lang: str) -> None:
     owner, _ = await key(
         env, Role.specialist, full_name="Анна Петрова" if lang == "ru" else "Anna Petrova",
@@ -153,7 +156,9 @@ async def test_a_reminder_is_a_letter_in_the_customers_language(env: EventsEnv, 
     signature = text[closing:]
     assert ("Анна Петрова" if lang == "ru" else "Anna Petrova") in signature
     assert "+371 67 000 111" in signature and "anna.petrova@example.com" in signature
-    for impersonal in ("Уважаемый клиент", "Dear customer", "Cienījamais klient", "{{", "None"):
+    for impersonal in (
+        "Уважаемый клиент", "Уважаеми клиенти", "Dear customer", "Cienījamais klient", "{{", "None"
+    ):  # fmt: skip
         assert impersonal not in text
     assert "2020-" not in text  # no ISO dates in a letter's text
 

@@ -125,7 +125,12 @@ def test_bg_gospodin_and_gospozho() -> None:
     assert he.lines == ("До", "„Техно“ ООД", "Управител", "г-н Георги Димитров")
     she = address(Addressee(name="Мария Иванова"), "bg")
     assert she.salutation == "Уважаема госпожо Иванова,"
-    assert address(Addressee(organisation="„Техно“ ООД"), "bg").salutation == "Уважаеми господа,"
+    assert address(Addressee(organisation="„Техно“ ООД"), "bg").salutation == (
+        "Уважаеми дами и господа,"
+    )
+    # A name whose gender is unknown: a neutral form, never a "(а)" placeholder.
+    neutral = address(Addressee(name="Саша Ким"), "bg").salutation
+    assert "(а)" not in neutral and "господин" not in neutral and "госпожо" not in neutral
 
 
 def test_en_mr_ms_and_sir_or_madam() -> None:

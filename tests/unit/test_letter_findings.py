@@ -11,7 +11,7 @@ from app.enums import LetterKind as K
 from app.letters.render import SUPPORTED_LANGUAGES, due, render_html
 from tests.unit.test_letter_render import CLAIM, make_context
 
-LANGS = [lang for lang in ("ru", "en", "lv") if lang in SUPPORTED_LANGUAGES]
+LANGS = [lang for lang in ("ru", "en", "lv", "bg") if lang in SUPPORTED_LANGUAGES]
 BLANK = replace(CLAIM, warranty_until=None, resolution=None)
 
 
@@ -36,7 +36,12 @@ class Finding:
 FINDINGS = [
     Finding(
         K.acknowledgement,
-        {"ru": "находится на гарантии", "en": "is under warranty", "lv": "ir spēkā garantija"},
+        {
+            "ru": "находится на гарантии",
+            "en": "is under warranty",
+            "lv": "ir spēkā garantija",
+            "bg": "изделието е в гаранция",
+        },
         facts={"warranty_status": "in_warranty"},
     ),
     Finding(
@@ -45,17 +50,23 @@ FINDINGS = [
             "ru": "гарантийный срок на изделие истёк",
             "en": "warranty period for the product has expired",
             "lv": "garantijas termiņš ir beidzies",
+            "bg": "гаранционният срок на изделието е изтекъл",
         },
         facts={"warranty_status": "expired"},
     ),
     Finding(
         K.acknowledgement,
-        {"ru": "не действуют", "en": "no longer valid", "lv": "garantija nav spēkā"},
+        {
+            "ru": "не действуют",
+            "en": "no longer valid",
+            "lv": "garantija nav spēkā",
+            "bg": "не са в сила",
+        },
         facts={"warranty_status": "void"},
     ),
     Finding(
         K.acknowledgement,
-        {"ru": "не найдено", "en": "could not find", "lv": "nav atrasts"},
+        {"ru": "не найдено", "en": "could not find", "lv": "nav atrasts", "bg": "не е открито"},
         facts={"warranty_status": "unknown_unit"},
     ),
     Finding(
@@ -64,6 +75,7 @@ FINDINGS = [
             "ru": "связано с условиями его эксплуатации",
             "en": "results from the way the product is operated",
             "lv": "saistīta ar tā lietošanas",
+            "bg": "се дължи на условията на неговата експлоатация",
         },
         facts={"defect_cause": "misuse"},
     ),
@@ -73,6 +85,7 @@ FINDINGS = [
             "ru": "гарантийный срок на изделие истёк",
             "en": "warranty period for this product has expired",
             "lv": "garantijas termiņš ir beidzies",
+            "bg": "гаранционният срок на изделието е изтекъл",
         },
         facts={"warranty_status": "expired"},
     ),
@@ -82,22 +95,23 @@ FINDINGS = [
             "ru": "распределяются между изготовителем и заказчиком",
             "en": "costs are shared",
             "lv": "sadala starp ražotāju",
+            "bg": "поделят между производителя и клиента",
         },
         facts={"cost_bearer": "shared"},
     ),
     Finding(
         K.repair_completed,
-        {"ru": "50/50", "en": "50/50", "lv": "50/50"},
+        {"ru": "50/50", "en": "50/50", "lv": "50/50", "bg": "50/50"},
         fields={"cost_terms": "50/50"},
     ),
     Finding(
         K.replacement_offer,
-        {"ru": "Warranty moves", "en": "Warranty moves", "lv": "Warranty moves"},
+        {lang: "Warranty moves" for lang in ("ru", "en", "lv", "bg")},
         fields={"warranty_terms": "Warranty moves"},
     ),
     Finding(
         K.replacement_offer,
-        {"ru": "Cracked housing", "en": "Cracked housing", "lv": "Cracked housing"},
+        {lang: "Cracked housing" for lang in ("ru", "en", "lv", "bg")},
         fields={"replacement_reason": "Cracked housing"},
     ),
 ]
@@ -127,9 +141,21 @@ NEVER = {
         "šī nav atbilde",
         "līdz līdz ",
     ],
+    "bg": [
+        "изделието е изправно",
+        "напълно работоспособно",
+        "технически невъзможен или икономически нецелесъобразен",
+        "тече от датата на доставката",
+        "до до ",
+    ],
 }
 # The acknowledgement says the warranty is being checked only while nobody has checked it.
-CHECKING = {"ru": "проверяют гарантийный статус", "en": "will now check", "lv": "pārbauda"}
+CHECKING = {
+    "ru": "проверяют гарантийный статус",
+    "en": "will now check",
+    "lv": "pārbauda",
+    "bg": "проверяват гаранционния статус",
+}
 
 
 def _text(kind: K, lang: str, *, facts: dict[str, Any], fields: dict[str, str]) -> str:
@@ -181,6 +207,8 @@ def test_the_acknowledgement_stops_saying_it_checks_once_checked(lang: str) -> N
         ("by 11 December 2026", "en", "by 11 December 2026"),
         ("līdz 11.12.2026", "lv", "līdz 11.12.2026"),
         ("11.12.2026", "ru", "в срок до 11.12.2026"),
+        ("до 11.12.2026 г.", "bg", "в срок до 11.12.2026 г."),
+        ("не по-късно от 11.12.2026 г.", "bg", "в срок до 11.12.2026 г."),
     ],
 )
 def test_a_due_date_typed_with_its_preposition_is_not_doubled(
@@ -194,4 +222,4 @@ def test_a_due_date_typed_with_its_preposition_is_not_doubled(
     )
     assert expected in text
     assert not re.search(r"\b(до|by|līdz) (в срок )?(до|by|līdz) ", text)
-    assert not due(typed).startswith(("до ", "by ", "līdz ", "в срок"))
+    assert not due(typed).startswith(("до ", "by ", "līdz ", "в срок", "не по-късно"))

@@ -287,6 +287,9 @@ def test_default_salutations_follow_language_and_customer():
         ("lv", "Līga Kalna"): "Godātā Kalnas kundze!",
         ("en", "Līga Kalna"): "Dear Ms Kalna,",
         ("en", None): "Dear Sir or Madam,",
+        ("bg", None): "Уважаеми дами и господа,",
+        ("bg", "Мария Иванова"): "Уважаема госпожо Иванова,",
+        ("bg", "Георги Димитров"): "Уважаеми господин Димитров,",
     }
     for (lang, contact), expected in cases.items():
         ctx = replace(
@@ -415,7 +418,7 @@ def test_format_date():
     assert format_date(d, "ru") == "1 марта 2026 г."
     assert format_date(d, "en") == "1 March 2026"
     assert format_date(d, "lv") == "01.03.2026"
-    # CLDR's, with a narrow no-break space that keeps "г." on the year's line.
+    # CLDR's month names; the renderer, not the date, makes the spaces non-breaking.
     assert format_date(date(2026, 11, 27), "bg") == "27 ноември 2026 г."
     assert format_date(None, "en") == ""
 

@@ -51,12 +51,12 @@ def bg_context(kind: LetterKind, *, fields: dict[str, str] | None = None):
 
 def visible_text(html: str) -> str:
     body = html[html.index("<body") :]
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", body))
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", body).replace("\u00a0", " "))
 
 
 def test_the_bulgarian_templates_hold_no_russian_only_letters():
     paths = sorted((TEMPLATES_DIR / "letters" / "bg").glob("*.j2"))
-    assert len(paths) == len(LetterKind) + 2  # every kind, the layout and the email cover
+    assert len(paths) == len(LetterKind) + 3  # every kind, the layout, the cover, the reminder
     for path in paths:
         text = path.read_text(encoding="utf-8")
         assert not RUSSIAN_ONLY.search(text), path.name
@@ -83,13 +83,14 @@ def test_every_kind_renders_in_bulgarian(kind: LetterKind, filled: bool):
     if kind is LetterKind.design_memo:
         assert "Служебна записка №" in text
     elif kind is LetterKind.inspection_act:
-        assert "КОНСТАТИВЕН ПРОТОКОЛ № L-2026-000045" in text and "За " + COMPANY_BG.name in text
+        assert "КОНСТАТИВЕН ПРОТОКОЛ № L-2026-000045" in text
+        assert "от страна на " + COMPANY_BG.name in text
         assert "Изх. №" not in text and "Уважаеми" not in text
     else:
         assert "Изх. № L-2026-000045/23.11.2026 г." in text
         assert "гр. София" in text
         assert "Във връзка с Ваше писмо № 17/115" in text
-        assert "Уважаеми дами и господа," in text
+        assert "Уважаеми господин Димитров," in text  # the contact, by convention
         assert "С уважение," in text
         assert "Относно:" in text
 
@@ -108,7 +109,7 @@ def test_the_bulgarian_cover_note():
     ctx = bg_context(LetterKind.explanation, fields={})
     text = render_cover_note("bg", ctx, subject="Относно: отговор на рекламация")
     text = text.replace("\u202f", " ")
-    assert text.startswith("Уважаеми дами и господа,\n")
+    assert text.startswith("Уважаеми господин Димитров,\n")
     assert "изх. № L-2026-000045 от 23 ноември 2026 г." in text
     assert "„Относно: отговор на рекламация“" in text
     assert "С уважение,\nОтдел „Контрол на качеството“" in text
