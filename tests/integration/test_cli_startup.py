@@ -151,12 +151,16 @@ def test_every_option_has_help_and_shows_its_default(tmp_path: Path) -> None:
     assert "(default: 8000)" in helped.stdout and "(default: 127.0.0.1)" in helped.stdout
 
 
-def test_the_worker_says_what_it_runs_with(tmp_path: Path, settings: Settings) -> None:
+def test_the_worker_says_what_it_runs_with(tmp_path: Path) -> None:
+    # A database of its own: the suite's shared one holds other tests' outbox events, which a
+    # real pass of the worker would try to deliver.
+    url = f"sqlite+aiosqlite:///{tmp_path / 'worker.db'}"
+    assert claims("migrate", cwd=tmp_path, CLAIMS_DATABASE_URL=url).returncode == 0
     done = claims(
         "worker",
         "--once",
         cwd=tmp_path,
-        CLAIMS_DATABASE_URL=settings.database_url,
+        CLAIMS_DATABASE_URL=url,
         CLAIMS_STORAGE_DIR=str(tmp_path / "storage"),
         CLAIMS_EMAIL_GATEWAY_URL="https://user:secret@gateway.example/send",
         CLAIMS_SLA_SWEEP_SECONDS="0",
