@@ -12,8 +12,8 @@ from markupsafe import Markup, escape
 
 PALETTE = ("#2f6db5", "#e08a2e", "#3a9e5c", "#c4453c", "#7d5ab5", "#8c6d46", "#d46fb1", "#6f7f8f")
 ROW = 22
-LABEL_W = 220
-BAR_W = 300
+LABEL_W = 250
+BAR_W = 270
 LABEL_CHARS = 30  # longer labels are cut with "…"; the full text is in the bar's tooltip
 CHAR_W = 7.5  # a generous average advance at 12 px, Cyrillic included: used to lay out text
 

@@ -97,3 +97,18 @@ async def test_the_switcher_changes_the_language_and_a_phone_scales_the_charts(
     await page.get_by_role("button", name="Iziet").click()
     await page.wait_for_selector("input[name=key]")
     assert await page.context.cookies() == []
+
+
+async def test_every_label_of_every_language_fits_its_chart(new_page: Any) -> None:
+    """The longest state, cause and cost labels, whether or not the database holds them now."""
+    from app.reports.charts import bar_chart
+    from app.reports.dashboard_text import _LABELS
+
+    page = await new_page()
+    charts = "".join(
+        str(bar_chart(group, [(words[i], 100) for words in labels.values()]))
+        for i in range(4)
+        for group, labels in _LABELS.items()
+    )
+    await page.set_content(f"<style>svg .l, svg .v {{ font-size: 12px; }}</style>{charts}")
+    assert await page.evaluate(CLIPPED) == []

@@ -28,7 +28,7 @@ def form_html(lang: str, errors: dict[str, str] | None = None) -> str:
 
 async def test_form_fits_a_phone_screen_without_horizontal_scrolling(new_page: Any) -> None:
     page = await new_page(viewport={"width": 360, "height": MOBILE["height"]})
-    for lang in ("en", "ru", "lv"):
+    for lang in ("en", "ru", "lv", "bg"):
         await page.set_content(form_html(lang, errors={"email": "x" * 80}))
         scroll_width = await page.evaluate("document.documentElement.scrollWidth")
         assert scroll_width <= 360, (lang, scroll_width)
