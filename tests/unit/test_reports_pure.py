@@ -139,7 +139,7 @@ def test_charts_escape_labels_and_scale_bars():
 
     svg = bar_chart("By <model>", [("<script>", 10), (None, 5), ("zero", 0)])
     assert "<script>" not in svg and "&lt;script&gt;" in svg
-    assert 'width="270.0"' in svg and 'width="150.0"' in svg  # 10 is full width, 5 half
+    assert 'width="270.0"' in svg and 'width="135.0"' in svg  # 10 is full width, 5 half
     assert "(none)" in svg
     assert "no data" in bar_chart("Empty", [])
     assert "40.0 %" in share_bar("SLA", 0.4, 2, 3, 1)
