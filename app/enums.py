@@ -159,3 +159,58 @@ class WarrantyStatus(StrEnum):
     expired = "expired"
     void = "void"
     unknown_unit = "unknown_unit"
+
+
+class CorrectiveState(StrEnum):
+    """A corrective-action (8D) record's states; the moves between them are published at
+    `GET /api/v1/corrective-actions/workflow` (app/corrective)."""
+
+    open = "open"
+    """D1–D3: team, problem and containment."""
+    analysing = "analysing"
+    """D4: looking for the root cause."""
+    implementing = "implementing"
+    """D5–D7: corrective and preventive actions under way."""
+    verifying = "verifying"
+    """The fix took effect; the effectiveness check is waiting for its period to pass."""
+    effective = "effective"
+    not_effective = "not_effective"
+    closed = "closed"
+    """D8: closed after an effective fix."""
+    cancelled = "cancelled"
+
+
+class IshikawaCategory(StrEnum):
+    """The root cause's branch of the fishbone (6M, with design)."""
+
+    material = "material"
+    method = "method"
+    machine = "machine"
+    man = "man"
+    measurement = "measurement"
+    environment = "environment"
+    design = "design"
+
+
+class CorrectiveTaskKind(StrEnum):
+    containment = "containment"
+    corrective = "corrective"
+    preventive = "preventive"
+
+
+class CorrectiveTaskStatus(StrEnum):
+    planned = "planned"
+    in_progress = "in_progress"
+    done = "done"
+    cancelled = "cancelled"
+
+
+class SupplierClaimState(StrEnum):
+    """A claim against a supplier: drafted, then as the supplier answers."""
+
+    draft = "draft"
+    sent = "sent"
+    acknowledged = "acknowledged"
+    accepted = "accepted"
+    rejected = "rejected"
+    settled = "settled"

@@ -1,12 +1,26 @@
 """All tables, imported here so that SQLModel.metadata (and Alembic) sees every one."""
 
 from app.models.claims import Attachment, Claim, ClaimEvent, Message
+from app.models.corrective import (
+    CorrectiveAction,
+    CorrectiveActionClaim,
+    CorrectiveEvent,
+    CorrectiveFile,
+    CorrectiveTask,
+)
 from app.models.customers import Contact, Customer, CustomerEvent
 from app.models.email_intake import InboundEmail
 from app.models.events import ClaimSla, Delivery, DeliveryAttempt, SlaBreach, WebhookSubscription
 from app.models.letters import Letter
 from app.models.reference import ProductModel, Unit
 from app.models.reports import ClaimCost
+from app.models.suppliers import (
+    Supplier,
+    SupplierClaim,
+    SupplierClaimEvent,
+    SupplierClaimLink,
+    SupplierContact,
+)
 from app.models.system import ApiKey, Counter, IdempotencyRecord, OutboxEvent
 from app.models.webform import WebCsrfUse, WebRateLimit
 from app.models.workflow_records import (
@@ -49,6 +63,17 @@ __all__ = [
     "Referral",
     "Replacement",
     "ServiceJob",
+    # corrective actions and suppliers
+    "CorrectiveAction",
+    "CorrectiveActionClaim",
+    "CorrectiveEvent",
+    "CorrectiveFile",
+    "CorrectiveTask",
+    "Supplier",
+    "SupplierClaim",
+    "SupplierClaimEvent",
+    "SupplierClaimLink",
+    "SupplierContact",
     # web form
     "WebCsrfUse",
     "WebRateLimit",

@@ -1,0 +1,127 @@
+"""Corrective actions in the 8D discipline: the record, the claims it answers for, its tasks
+(containment, corrective and preventive actions), their evidence files and the audit trail.
+
+The D1–D8 parts that are lists of free structure (the team, the five whys) are JSON; the tasks
+are rows, because the SLA sweep and the `overdue` filter query them by due date and status."""
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Column, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.enums import CorrectiveState, CorrectiveTaskKind, CorrectiveTaskStatus, IshikawaCategory
+from app.models.types import JSONType, UTCDateTime, utcnow
+
+
+class CorrectiveAction(SQLModel, table=True):
+    __tablename__ = "corrective_actions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(sa_column=Column(String(20), unique=True, nullable=False))
+    year: int
+    seq: int
+    state: CorrectiveState = Field(default=CorrectiveState.open, sa_type=String(20), index=True)
+    title: str = Field(max_length=300)
+    # The responsible person: an API key's name, like a claim's owner.
+    owner: str | None = Field(default=None, max_length=100, index=True)
+    product_model_id: int | None = Field(default=None, foreign_key="product_models.id", index=True)
+    # The serial-number prefix standing for a production batch (reports' `Batch.batch`).
+    batch: str | None = Field(default=None, max_length=64)
+    # What it was opened from: {"kind": "claims" | "model" | "batch" | "similar", ...}.
+    source: dict[str, Any] | None = Field(default=None, sa_type=JSONType)
+    # D1: [{"name", "role", "function"}].
+    team: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSONType)
+    # D2: the problem as the linked claims describe it (model, batch, serial range, count,
+    # first and last date, countries, customers, symptoms), refreshed as claims are linked;
+    # `problem_statement` is the team's own wording.
+    problem: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
+    problem_statement: str | None = Field(default=None, sa_type=Text)
+    # D4: the five-whys chain and the fishbone category.
+    root_cause_whys: list[str] = Field(default_factory=list, sa_type=JSONType)
+    root_cause_category: IshikawaCategory | None = Field(default=None, sa_type=String(20))
+    root_cause: str | None = Field(default=None, sa_type=Text)
+    # A purchased component at the root: a claim against its supplier follows.
+    purchased_component: str | None = Field(default=None, max_length=200)
+    # When the fix took effect, and optionally the first serial or batch made after it.
+    fix_effective_on: date | None = None
+    fix_first_serial: str | None = Field(default=None, max_length=64)
+    fix_first_batch: str | None = Field(default=None, max_length=64)
+    effectiveness_due_on: date | None = Field(default=None, index=True)
+    # The before/after figures of the last effectiveness check (app/corrective).
+    effectiveness: dict[str, Any] | None = Field(default=None, sa_type=JSONType)
+    effectiveness_checked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # D8.
+    closure_summary: str | None = Field(default=None, sa_type=Text)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_by: str | None = Field(default=None, max_length=100)
+    created_by: str = Field(max_length=100)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    version: int = 1
+
+
+class CorrectiveActionClaim(SQLModel, table=True):
+    """A customer claim the corrective action answers for."""
+
+    __tablename__ = "corrective_action_claims"
+    __table_args__ = (UniqueConstraint("corrective_action_id", "claim_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    corrective_action_id: int = Field(foreign_key="corrective_actions.id", index=True)
+    claim_id: int = Field(foreign_key="claims.id", index=True)
+    linked_by: str = Field(max_length=100)
+    linked_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class CorrectiveTask(SQLModel, table=True):
+    """A containment, corrective or preventive action (D3, D5–D7)."""
+
+    __tablename__ = "corrective_tasks"
+
+    id: int | None = Field(default=None, primary_key=True)
+    corrective_action_id: int = Field(foreign_key="corrective_actions.id", index=True)
+    kind: CorrectiveTaskKind = Field(sa_type=String(20))
+    description: str = Field(sa_type=Text)
+    owner: str | None = Field(default=None, max_length=100, index=True)
+    due_date: date | None = Field(default=None, index=True)
+    status: CorrectiveTaskStatus = Field(default=CorrectiveTaskStatus.planned, sa_type=String(20))
+    done_on: date | None = None
+    result: str | None = Field(default=None, sa_type=Text)
+    # Ids of the corrective action's files that prove it done.
+    evidence_file_ids: list[int] = Field(default_factory=list, sa_type=JSONType)
+    # The last day the SLA sweep reminded the owner (one reminder per day at most).
+    reminded_on: date | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class CorrectiveFile(SQLModel, table=True):
+    """Evidence uploaded to a corrective action, stored like a claim's attachments."""
+
+    __tablename__ = "corrective_files"
+
+    id: int | None = Field(default=None, primary_key=True)
+    corrective_action_id: int = Field(foreign_key="corrective_actions.id", index=True)
+    filename: str = Field(max_length=255)
+    content_type: str = Field(max_length=120)
+    size: int
+    sha256: str = Field(max_length=64)
+    storage_key: str = Field(max_length=300)
+    uploaded_by: str = Field(max_length=100)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class CorrectiveEvent(SQLModel, table=True):
+    """The audit trail of a corrective action: who changed what, from which state to which."""
+
+    __tablename__ = "corrective_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    corrective_action_id: int = Field(foreign_key="corrective_actions.id", index=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    actor: str = Field(max_length=100)
+    action: str = Field(max_length=60)
+    from_state: str | None = Field(default=None, max_length=20)
+    to_state: str | None = Field(default=None, max_length=20)
+    payload: dict[str, Any] | None = Field(default=None, sa_type=JSONType)
