@@ -257,7 +257,10 @@ class Settings(BaseSettings):
     web_rate_limit_claims: int = 10
     """Claims one client may submit per window."""
     web_rate_limit_status: int = 30
-    """Status look-ups one client may make per window."""
+    """Status look-ups one client may make per window (ratings sent from the page: as many)."""
+    web_public_url: str = ""
+    """Where customers reach the public pages, e.g. https://claims.example.com: the closure letter
+    links the claim's status page from it to ask for a rating. Empty: letters print no link."""
     web_max_photos: int = 5
     """Photos one web claim may carry."""
     web_max_photo_bytes: int = 4 * 1024 * 1024

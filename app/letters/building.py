@@ -15,7 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app import l10n
 from app.auth.principal import Principal
 from app.config import Settings, in_language
-from app.enums import LetterKind, LetterState, Role
+from app.enums import ClaimState, LetterKind, LetterState, Resolution, Role
 from app.letters import enclosures
 from app.letters.addressing import Addressee
 from app.letters.context import (
@@ -188,7 +188,24 @@ def _claim(b: LetterBundle, settings: Settings) -> ClaimInfo:
         warranty_status=claim.warranty_status,
         defect_cause=claim.defect_cause,
         cost_bearer=claim.cost_bearer,
+        invite_rating=rating_invited(claim.state, claim.resolution),
+        status_url=status_url(settings, claim.number, b.letter.language),
     )
+
+
+# Closed as a duplicate: the customer's case is handled on the other claim, which asks.
+NOT_RATED = frozenset({Resolution.duplicate})
+
+
+def rating_invited(state: str, resolution: str | None) -> bool:
+    """Whether a closure letter asks the customer to rate the handling."""
+    return state == ClaimState.closed and resolution is not None and resolution not in NOT_RATED
+
+
+def status_url(settings: Settings, number: str, lang: str) -> str | None:
+    """The claim's public status page, in the letter's language, for letters to link."""
+    base = settings.web_public_url.strip().rstrip("/")
+    return f"{base}/claim-status?lang={lang}&number={number}" if base else None
 
 
 def _members(people: list[dict[str, Any]] | None) -> tuple[Member, ...]:

@@ -72,6 +72,10 @@ class ClaimInfo:
     warranty_status: str | None = None
     defect_cause: str | None = None
     cost_bearer: str | None = None
+    # A real closure (closed, and not as a duplicate of another claim) asks for a rating; the
+    # status page's link for it, when CLAIMS_WEB_PUBLIC_URL says where the pages are.
+    invite_rating: bool = False
+    status_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.auth.principal import Principal
 from app.claims import attachments as attachment_store
+from app.claims import satisfaction
 from app.claims.reading import get_claim
 from app.claims.registration import register_claim_rows
 from app.config import Settings
@@ -20,6 +21,7 @@ from app.mail import answers
 from app.mail.limits import MailLimits
 from app.mail.offload import parse_off_loop
 from app.mail.parsing import MailAttachment, MailParseError, ParsedEmail
+from app.mail.rating import parse_rating
 from app.models.claims import (
     Channel,
     Claim,
@@ -28,9 +30,11 @@ from app.models.claims import (
     MessageChannel,
     MessageCreate,
     MessageDirection,
+    ReviewReason,
 )
 from app.models.customers import Contact, CustomerIn
 from app.models.email_intake import InboundEmail, InboundOutcome, InboundSource, InboundStatus
+from app.models.satisfaction import RatingChannel
 from app.models.types import utcnow
 from app.workflow.messages import file_message, lock_if_waiting
 
@@ -206,6 +210,7 @@ async def file_email(
             message_id=message.id,
             event=False,
         )
+    await _record_rating(session, claim, parsed, filing, row=row, actor=principal.name)
     row.notes = staged.notes or None
     row.status, row.outcome, row.claim_id, row.message_row_id = (
         InboundStatus.processed,
@@ -214,6 +219,39 @@ async def file_email(
         message.id,
     )
     return claim
+
+
+async def _record_rating(
+    session: AsyncSession,
+    claim: Claim,
+    parsed: ParsedEmail,
+    filing: answers.Filing,
+    *,
+    row: InboundEmail,
+    actor: str,
+) -> None:
+    """A reply to the closure letter from the customer's own contact may carry the rating it
+    asks for (app/mail/rating.py): record it on the claim. The message itself is filed as
+    before (on a closed claim, for review). A stranger's mail never rates a claim."""
+    if claim.state != ClaimState.closed or filing.direction != MessageDirection.inbound:
+        return
+    if filing.review not in (None, ReviewReason.closed_claim):
+        return
+    found = parse_rating(parsed.text)
+    if found is None:
+        return
+    # The row lock keeps an answer from the status page at the same moment out of the
+    # read-then-write of the rating's unique row.
+    await session.execute(select(col(Claim.id)).where(col(Claim.id) == claim.id).with_for_update())
+    await satisfaction.record_rating(
+        session,
+        claim=claim,
+        rating=found.rating,
+        comment=found.comment,
+        channel=RatingChannel.email,
+        actor=actor,
+        received_at=row.received_at or utcnow(),
+    )
 
 
 async def _filing(

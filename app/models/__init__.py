@@ -14,6 +14,7 @@ from app.models.events import ClaimSla, Delivery, DeliveryAttempt, SlaBreach, We
 from app.models.letters import Letter
 from app.models.reference import ProductModel, Unit
 from app.models.reports import ClaimCost
+from app.models.satisfaction import ClaimRating
 from app.models.suppliers import (
     Supplier,
     SupplierClaim,
@@ -43,6 +44,7 @@ __all__ = [
     "Attachment",
     "Claim",
     "ClaimCost",
+    "ClaimRating",
     "ClaimEvent",
     "Counter",
     "Contact",

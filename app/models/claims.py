@@ -13,6 +13,7 @@ from app import msgids
 from app.enums import ClaimState, LetterKind, LetterState
 from app.models.base import InputModel
 from app.models.customers import ContactRead, CustomerIn, CustomerSummary, Discrepancy
+from app.models.satisfaction import SatisfactionRead
 from app.models.types import JSONType, UTCDateTime, utcnow
 
 # The languages letters are written in.
@@ -573,4 +574,9 @@ class ClaimRead(SQLModel):
         default_factory=list,
         description="Letters asked to be emailed that the gateway has not taken: `sending`, or "
         "`send_failed` with the reason",
+    )
+    satisfaction: SatisfactionRead | None = Field(
+        default=None,
+        description="The customer's rating of the handling, asked for at closure; null until "
+        "they answer (by the status page, a reply to the closure letter, or on the phone)",
     )

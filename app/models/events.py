@@ -18,6 +18,7 @@ KNOWN_EVENT_TYPES = (
     "claim.overdue",
     "claim.due_soon",
     "claim.reminder_sent",
+    "claim.rated",
     "letter.issued",
     "letter.sent",
     "customer.created",

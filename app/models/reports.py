@@ -116,6 +116,32 @@ class Compliance(SQLModel):
     share: float | None = Field(description="met / (met + missed); null when nothing is decided")
 
 
+class SatisfactionRow(SQLModel):
+    key: str | None = Field(
+        description="The month of closure (YYYY-MM, company time) or the product model's code; "
+        "null: no model known"
+    )
+    closed_claims: int
+    rated: int = Field(description="Closed claims the customer rated")
+    response_rate: float | None = Field(description="rated / closed_claims; null when none closed")
+    average_rating: float | None = Field(description="Mean of the ratings (1 to 5); null if none")
+
+
+class Satisfaction(SQLModel):
+    """The customers' ratings of the handling, among the report's claims that are closed."""
+
+    closed_claims: int = 0
+    rated: int = 0
+    response_rate: float | None = None
+    average_rating: float | None = None
+    by_month: list[SatisfactionRow] = Field(
+        default_factory=list, description="By the month the claim was closed, oldest first"
+    )
+    by_product_model: list[SatisfactionRow] = Field(
+        default_factory=list, description="Most closed claims first"
+    )
+
+
 class SummaryReport(SQLModel):
     received_from: date | None
     received_to: date | None
@@ -132,6 +158,10 @@ class SummaryReport(SQLModel):
     time_to_close: DurationStats
     acknowledged_within_3_working_days: Compliance
     acknowledged_within_5_working_days: Compliance
+    satisfaction: Satisfaction = Field(
+        default_factory=Satisfaction,
+        description="Ratings asked for at closure (claims received in the period and closed)",
+    )
 
 
 # ---- recurring defects -----------------------------------------------------------------------

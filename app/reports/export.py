@@ -28,6 +28,15 @@ def summary_csv(report: SummaryReport) -> str:
     for field in ("acknowledged_within_3_working_days", "acknowledged_within_5_working_days"):
         c = getattr(report, field)
         rows += [[field, k, getattr(c, k)] for k in ("met", "missed", "pending", "share")]
+    sat = report.satisfaction
+    figures = ("closed_claims", "rated", "response_rate", "average_rating")
+    rows += [["satisfaction", k, getattr(sat, k)] for k in figures]
+    for field in ("by_month", "by_product_model"):
+        rows += [
+            [f"satisfaction_{field}_{k}", r.key, getattr(r, k)]
+            for r in getattr(sat, field)
+            for k in figures
+        ]
     return render_csv(["section", "key", "value"], rows)
 
 

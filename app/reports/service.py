@@ -35,6 +35,7 @@ from app.models.reports import (
     SummaryReport,
 )
 from app.reports import queries as q
+from app.reports import satisfaction as ratings
 from app.reports.similarity import Groups, common_terms, connected_groups, token_pairs
 from app.reports.tables import claims
 from app.reports.zones import Zone
@@ -171,6 +172,7 @@ async def summary(
 
     zone = await _zone(session, settings, flt, postgres=postgres)
     sla = (await session.execute(q.ack_compliance(flt, zone=zone, as_of=as_of))).one()
+    rated = (await session.execute(ratings.ratings_by_day_and_model(flt, zone=zone))).all()
     return SummaryReport(
         received_from=received_from,
         received_to=received_to,
@@ -183,6 +185,7 @@ async def summary(
         time_to_close=durations.get("close", empty),
         acknowledged_within_3_working_days=_compliance(sla, "within_3"),
         acknowledged_within_5_working_days=_compliance(sla, "within_5"),
+        satisfaction=ratings.fold(rated),
     )
 
 

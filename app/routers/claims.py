@@ -7,7 +7,7 @@ from fastapi import APIRouter, File, Header, Path, Query, Response, UploadFile, 
 from fastapi.responses import FileResponse, JSONResponse
 
 from app.auth.principal import Principal
-from app.claims import attachments, correction, listing, registration
+from app.claims import attachments, correction, listing, registration, satisfaction
 from app.deps import (
     AnyPrincipal,
     ClaimDep,
@@ -31,6 +31,7 @@ from app.models.claims import (
     MessageCreate,
     MessageRead,
 )
+from app.models.satisfaction import RatingChannel, SatisfactionCreate, SatisfactionRead
 from app.workdays import today
 from app.workflow import claim_view, messages, review
 from app.workflow import service as workflow_service
@@ -229,6 +230,29 @@ async def add_message(
     """Record a contact with the customer (a call, an email, a letter by post)."""
     return await messages.add_message(
         session, claim=claim, data=data, principal=principal, settings=settings
+    )
+
+
+@router.post(
+    "/{number}/satisfaction",
+    status_code=201,
+    response_model=SatisfactionRead,
+    summary="Record the customer's rating given on the phone",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def record_satisfaction(
+    principal: Registrar, claim: ClaimDep, data: SatisfactionCreate, session: SessionDep
+) -> SatisfactionRead:
+    """Record how satisfied the customer is with the handling of a closed claim (1 to 5 and a
+    comment), as they said it on the phone. A later answer replaces the earlier one; the
+    timeline keeps both. 409 unless the claim is closed."""
+    return await satisfaction.rate_closed_claim(
+        session,
+        claim_id=claim.id or 0,
+        rating=data.rating,
+        comment=data.comment,
+        channel=RatingChannel.phone,
+        actor=principal.name,
     )
 
 

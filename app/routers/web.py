@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from app.deps import SessionDep, SettingsDep
-from app.web import pages, submission
+from app.web import pages, rating, submission
 from app.web import service as webform
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
@@ -65,4 +65,15 @@ async def claim_status(
     ctx = pages.web_context(request, settings, lang)
     async with request.form(max_files=0, max_fields=20) as form:
         page = await submission.look_up_status(session, form=form, ctx=ctx, settings=settings)
+    return pages.respond(ctx, settings, page, path="/claim-status")
+
+
+@router.post("/claim-status/rating")
+async def rate_claim(
+    request: Request, session: SessionDep, settings: SettingsDep, lang: Lang = None
+) -> HTMLResponse:
+    """A closed claim's rating (1 to 5 and a comment) from its status page, then the thanks."""
+    ctx = pages.web_context(request, settings, lang)
+    async with request.form(max_files=0, max_fields=20) as form:
+        page = await rating.submit_rating(session, form=form, ctx=ctx, settings=settings)
     return pages.respond(ctx, settings, page, path="/claim-status")

@@ -19,12 +19,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.auth.principal import Principal
 from app.catalog import service as catalog
-from app.claims import attachments, reading, registration
+from app.claims import attachments, reading, registration, satisfaction
 from app.config import Settings
 from app.enums import Role
 from app.errors import DomainError
 from app.models.claims import Claim, ClaimCreate
 from app.models.customers import Contact
+from app.models.satisfaction import RatingChannel, SatisfactionRead
 from app.models.webform import WebCsrfUse, WebRateLimit
 from app.web.ratelimit import retry_after_seconds, window_start
 
@@ -64,6 +65,8 @@ class ClaimStatus:
     state: str
     received_at: datetime
     letters: list[LetterLine]
+    claim_id: int = 0
+    rating: SatisfactionRead | None = None
 
 
 async def model_choices(session: AsyncSession, lang: str) -> list[dict[str, str]]:
@@ -211,6 +214,22 @@ async def find_claim_status(
         state=str(state),
         received_at=received_at,
         letters=await issued_letters(session, claim_id=claim_id),
+        claim_id=claim_id,
+        rating=satisfaction.read(await satisfaction.rating_of(session, claim_id)),
+    )
+
+
+async def rate_claim(
+    session: AsyncSession, *, claim_id: int, rating: int, comment: str | None
+) -> SatisfactionRead:
+    """Records the customer's own rating from the status page (ClaimNotClosed unless closed)."""
+    return await satisfaction.rate_closed_claim(
+        session,
+        claim_id=claim_id,
+        rating=rating,
+        comment=comment,
+        channel=RatingChannel.web,
+        actor=WEB_PRINCIPAL.name,
     )
 
 

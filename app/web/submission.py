@@ -21,8 +21,10 @@ from starlette.datastructures import FormData, UploadFile
 from app import l10n
 from app.claims.attachments import HEAD_BYTES, check_content_type, stored_filename
 from app.config import Settings
+from app.enums import ClaimState
 from app.errors import UnsupportedMediaType
 from app.models.claims import ClaimCreate
+from app.models.satisfaction import COMMENT_MAX
 from app.phones import InvalidPhone, to_e164
 from app.web import csrf, forms
 from app.web import service as webform
@@ -297,9 +299,12 @@ def status_page(
     not_found: bool = False,
     claim: dict[str, str] | None = None,
     letters: list[dict[str, str]] | None = None,
+    rating: dict[str, Any] | None = None,
     status_code: int = 200,
     headers: dict[str, str] | None = None,
 ) -> Page:
+    """`rating` (closed claims only): {given: the recorded answer or None, values: the form's,
+    error, thanks}; a claim in any other state has none, and no form."""
     return Page(
         "claim_status.html.j2",
         status_code=status_code,
@@ -311,47 +316,68 @@ def status_page(
             "not_found": not_found,
             "claim": claim,
             "letters": letters or [],
+            "rating": rating,
         },
     )
 
 
-async def look_up_status(
-    session: AsyncSession, *, form: FormData, ctx: WebContext, settings: Settings
-) -> Page:
-    t = translator(ctx.lang)
-    values = {
+def lookup_values(form: FormData) -> dict[str, str]:
+    return {
         name: value.strip()[:320] if isinstance(value := form.get(name), str) else ""
         for name in ("claim_number", "email")
     }
-    if not csrf_ok(ctx, settings, form.get("csrf_token")):
-        return status_page(values=values, form_error=t("error_csrf"), status_code=403)
+
+
+def lookup_errors(values: dict[str, str], t: Any) -> dict[str, str]:
     errors = {name: t("error_required") for name, value in values.items() if not value}
     # PostgreSQL cannot compare text holding NUL: refuse it as the API's schemas do.
     errors.update({name: t("error_invalid") for name, value in values.items() if "\x00" in value})
-    if errors:
-        return status_page(values=values, errors=errors, status_code=422)
+    return errors
+
+
+async def retry_after(
+    session: AsyncSession, ctx: WebContext, settings: Settings, action: str
+) -> int:
+    """0 when the client may go on; else the seconds until it may try again."""
     try:
         await webform.count_hit(
             session,
-            client_key=client_key(ctx.client, secret=ctx.secret, action="status"),
+            client_key=client_key(ctx.client, secret=ctx.secret, action=action),
             limit=settings.web_rate_limit_status,
             window_seconds=settings.web_rate_window_seconds,
         )
     except webform.RateLimited as exc:
-        retry = int(exc.extra["retry_after"])
-        return status_page(
-            values=values,
-            status_code=429,
-            headers={"Retry-After": str(retry)},
-            form_error=t("error_rate_limited", minutes=math.ceil(retry / 60)),
-        )
-    found = await webform.find_claim_status(
-        session, number=values["claim_number"], email=values["email"]
-    )
-    if found is None:  # the same answer for a wrong number and a wrong email
-        return status_page(values=values, not_found=True, status_code=404)
+        return int(exc.extra["retry_after"])
+    return 0
+
+
+def found_page(
+    found: webform.ClaimStatus,
+    *,
+    values: dict[str, str],
+    ctx: WebContext,
+    settings: Settings,
+    rating_values: dict[str, str] | None = None,
+    rating_error: str | None = None,
+    thanks: bool = False,
+    form_error: str | None = None,
+    status_code: int = 200,
+) -> Page:
+    rating: dict[str, Any] | None = None
+    if found.state == ClaimState.closed:
+        given = found.rating
+        rating = {
+            "given": given,
+            "values": rating_values
+            or ({"rating": str(given.rating), "comment": given.comment or ""} if given else {}),
+            "error": rating_error,
+            "thanks": thanks,
+            "comment_max": COMMENT_MAX,
+        }
     return status_page(
         values=values,
+        form_error=form_error,
+        status_code=status_code,
         claim={
             "number": found.number,
             "state": found.state,
@@ -365,4 +391,30 @@ async def look_up_status(
             }
             for line in found.letters
         ],
+        rating=rating,
     )
+
+
+async def look_up_status(
+    session: AsyncSession, *, form: FormData, ctx: WebContext, settings: Settings
+) -> Page:
+    t = translator(ctx.lang)
+    values = lookup_values(form)
+    if not csrf_ok(ctx, settings, form.get("csrf_token")):
+        return status_page(values=values, form_error=t("error_csrf"), status_code=403)
+    errors = lookup_errors(values, t)
+    if errors:
+        return status_page(values=values, errors=errors, status_code=422)
+    if retry := await retry_after(session, ctx, settings, "status"):
+        return status_page(
+            values=values,
+            status_code=429,
+            headers={"Retry-After": str(retry)},
+            form_error=t("error_rate_limited", minutes=math.ceil(retry / 60)),
+        )
+    found = await webform.find_claim_status(
+        session, number=values["claim_number"], email=values["email"]
+    )
+    if found is None:  # the same answer for a wrong number and a wrong email
+        return status_page(values=values, not_found=True, status_code=404)
+    return found_page(found, values=values, ctx=ctx, settings=settings)

@@ -7,6 +7,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.auth.principal import Principal
+from app.claims import satisfaction
 from app.claims.reading import build_claim_read, load_bundle
 from app.config import Settings
 from app.enums import LetterState
@@ -68,7 +69,9 @@ async def read_claim(
         .scalars()
         .all()
     )
-    return build_claim_read(
+    assert claim_id is not None
+    rated = satisfaction.read(await satisfaction.rating_of(session, claim_id))
+    view = build_claim_read(
         bundle,
         events=events,
         messages=messages,
@@ -78,3 +81,5 @@ async def read_claim(
         timezone=settings.timezone,
         unsent_letters=unsent,
     )
+    view.satisfaction = rated
+    return view
