@@ -389,6 +389,15 @@ class Settings(BaseSettings):
     signing_tsa_timeout_seconds: float = Field(10.0, gt=0, le=120)
     verify_max_bytes: int = Field(10 * 1024 * 1024, ge=1024)
 
+    # Claims against suppliers (docs/suppliers.md).
+    supplier_claim_answer_days: int = Field(
+        30,
+        ge=1,
+        le=365,
+        description="Calendar days a supplier has to accept or reject a claim after it was sent; "
+        "after that the supplier claim is listed as overdue",
+    )
+
     # Reports (docs/reports.md).
     reports_recurring_threshold: int = Field(3, ge=2)
     reports_recurring_window_days: int = Field(90, ge=1, le=3660)

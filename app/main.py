@@ -36,6 +36,7 @@ from app.routers import (
     reports,
     signatures,
     sla,
+    suppliers,
     webhooks,
     workflow,
 )
@@ -70,6 +71,7 @@ TAGS = [
     },
     {"name": "letters", "description": "Formal letters: drafts, sign-off, issue, sending."},
     *signatures.TAGS,
+    *suppliers.TAGS,
     {"name": "admin", "description": "API keys and other operator tasks."},
     {"name": "events", "description": "Webhook subscriptions, deliveries and dead outbox events."},
     {"name": "health", "description": "Liveness and readiness probes."},
@@ -146,6 +148,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         metrics,
     )
     routers += (sla, webhooks)  # events out: the SLA view, webhooks admin
+    routers += (suppliers,)  # suppliers and the claims against them
     for module in routers:
         app.include_router(module.router)
     app.include_router(web_pages.router)  # the public claim form and status page (HTML)

@@ -235,8 +235,37 @@ class CostRow(SQLModel):
     total: Money
 
 
+class RecoveredRow(SQLModel):
+    """Money recovered from a supplier on claims against it (paid or credited)."""
+
+    supplier_id: int | None = Field(description="Null in the per-currency totals")
+    supplier: str | None = Field(schema_extra={"examples": ["Elektromotor AD"]})
+    currency: str
+    supplier_claims: int = Field(description="Settled supplier claims counted")
+    amount: Money
+
+
+class NetCostRow(SQLModel):
+    currency: str
+    costs: Money = Field(description="The claims' costs of the year (the `totals` row)")
+    recovered: Money = Field(description="Recovered from suppliers in the year")
+    net: Money = Field(description="costs - recovered")
+
+
 class CostReport(SQLModel):
     year: int
     by_cost_bearer: list[CostRow]
     by_product_model: list[CostRow]
     totals: list[CostRow] = Field(description="One row per currency; key is null")
+    recovered_by_supplier: list[RecoveredRow] = Field(
+        default_factory=list,
+        description="Recovered from suppliers, by the year of `recovered_on`, per supplier and "
+        "currency",
+    )
+    recovered: list[RecoveredRow] = Field(
+        default_factory=list, description="Recovered from suppliers, one row per currency"
+    )
+    net_costs: list[NetCostRow] = Field(
+        default_factory=list,
+        description="Per currency: the claims' costs less what suppliers paid back",
+    )

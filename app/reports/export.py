@@ -151,4 +151,15 @@ def costs_csv(report: CostReport) -> str:
             ]
             for c in items
         ]
+    # Money back from suppliers and the net cost: the amount in `total`, the kinds left empty.
+    blank = ["", "", "", ""]
+    rows += [
+        ["recovered_by_supplier", r.supplier, r.currency, r.supplier_claims, *blank, r.amount]
+        for r in report.recovered_by_supplier
+    ]
+    rows += [
+        ["recovered", None, r.currency, r.supplier_claims, *blank, r.amount]
+        for r in report.recovered
+    ]
+    rows += [["net", None, n.currency, "", *blank, n.net] for n in report.net_costs]
     return render_csv(COST_HEADER, rows)

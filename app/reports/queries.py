@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.expression import ColumnElement
 
 from app.reports.sqlfuncs import agg_strings, local_date, seconds_between
-from app.reports.tables import claim_costs, claims, product_models
+from app.reports.tables import claim_costs, claims, product_models, supplier_claims, suppliers
 from app.reports.zones import Zone
 
 # Percentiles as integer fractions, so the portable formulation can use integer
@@ -444,4 +444,29 @@ def costs_by_year(year: int) -> Select[Any]:
         )
         .subquery("costs")
         .select()
+    )
+
+
+def recovered_by_year(year: int) -> Select[Any]:
+    """Money recovered from suppliers in the year (by `recovered_on`), per supplier and
+    currency, in whole cents (exact on SQLite too): rows (supplier_id, supplier, currency,
+    supplier_claims, cents)."""
+    return (
+        select(
+            suppliers.c.id.label("supplier_id"),
+            suppliers.c.name.label("supplier"),
+            supplier_claims.c.currency,
+            func.count().label("supplier_claims"),
+            func.sum(cast(func.round(supplier_claims.c.amount_recovered * 100), Integer())).label(
+                "cents"
+            ),
+        )
+        .select_from(
+            supplier_claims.join(suppliers, supplier_claims.c.supplier_id == suppliers.c.id)
+        )
+        .where(
+            supplier_claims.c.recovered_on >= date(year, 1, 1),
+            supplier_claims.c.recovered_on < date(year + 1, 1, 1),
+        )
+        .group_by(suppliers.c.id, suppliers.c.name, supplier_claims.c.currency)
     )

@@ -28,6 +28,8 @@ from app.models.reports import (
     CostRow,
     CountRow,
     DurationStats,
+    NetCostRow,
+    RecoveredRow,
     RecurringGroup,
     RecurringReport,
     SimilarDescriptions,
@@ -379,9 +381,50 @@ async def costs(session: AsyncSession, *, year: int) -> CostReport:
     by = defaultdict(list)
     for r in rows:
         by[r.grouping].append(r)
+    totals = _cost_rows(by["total"], None)
+    by_supplier = [
+        RecoveredRow(
+            supplier_id=r.supplier_id,
+            supplier=r.supplier,
+            currency=r.currency,
+            supplier_claims=int(r.supplier_claims),
+            amount=(Decimal(int(r.cents)) * CENT).quantize(CENT),
+        )
+        for r in (await session.execute(q.recovered_by_year(year))).all()
+    ]
+    by_supplier.sort(key=lambda r: (r.currency, -r.amount, r.supplier or ""))
+    recovered: dict[str, RecoveredRow] = {}
+    for one in by_supplier:
+        row = recovered.setdefault(
+            one.currency,
+            RecoveredRow(
+                supplier_id=None,
+                supplier=None,
+                currency=one.currency,
+                supplier_claims=0,
+                amount=Decimal("0.00"),
+            ),
+        )
+        row.supplier_claims += one.supplier_claims
+        row.amount += one.amount
+    costs_by_currency = {t.currency: t.total for t in totals}
+    zero = Decimal("0.00")
+    net = [
+        NetCostRow(
+            currency=cur,
+            costs=costs_by_currency.get(cur, zero),
+            recovered=recovered[cur].amount if cur in recovered else zero,
+            net=costs_by_currency.get(cur, zero)
+            - (recovered[cur].amount if cur in recovered else zero),
+        )
+        for cur in sorted(costs_by_currency.keys() | recovered.keys())
+    ]
     return CostReport(
         year=year,
         by_cost_bearer=_cost_rows(by["bearer"], "cost_bearer"),
         by_product_model=_cost_rows(by["model"], "product_model"),
-        totals=_cost_rows(by["total"], None),
+        totals=totals,
+        recovered_by_supplier=by_supplier,
+        recovered=[recovered[c] for c in sorted(recovered)],
+        net_costs=net,
     )

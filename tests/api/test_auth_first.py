@@ -56,6 +56,9 @@ UNKNOWN = {
     "subscription_id": "987654321",
     "delivery_id": "987654321",
     "event_id": "987654321",
+    "supplier_id": "987654321",
+    "supplier_contact_id": "987654321",
+    "sc_number": "SC-2000-987654",
 }
 
 
@@ -110,6 +113,24 @@ async def existing(client: httpx.AsyncClient, auth: Any, app: Any) -> dict[str, 
         headers=headers,
     )
     assert key.status_code == 201, key.text
+    supplier = await client.post(
+        "/api/v1/suppliers",
+        json={"name": f"Walk supplier {tag}", "contacts": [{"name": "Walk Contact"}]},
+        headers=headers,
+    )
+    assert supplier.status_code == 201, supplier.text
+    supplier_claim = await client.post(
+        "/api/v1/supplier-claims",
+        json={
+            "supplier_id": supplier.json()["id"],
+            "component": "Motor",
+            "defect_description": "Seizes.",
+            "claim_numbers": [number],
+            "amount_claimed": "10",
+        },
+        headers=headers,
+    )
+    assert supplier_claim.status_code == 201, supplier_claim.text
 
     async with app.state.session_factory() as session:
         claim_id, outbox_id, event_uuid = (
@@ -169,6 +190,9 @@ async def existing(client: httpx.AsyncClient, auth: Any, app: Any) -> dict[str, 
         "serial": f"AUTH-SN-{tag}",
         "code": f"AUTH-{tag}",
         "key_id": str(key.json()["id"]),
+        "supplier_id": str(supplier.json()["id"]),
+        "supplier_contact_id": str(supplier.json()["contacts"][0]["id"]),
+        "sc_number": supplier_claim.json()["number"],
         **{name: str(value) for name, value in ids.items()},
     }
 
