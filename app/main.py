@@ -27,6 +27,7 @@ from app.routers import (
     admin,
     catalog,
     claims,
+    corrective_reports,
     customers,
     dashboard,
     email_intake,
@@ -149,6 +150,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     routers += (sla, webhooks)  # events out: the SLA view, webhooks admin
     routers += (suppliers,)  # suppliers and the claims against them
+    routers += (corrective_reports,)  # the 8D report (JSON and PDF)
     for module in routers:
         app.include_router(module.router)
     app.include_router(web_pages.router)  # the public claim form and status page (HTML)

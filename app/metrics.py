@@ -52,6 +52,13 @@ PDF_RENDER_SECONDS = Histogram(
     buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60),
 )
 
+CORRECTIVE_REMINDERS = Counter(
+    "claims_corrective_reminders",
+    "Reminders the SLA sweep queued to corrective actions' owners, by kind "
+    "(task_overdue, effectiveness_due)",
+    ["kind"],
+)
+
 
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
     REQUESTS.labels(method, route, str(status)).inc()

@@ -51,6 +51,8 @@ class CorrectiveAction(SQLModel, table=True):
     # The before/after figures of the last effectiveness check (app/corrective).
     effectiveness: dict[str, Any] | None = Field(default=None, sa_type=JSONType)
     effectiveness_checked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The last day the SLA sweep reminded the owner of the due effectiveness check.
+    effectiveness_reminded_on: date | None = None
     # D8.
     closure_summary: str | None = Field(default=None, sa_type=Text)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -125,3 +127,135 @@ class CorrectiveEvent(SQLModel, table=True):
     from_state: str | None = Field(default=None, max_length=20)
     to_state: str | None = Field(default=None, max_length=20)
     payload: dict[str, Any] | None = Field(default=None, sa_type=JSONType)
+
+
+# ==== The 8D report (app/corrective/report.py): read-only schemas, no tables =================
+
+
+class EightDHeader(SQLModel):
+    number: str = Field(schema_extra={"examples": ["CA-2026-000007"]})
+    title: str = Field(schema_extra={"examples": ["Pump PMP-200 stops after ten minutes"]})
+    state: CorrectiveState
+    owner: str | None = Field(
+        default=None, description="The responsible person (an API key's name)"
+    )
+    owner_name: str | None = Field(
+        default=None, description="The owner's full name, from their key"
+    )
+    product_model: str | None = Field(
+        default=None,
+        description="The model's catalogue code",
+        schema_extra={"examples": ["PMP-200"]},
+    )
+    product_model_name: str | None = None
+    batch: str | None = Field(
+        default=None,
+        description="The serial-number prefix standing for the batch",
+        schema_extra={"examples": ["PMP200-2025-03"]},
+    )
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None = None
+
+
+class EightDTeamMember(SQLModel):
+    name: str
+    role: str | None = Field(default=None, schema_extra={"examples": ["champion"]})
+    function: str | None = Field(default=None, schema_extra={"examples": ["Design department"]})
+
+
+class EightDProblem(SQLModel):
+    """D2: the team's statement, the facts recorded on the record (`problem`) and what the
+    linked claims themselves show."""
+
+    statement: str | None = None
+    recorded: dict[str, Any] = Field(
+        default_factory=dict, description="The record's `problem` as stored (D2 as filled in)"
+    )
+    claims: int = Field(description="Linked claims")
+    first_received_on: date | None = None
+    last_received_on: date | None = None
+    serial_min: str | None = None
+    serial_max: str | None = None
+    countries: list[str] = Field(default_factory=list, description="ISO 3166 codes")
+    customers: list[str] = Field(default_factory=list)
+    symptoms: list[str] = Field(
+        default_factory=list, description="The defects as the customers described them"
+    )
+
+
+class EightDTask(SQLModel):
+    id: int
+    description: str
+    owner: str | None = None
+    owner_name: str | None = Field(
+        default=None, description="The owner's full name, from their key"
+    )
+    due_date: date | None = None
+    status: CorrectiveTaskStatus
+    done_on: date | None = None
+    result: str | None = None
+    evidence_file_ids: list[int] = Field(default_factory=list)
+    overdue: bool = Field(description="Past its due date and neither done nor cancelled")
+
+
+class EightDRootCause(SQLModel):
+    """D4."""
+
+    whys: list[str] = Field(default_factory=list, description="The five-whys chain, in order")
+    category: IshikawaCategory | None = Field(default=None, description="The Ishikawa category")
+    statement: str | None = None
+    purchased_component: str | None = None
+
+
+class EightDValidation(SQLModel):
+    """D6: when the fix took effect and what the effectiveness check found."""
+
+    fix_effective_on: date | None = None
+    fix_first_serial: str | None = None
+    fix_first_batch: str | None = None
+    effectiveness_due_on: date | None = None
+    effectiveness_checked_at: datetime | None = None
+    result: str | None = Field(
+        default=None,
+        description="effective or not_effective once checked",
+        schema_extra={"examples": ["effective"]},
+    )
+    rate_before: float | None = Field(default=None, description="Claims per unit sold before")
+    rate_after: float | None = Field(default=None, description="Claims per unit sold after")
+    figures: dict[str, Any] | None = Field(
+        default=None, description="The effectiveness check's figures as stored"
+    )
+
+
+class EightDClosure(SQLModel):
+    """D8."""
+
+    summary: str | None = None
+    closed_at: datetime | None = None
+    closed_by: str | None = None
+
+
+class EightDClaim(SQLModel):
+    number: str = Field(schema_extra={"examples": ["CLM-2026-000123"]})
+    received_on: date
+    customer: str
+    country: str | None = Field(default=None, schema_extra={"examples": ["LV"]})
+    serial_number: str | None = None
+
+
+class EightDReport(SQLModel):
+    """A corrective action as an 8D report: D1–D8 and the claims it answers for."""
+
+    header: EightDHeader
+    d1_team: list[EightDTeamMember]
+    d2_problem: EightDProblem
+    d3_containment: list[EightDTask]
+    d4_root_cause: EightDRootCause
+    d5_corrective: list[EightDTask]
+    d6_implementation: EightDValidation
+    d7_preventive: list[EightDTask]
+    d8_closure: EightDClosure
+    claims: list[EightDClaim]
+    as_of: date = Field(description="The local date the report was built on (overdue is as of it)")

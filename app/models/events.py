@@ -24,6 +24,8 @@ KNOWN_EVENT_TYPES = (
     "customer.created",
     "customer.updated",
     "customer.merged",
+    "corrective_action.task_overdue",
+    "corrective_action.effectiveness_due",
 )
 # Outbox types that are emails for the gateway rather than webhooks.
 EMAIL_EVENT_TYPES = ("email.outbound",)

@@ -1,21 +1,26 @@
-"""The dashboard page: the three reports drawn as server-side SVG charts, in the reader's
-language (`dashboard_text.py`), with codes shown by their labels."""
+"""The dashboard page: the three reports drawn as server-side SVG charts, and the corrective
+actions' widgets (corrective_widgets.py), in the reader's language (`dashboard_text.py`), with
+codes shown by their labels."""
 
 from __future__ import annotations
 
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from jinja2 import Environment, PackageLoader
 
+from app import l10n
+from app.corrective.report import rate_percent
 from app.models.reports import CostKind, CostReport, CostRow, RecurringReport, SummaryReport
 from app.reports import dashboard_text as words
 from app.reports.charts import bar_chart, share_bar, stacked_chart
+from app.reports.corrective_widgets import CorrectiveWidgets
 
 KINDS = [k.value for k in CostKind]
 TOP = 15  # bars per chart; the rest are summed in one bar
 TABLE_ROWS = 30  # recurring groups shown; the CSV has them all
+CORRECTIVE_API = "/api/v1/corrective-actions"  # the record's JSON, linked from the widgets
 
 
 @lru_cache
@@ -39,6 +44,7 @@ def render_dashboard(
     summary: SummaryReport,
     recurring: RecurringReport,
     costs: CostReport,
+    corrective: CorrectiveWidgets | None = None,
 ) -> str:
     def t(key: str, **fields: object) -> str:
         return words.text(lang, key, **fields)
@@ -112,6 +118,13 @@ def render_dashboard(
         "resolution": counts("by_resolution", summary.by_resolution, "open", "resolution"),
         "costs": cost_charts,
     }
+    corrective = corrective or CorrectiveWidgets()
+    charts["ca_state"] = bar_chart(
+        t("ca_open", total=corrective.open_total),
+        [(words.label(lang, "ca_state", s), n) for s, n in corrective.by_state],
+        color="#7d5ab5",
+        no_data=t("ca_none_open"),
+    )
     period = {"received_from": summary.received_from, "received_to": summary.received_to}
     csv_links = [
         (t("csv_summary"), f"{base}/summary.csv?{urlencode(period)}"),
@@ -143,6 +156,10 @@ def render_dashboard(
             year=costs.year,
             received_from=summary.received_from,
             received_to=summary.received_to,
+            corrective=corrective,
+            ca_link=lambda number: f"{CORRECTIVE_API}/{quote(number)}",
+            rate=lambda value: rate_percent(value, lang) if value is not None else "–",
+            fdate=lambda value: l10n.format_date(value, lang) if value else "–",
         )
     )
 

@@ -7,6 +7,8 @@ a new enum member never breaks the page.
 
 from __future__ import annotations
 
+from app.reports import dashboard_corrective_text
+
 LANGUAGES = ("en", "ru", "lv", "bg")
 DEFAULT = "en"
 LANGUAGE_NAMES = {"en": "English", "ru": "Русский", "lv": "Latviešu", "bg": "Български"}
@@ -347,6 +349,10 @@ _LABELS: dict[str, dict[str, tuple[str, str, str, str]]] = {
         "transport": ("Transport", "Транспорт", "Transports", "Транспорт"),
     },
 }
+
+# The corrective-action widgets' words live in a module of their own.
+_TEXT.update(dashboard_corrective_text.TEXT)
+_LABELS.update(dashboard_corrective_text.LABELS)
 
 
 def _index(lang: str) -> int:

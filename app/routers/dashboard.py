@@ -26,9 +26,11 @@ from app.enums import Role
 from app.errors import NotFound
 from app.reports import dashboard_text
 from app.reports import service as reports
+from app.reports.corrective_widgets import corrective_widgets
 from app.reports.dashboard import render_dashboard, render_login
 from app.reports.export import costs_csv, recurring_csv, summary_csv
 from app.reports.negotiation import csv_response
+from app.workdays import today
 
 BASE = "/dashboard"
 COOKIE = "claims_dashboard_session"
@@ -125,6 +127,7 @@ async def dashboard(
             session, settings=settings, received_from=start, received_to=end
         ),
         costs=await reports.costs(session, year=year),
+        corrective=await corrective_widgets(session, today=today(settings)),
     )
     return HTMLResponse(
         page,

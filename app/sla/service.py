@@ -7,7 +7,8 @@ reconciles claims whose state changed without the hook, classifies every open
 claim, records each missed deadline once (`sla_breaches` has a unique key),
 emits `claim.overdue` and escalates to the head of department, and sends the
 reminders for claims waiting for the customer (reminders.py), escalating when the customer
-has not answered after the last of them.
+has not answered after the last of them; it also reminds the owners of corrective actions'
+overdue tasks and due effectiveness checks (corrective.py).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from app.events.outbox import enqueue
 from app.models.claims import Claim
 from app.models.customers import Contact, Customer
 from app.models.events import ClaimSla, SlaBreach, SlaRead
-from app.sla import reminders
+from app.sla import corrective, reminders
 from app.sla.clock import ResolutionClock, SlaStatus, acknowledgement_status
 from app.sla.reminders import REMINDER_STATES, SYSTEM_ACTOR
 
@@ -76,6 +77,9 @@ class SweepResult:
     breaches: int = 0
     reminders: int = 0
     escalations: int = 0
+    # Corrective actions (app/sla/corrective.py): overdue tasks and due effectiveness checks.
+    task_reminders: int = 0
+    effectiveness_reminders: int = 0
     skipped: bool = False
 
 
@@ -253,6 +257,9 @@ async def sweep(session: AsyncSession, *, settings: Settings, now: datetime) -> 
             ):  # fmt: skip
                 result.escalations += 1
         row.checked_at = now
+    corrective_reminders = await corrective.remind(session, today=today, now=now)
+    result.task_reminders = corrective_reminders.tasks
+    result.effectiveness_reminders = corrective_reminders.effectiveness
     await session.commit()
     return result
 

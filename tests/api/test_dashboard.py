@@ -2,9 +2,10 @@
 
 import base64
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -12,7 +13,9 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from pydantic import SecretStr
 
 from app.auth import sessions
-from app.enums import Role
+from app.enums import CorrectiveState, Role
+from app.reports.corrective_widgets import corrective_widgets
+from tests.corrective_data import make_action, overdue_task
 from tests.reports_data import make_claim, make_customer, make_model, open_session
 
 SECRET = "test-dashboard-session-secret-0123456789"
@@ -201,3 +204,94 @@ async def test_the_sign_in_page_is_translated(client) -> None:
     assert '<html lang="lv">' in response.text and "Pieteikties" in response.text
     refused = await client.post("/dashboard/login", data={"key": "clm_nope", "lang": "ru"})
     assert "Неизвестный ключ" in refused.text
+
+
+# ---------------------------------------------------------------- corrective actions
+
+
+async def _corrective_rows(app: Any) -> dict[str, Any]:
+    today = date.today()
+    tag = uuid.uuid4().hex[:6].upper()
+    late = await make_action(
+        app,
+        title=f"Seal leaks {tag}",
+        owner="test-head",
+        state=CorrectiveState.implementing,
+        tasks=[
+            overdue_task("test-design", today - timedelta(days=5), description=f"FKM seals {tag}"),
+            overdue_task(None, today - timedelta(days=2), description=f"Audit supplier {tag}"),
+            overdue_task("test-design", today + timedelta(days=5), description=f"Later {tag}"),
+        ],
+    )
+    effective = await make_action(
+        app,
+        title=f"Effective {tag}",
+        state=CorrectiveState.effective,
+        effectiveness={"rate_before": 0.042, "rate_after": 0.005},
+    )
+    failed = await make_action(
+        app,
+        title=f"Failed {tag}",
+        state=CorrectiveState.not_effective,
+        effectiveness={"rate_before": "n/a", "rate_after": None},
+    )
+    due = await make_action(
+        app, title=f"Due {tag}", state=CorrectiveState.verifying, effectiveness_due_on=today
+    )
+    return {"tag": tag, "late": late, "effective": effective, "failed": failed, "due": due}
+
+
+async def test_corrective_widgets_count_and_list(app, client, auth) -> None:
+    async with app.state.session_factory() as s:
+        before = await corrective_widgets(s, today=date.today())
+    rows = await _corrective_rows(app)
+    async with app.state.session_factory() as s:
+        after = await corrective_widgets(s, today=date.today())
+    states_before, states_after = dict(before.by_state), dict(after.by_state)
+    for state in ("implementing", "effective", "not_effective", "verifying"):
+        assert states_after[state] == states_before.get(state, 0) + 1, state
+    assert "closed" not in states_after and "cancelled" not in states_after
+    assert after.overdue_total == before.overdue_total + 2
+    assert {k: after.counts[k] - before.counts[k] for k in after.counts} == {
+        "effective": 1,
+        "not_effective": 1,
+        "due": 1,
+    }
+    mine = {o.description: o for o in after.overdue if rows["tag"] in o.description}
+    assert mine[f"FKM seals {rows['tag']}"].owner == "test-design"
+    assert mine[f"Audit supplier {rows['tag']}"].owner == "test-head"  # the record's owner
+    assert mine[f"FKM seals {rows['tag']}"].days_overdue == 5
+    results = {e.number: e for e in after.effectiveness}
+    assert (
+        results[rows["effective"].number].rate_before,
+        results[rows["effective"].number].rate_after,
+    ) == (0.042, 0.005)
+    assert results[rows["failed"].number].rate_before is None
+    assert results[rows["due"].number].result == "due"
+
+    response = await client.get("/dashboard", params={"lang": "ru"}, headers=auth(Role.auditor))
+    assert response.status_code == 200
+    page = response.text
+    assert "Корректирующие действия (8D)" in page and "Просроченные мероприятия" in page
+    assert f'href="/api/v1/corrective-actions/{rows["late"].number}"' in page
+    assert f"FKM seals {rows['tag']}" in page and f"Later {rows['tag']}" not in page
+    assert "Результативно" in page and "Нерезультативно" in page and "Пора проверить" in page
+    assert "4,2" in page and "0,5" in page  # claims per 100 units, the Russian way
+    assert "Внедрение" in page  # the state chart's label, not the code
+    for lang, title in (("lv", "Korektīvās darbības (8D)"), ("bg", "Коригиращи действия (8D)"),
+                        ("en", "Corrective actions (8D)")):  # fmt: skip
+        other = await client.get("/dashboard", params={"lang": lang}, headers=auth(Role.auditor))
+        assert title in other.text, lang
+
+
+async def test_corrective_widgets_cost_the_same_queries_however_many_records(
+    app, client, auth, count_statements
+) -> None:
+    await _corrective_rows(app)
+    with count_statements() as first:
+        assert (await client.get("/dashboard", headers=auth(Role.auditor))).status_code == 200
+    for _ in range(3):
+        await _corrective_rows(app)
+    with count_statements() as second:
+        assert (await client.get("/dashboard", headers=auth(Role.auditor))).status_code == 200
+    assert second.count == first.count
