@@ -16,7 +16,7 @@ from app.web import service as webform
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
 # Unchecked on purpose: an unknown language falls back to Accept-Language, never to an error.
-Lang = Annotated[str | None, Query(description="ru, en or lv")]
+Lang = Annotated[str | None, Query(description="ru, lv, bg or en")]
 # Starlette's own part limits sit above the form's, so that too many photos get the form's
 # message at the field rather than a bare 400.
 MAX_PARTS = 100
