@@ -27,6 +27,7 @@ from app.routers import (
     admin,
     catalog,
     claims,
+    corrective,
     customers,
     dashboard,
     email_intake,
@@ -76,6 +77,7 @@ TAGS = [
     *workflow.TAGS,
     {"name": "email intake", "description": "The email gateway's webhook; failed emails queue."},
     {"name": "reports", "description": "Summary, recurring defects and costs, as JSON or CSV."},
+    *corrective.TAGS,
 ]
 
 
@@ -139,6 +141,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         signatures,
         email_intake,
         reports,
+        corrective,
         dashboard,
         catalog,
         admin,

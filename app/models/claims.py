@@ -574,3 +574,8 @@ class ClaimRead(SQLModel):
         description="Letters asked to be emailed that the gateway has not taken: `sending`, or "
         "`send_failed` with the reason",
     )
+    corrective_actions: list[str] = Field(
+        default_factory=list,
+        description="Numbers of the corrective actions (8D) this claim is linked to",
+        schema_extra={"examples": [["CA-2026-000001"]]},
+    )

@@ -23,6 +23,11 @@ KNOWN_EVENT_TYPES = (
     "customer.created",
     "customer.updated",
     "customer.merged",
+    "corrective_action.opened",
+    "corrective_action.updated",
+    "corrective_action.state_changed",
+    "corrective_action.claims_linked",
+    "corrective_action.task_changed",
 )
 # Outbox types that are emails for the gateway rather than webhooks.
 EMAIL_EVENT_TYPES = ("email.outbound",)
