@@ -416,6 +416,22 @@ class Settings(BaseSettings):
         "signed with CLAIMS_WEB_SECRET and refused at once when its key is revoked",
     )
 
+    # Corrective actions (docs/corrective-actions.md).
+    corrective_effectiveness_days: int = Field(
+        90,
+        ge=7,
+        le=3660,
+        description="How long after a fix took effect its effectiveness is checked, in days; "
+        "also the length of the before and after windows the claim rates are compared over",
+    )
+    corrective_effective_reduction: float = Field(
+        0.5,
+        gt=0,
+        le=1,
+        description="How much the claim rate must fall for a fix to count as effective: 0.5 "
+        "means the rate after the fix is at most half the rate before it",
+    )
+
     # Metrics and tracing (docs/operations.md).
     metrics_access: Literal["key", "open", "off"] = Field(
         "key",

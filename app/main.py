@@ -27,6 +27,7 @@ from app.routers import (
     admin,
     catalog,
     claims,
+    corrective,
     corrective_reports,
     customers,
     dashboard,
@@ -79,6 +80,7 @@ TAGS = [
     *workflow.TAGS,
     {"name": "email intake", "description": "The email gateway's webhook; failed emails queue."},
     {"name": "reports", "description": "Summary, recurring defects and costs, as JSON or CSV."},
+    *corrective.TAGS,
 ]
 
 
@@ -142,6 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         signatures,
         email_intake,
         reports,
+        corrective,
         dashboard,
         catalog,
         admin,

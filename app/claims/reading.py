@@ -100,6 +100,7 @@ def build_claim_read(
     today_: date | None = None,
     timezone: str = "UTC",
     unsent_letters: Any = (),
+    corrective_actions: list[str] | None = None,
 ) -> ClaimRead:
     claim, model = bundle.claim, bundle.model
     acked = claim.acknowledged_at
@@ -155,4 +156,5 @@ def build_claim_read(
         unsent_letters=[
             UnsentLetter.model_validate(u, from_attributes=True) for u in unsent_letters
         ],
+        corrective_actions=corrective_actions or [],
     )

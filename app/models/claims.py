@@ -580,3 +580,8 @@ class ClaimRead(SQLModel):
         description="The customer's rating of the handling, asked for at closure; null until "
         "they answer (by the status page, a reply to the closure letter, or on the phone)",
     )
+    corrective_actions: list[str] = Field(
+        default_factory=list,
+        description="Numbers of the corrective actions (8D) this claim is linked to",
+        schema_extra={"examples": [["CA-2026-000001"]]},
+    )

@@ -5,12 +5,21 @@ The D1–D8 parts that are lists of free structure (the team, the five whys) are
 are rows, because the SLA sweep and the `overdue` filter query them by due date and status."""
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
+from pydantic import BaseModel, StringConstraints, model_validator
+from pydantic import Field as PField
 from sqlalchemy import Column, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.enums import CorrectiveState, CorrectiveTaskKind, CorrectiveTaskStatus, IshikawaCategory
+from app.enums import (
+    CorrectiveState,
+    CorrectiveTaskKind,
+    CorrectiveTaskStatus,
+    DefectCause,
+    IshikawaCategory,
+)
+from app.models.base import InputModel
 from app.models.types import JSONType, UTCDateTime, utcnow
 
 
@@ -259,3 +268,307 @@ class EightDReport(SQLModel):
     d8_closure: EightDClosure
     claims: list[EightDClaim]
     as_of: date = Field(description="The local date the report was built on (overdue is as of it)")
+
+
+# ------------------------------------------------------------------ request and response schemas
+
+ClaimNumber = Annotated[str, StringConstraints(min_length=1, max_length=20, strip_whitespace=True)]
+Text300 = Annotated[str, StringConstraints(min_length=1, max_length=300, strip_whitespace=True)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)]
+Why = Annotated[str, StringConstraints(min_length=1, max_length=500, strip_whitespace=True)]
+LongText = Annotated[str, StringConstraints(max_length=20000)]
+Serial = Annotated[str, StringConstraints(min_length=1, max_length=64, strip_whitespace=True)]
+ClaimNumbers = Annotated[
+    list[ClaimNumber],
+    PField(min_length=1, max_length=500, examples=[["CLM-2026-000123", "CLM-2026-000130"]]),
+]
+
+
+class CorrectiveTeamMember(InputModel):
+    name: Name = Field(schema_extra={"examples": ["Ilze Ozola"]})
+    role: str | None = Field(
+        default=None, max_length=100, description="Her part in the team: leader, member, champion"
+    )
+    function: str | None = Field(
+        default=None,
+        max_length=100,
+        description="Her department or job: quality, design, production",
+    )
+
+
+class _Window(InputModel):
+    received_from: date | None = Field(
+        default=None,
+        description="As the report's filter: the first local day; by default "
+        "CLAIMS_REPORTS_RECURRING_WINDOW_DAYS before received_to",
+    )
+    received_to: date | None = Field(default=None, description="The last day; by default today")
+
+
+class RecurringModelGroup(_Window):
+    """A (model, cause) group of GET /api/v1/reports/recurring-defects."""
+
+    kind: Literal["model"]
+    product_model: str = Field(min_length=1, max_length=64, schema_extra={"examples": ["PMP-200"]})
+    defect_cause: DefectCause = Field(schema_extra={"examples": ["manufacturing_defect"]})
+
+
+class RecurringBatchGroup(RecurringModelGroup):
+    """A batch of a (model, cause) group: serials without their last characters."""
+
+    kind: Literal["batch"]  # type: ignore[assignment]
+    batch: Serial = Field(schema_extra={"examples": ["PMP200-2025-001"]})
+
+
+class RecurringSimilarGroup(InputModel):
+    """A group of look-alike descriptions: its claim numbers as the report lists them."""
+
+    kind: Literal["similar"]
+    claim_numbers: ClaimNumbers
+
+
+RecurringGroupRef = Annotated[
+    RecurringModelGroup | RecurringBatchGroup | RecurringSimilarGroup, PField(discriminator="kind")
+]
+
+
+class CorrectiveActionCreate(InputModel):
+    """Open from claims (`claim_numbers`) or from a recurring-defect group (`group`): one of
+    the two."""
+
+    claim_numbers: ClaimNumbers | None = None
+    group: RecurringGroupRef | None = None
+    title: Text300 | None = Field(
+        default=None, description="By default the model, batch, cause and number of claims"
+    )
+    owner: Name | None = Field(default=None, description="By default you")
+    team: list[CorrectiveTeamMember] = Field(default_factory=list, max_length=30)
+    problem_statement: LongText | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "CorrectiveActionCreate":
+        if (self.claim_numbers is None) == (self.group is None):
+            raise ValueError("send either claim_numbers or group, not both and not neither")
+        return self
+
+
+CREATE_EXAMPLES = {
+    "group": {
+        "summary": "From a recurring-defect group",
+        "value": {
+            "group": {
+                "kind": "model",
+                "product_model": "PMP-200",
+                "defect_cause": "manufacturing_defect",
+                "received_from": "2026-01-01",
+                "received_to": "2026-03-31",
+            },
+            "team": [{"name": "Ilze Ozola", "role": "leader", "function": "quality"}],
+        },
+    },
+    "claims": {
+        "summary": "From claims",
+        "value": {"claim_numbers": ["CLM-2026-000123", "CLM-2026-000130"], "title": "Seal leaks"},
+    },
+}
+
+
+class CorrectiveClaimLinks(InputModel):
+    claim_numbers: ClaimNumbers
+
+
+class CorrectiveActionUpdate(InputModel):
+    """Only the fields sent change; null clears one."""
+
+    title: Text300 | None = None
+    owner: Name | None = None
+    team: list[CorrectiveTeamMember] | None = Field(default=None, max_length=30)
+    problem_statement: LongText | None = None
+    root_cause_whys: list[Why] | None = Field(
+        default=None, max_length=10, description="The five-whys chain, first why first"
+    )
+    root_cause_category: IshikawaCategory | None = None
+    root_cause: LongText | None = None
+    purchased_component: str | None = Field(default=None, max_length=200)
+    fix_effective_on: date | None = Field(default=None, description="Not in the future")
+    fix_first_serial: Serial | None = None
+    fix_first_batch: Serial | None = None
+    closure_summary: LongText | None = None
+
+
+UPDATE_EXAMPLE = {
+    "root_cause_whys": [
+        "The seal leaks",
+        "The seal was pressed crooked",
+        "The press fixture is worn",
+    ],
+    "root_cause_category": "machine",
+    "root_cause": "Worn press fixture on line 2",
+}
+
+
+class CorrectiveTaskCreate(InputModel):
+    kind: CorrectiveTaskKind
+    description: Annotated[str, StringConstraints(min_length=1, max_length=5000)]
+    owner: Name | None = None
+    due_date: date | None = None
+
+
+class CorrectiveTaskUpdate(InputModel):
+    """Only the fields sent change. `done` needs `done_on`, by default today."""
+
+    description: Annotated[str, StringConstraints(min_length=1, max_length=5000)] | None = None
+    owner: Name | None = None
+    due_date: date | None = None
+    status: CorrectiveTaskStatus | None = None
+    done_on: date | None = None
+    result: LongText | None = None
+    evidence_file_ids: list[Annotated[int, PField(ge=1, le=2**31 - 1)]] | None = Field(
+        default=None, max_length=50, description="Ids of this record's files"
+    )
+
+
+class CorrectiveActionBody(InputModel):
+    early: bool = Field(
+        default=False, description="check_effectiveness before it is due (a head only)"
+    )
+    reason: Annotated[str, StringConstraints(max_length=2000)] | None = Field(
+        default=None, description="Why: required to cancel"
+    )
+
+
+class CorrectiveTaskRead(BaseModel):
+    id: int
+    kind: CorrectiveTaskKind
+    description: str
+    owner: str | None
+    due_date: date | None
+    status: CorrectiveTaskStatus
+    done_on: date | None
+    result: str | None
+    evidence_file_ids: list[int]
+    overdue: bool = PField(description="Past its due date and neither done nor cancelled")
+    created_at: datetime
+    updated_at: datetime
+
+
+class CorrectiveFileRead(BaseModel):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_by: str
+    created_at: datetime
+
+
+class CorrectiveLinkedClaim(BaseModel):
+    number: str
+    received_at: datetime
+    customer: str
+    state: str
+    product_model: str | None
+    serial: str | None
+
+
+class CorrectiveProblemSection(BaseModel):
+    facts: dict[str, Any] = PField(
+        description="From the linked claims: claims, product_models, batches, serial_min, "
+        "serial_max, first_received_on, last_received_on, countries, customers, symptoms"
+    )
+    statement: str | None = PField(description="The team's own wording")
+
+
+class CorrectiveRootCause(BaseModel):
+    whys: list[str]
+    category: IshikawaCategory | None
+    root_cause: str | None
+    purchased_component: str | None
+
+
+class CorrectiveVerification(BaseModel):
+    fix_effective_on: date | None
+    fix_first_serial: str | None
+    fix_first_batch: str | None
+    effectiveness_due_on: date | None
+    effectiveness: dict[str, Any] | None = PField(
+        description="The last check's figures: rate_before, rate_after, claims_before, "
+        "claims_after, units_before, units_after, window_days, result"
+    )
+    effectiveness_checked_at: datetime | None
+
+
+class CorrectiveClosure(BaseModel):
+    summary: str | None
+    closed_at: datetime | None
+    closed_by: str | None
+
+
+class CorrectiveActionSummary(BaseModel):
+    number: str
+    state: CorrectiveState
+    title: str
+    owner: str | None
+    product_model: str | None
+    batch: str | None
+    overdue_tasks: int = PField(description="Tasks past their due date, not done or cancelled")
+    effectiveness_due_on: date | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class CorrectiveActionPage(BaseModel):
+    items: list[CorrectiveActionSummary]
+    next_cursor: str | None = PField(description="Pass as `cursor` to get the next page")
+
+
+class CorrectiveActionRead(BaseModel):
+    number: str
+    state: CorrectiveState
+    version: int
+    title: str
+    owner: str | None
+    product_model: str | None
+    product_model_name: str | None
+    batch: str | None
+    source: dict[str, Any] | None
+    d1_team: list[dict[str, Any]]
+    d2_problem: CorrectiveProblemSection
+    d3_containment: list[CorrectiveTaskRead]
+    d4_root_cause: CorrectiveRootCause
+    d5_corrective: list[CorrectiveTaskRead]
+    d6_verification: CorrectiveVerification
+    d7_preventive: list[CorrectiveTaskRead]
+    d8_closure: CorrectiveClosure
+    claims: list[CorrectiveLinkedClaim]
+    files: list[CorrectiveFileRead]
+    allowed_actions: list[str] = PField(description="The actions you may take now")
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class CorrectiveEventRead(BaseModel):
+    at: datetime
+    actor: str
+    action: str
+    from_state: str | None
+    to_state: str | None
+    payload: dict[str, Any] | None
+
+
+class CorrectiveWorkflowAction(BaseModel):
+    action: str
+    from_: list[str] = PField(alias="from")
+    to: list[str]
+    roles: list[str]
+    summary: str
+    guards: list[str]
+
+
+class CorrectiveWorkflowRead(BaseModel):
+    states: list[str]
+    initial: str
+    final: list[str]
+    actions: list[CorrectiveWorkflowAction]

@@ -26,6 +26,11 @@ KNOWN_EVENT_TYPES = (
     "customer.merged",
     "corrective_action.task_overdue",
     "corrective_action.effectiveness_due",
+    "corrective_action.opened",
+    "corrective_action.updated",
+    "corrective_action.state_changed",
+    "corrective_action.claims_linked",
+    "corrective_action.task_changed",
 )
 # Outbox types that are emails for the gateway rather than webhooks.
 EMAIL_EVENT_TYPES = ("email.outbound",)

@@ -29,6 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.expression import ColumnElement
 
+from app.claims.batches import batch_of, has_batch
 from app.reports.sqlfuncs import agg_strings, local_date, seconds_between
 from app.reports.tables import claim_costs, claims, product_models, supplier_claims, suppliers
 from app.reports.zones import Zone
@@ -299,7 +300,7 @@ def recurring_batches(
     thing to a production batch the data holds.
     """
     serial = _serial()
-    batch = func.substr(serial, 1, func.length(serial) - drop_chars)
+    batch = batch_of(serial, drop_chars)
     n = func.count()
     return (
         select(
@@ -311,7 +312,7 @@ def recurring_batches(
             func.max(serial).label("serial_max"),
         )
         .select_from(_claims_with_model())
-        .where(*flt.clauses(), _coded(uncoded), func.length(serial) > drop_chars)
+        .where(*flt.clauses(), _coded(uncoded), has_batch(serial, drop_chars))
         .group_by(product_models.c.code, claims.c.defect_cause, batch)
         .having(n >= min_claims)
         .order_by(product_models.c.code, claims.c.defect_cause, n.desc(), batch)

@@ -47,30 +47,30 @@ PDF_RESPONSE: dict[int | str, dict[str, Any]] = {
 
 
 @router.get(
-    "/{number}/report",
+    "/{ca_number}/report",
     response_model=EightDReport,
     summary="The 8D report (JSON)",
     responses=problem_responses(401, 403, 404),
 )
 async def report_json(
-    principal: Reader, number: Number, session: SessionDep, settings: SettingsDep
+    principal: Reader, ca_number: Number, session: SessionDep, settings: SettingsDep
 ) -> EightDReport:
     """D1–D8 of the corrective action and its linked claims, built from the record now: team,
     problem (as recorded and as the claims show it), containment, root cause (five whys,
     Ishikawa category), corrective actions, implementation and effectiveness figures,
     preventive actions, closure."""
-    return await reporting.load_report(session, number=number, settings=settings)
+    return await reporting.load_report(session, number=ca_number, settings=settings)
 
 
 @router.get(
-    "/{number}/report.pdf",
+    "/{ca_number}/report.pdf",
     response_class=Response,
     summary="The 8D report (PDF)",
     responses={**PDF_RESPONSE, **problem_responses(401, 403, 404, 422, 503)},
 )
 async def report_pdf(
     principal: Reader,
-    number: Number,
+    ca_number: Number,
     session: SessionDep,
     settings: SettingsDep,
     language: Annotated[
@@ -83,9 +83,9 @@ async def report_pdf(
     certificate when one is configured (CLAIMS_SIGNING_PKCS12). Rendered on each call from the
     record as it is now."""
     rendered, lang = await reporting.report_pdf(
-        session, number=number, language=language.value if language else None, settings=settings
+        session, number=ca_number, language=language.value if language else None, settings=settings
     )
-    filename = f"8D-{number}-{lang}.pdf"
+    filename = f"8D-{ca_number}-{lang}.pdf"
     return Response(
         content=rendered.data,
         media_type="application/pdf",

@@ -12,6 +12,7 @@ from app.claims.reading import build_claim_read, load_bundle
 from app.config import Settings
 from app.enums import LetterState
 from app.models.claims import Attachment, ClaimEvent, ClaimRead, Message
+from app.models.corrective import CorrectiveAction, CorrectiveActionClaim
 from app.models.letters import Letter
 from app.workdays import today
 from app.workflow.service import allowed_for
@@ -71,6 +72,17 @@ async def read_claim(
     )
     assert claim_id is not None
     rated = satisfaction.read(await satisfaction.rating_of(session, claim_id))
+    corrective = (
+        await session.execute(
+            select(col(CorrectiveAction.number))
+            .join(
+                CorrectiveActionClaim,
+                col(CorrectiveActionClaim.corrective_action_id) == col(CorrectiveAction.id),
+            )
+            .where(col(CorrectiveActionClaim.claim_id) == claim_id)
+            .order_by(col(CorrectiveAction.id))
+        )
+    ).scalars()
     view = build_claim_read(
         bundle,
         events=events,
@@ -80,6 +92,7 @@ async def read_claim(
         today_=today(settings),
         timezone=settings.timezone,
         unsent_letters=unsent,
+        corrective_actions=list(corrective),
     )
     view.satisfaction = rated
     return view

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from app.enums import Role
 from app.models.claims import Attachment, Claim
+from app.models.corrective import CorrectiveAction, CorrectiveFile
 from app.models.email_intake import InboundEmail, InboundSource
 from app.models.events import Delivery, WebhookSubscription
 from app.models.system import OutboxEvent
@@ -59,6 +60,9 @@ UNKNOWN = {
     "supplier_id": "987654321",
     "supplier_contact_id": "987654321",
     "sc_number": "SC-2000-987654",
+    "ca_number": "CA-2000-987654",
+    "task_id": "987654321",
+    "file_id": "987654321",
 }
 
 
@@ -107,6 +111,17 @@ async def existing(client: httpx.AsyncClient, auth: Any, app: Any) -> dict[str, 
         headers=headers,
     )
     assert message.status_code == 201, message.text
+    ca = await client.post(
+        "/api/v1/corrective-actions", json={"claim_numbers": [number]}, headers=headers
+    )
+    assert ca.status_code == 201, ca.text
+    ca_number = ca.json()["number"]
+    task = await client.post(
+        f"/api/v1/corrective-actions/{ca_number}/tasks",
+        json={"kind": "containment", "description": "Walk"},
+        headers=headers,
+    )
+    assert task.status_code == 201, task.text
     key = await client.post(
         "/api/v1/admin/api-keys",
         json={"name": unique("walk"), "roles": ["auditor"]},
@@ -162,7 +177,21 @@ async def existing(client: httpx.AsyncClient, auth: Any, app: Any) -> dict[str, 
         subscription = WebhookSubscription(
             name="walk", url="https://hooks.example.com/walk", event_types=["*"], secret="s" * 32
         )
-        session.add_all([attachment, inbound, subscription])
+        ca_id = (
+            await session.execute(
+                select(CorrectiveAction.id).where(CorrectiveAction.number == ca_number)
+            )
+        ).scalar_one()
+        evidence = CorrectiveFile(
+            corrective_action_id=ca_id,
+            filename="walk.txt",
+            content_type="text/plain",
+            size=4,
+            sha256="0" * 64,
+            storage_key="walk/none",
+            uploaded_by="test",
+        )
+        session.add_all([attachment, inbound, subscription, evidence])
         await session.flush()
         delivery = Delivery(
             outbox_id=outbox_id,
@@ -180,6 +209,7 @@ async def existing(client: httpx.AsyncClient, auth: Any, app: Any) -> dict[str, 
             "subscription_id": subscription.id,
             "delivery_id": delivery.id,
             "event_id": outbox_id,
+            "file_id": evidence.id,
         }
     return {
         "number": number,
@@ -193,6 +223,8 @@ async def existing(client: httpx.AsyncClient, auth: Any, app: Any) -> dict[str, 
         "supplier_id": str(supplier.json()["id"]),
         "supplier_contact_id": str(supplier.json()["contacts"][0]["id"]),
         "sc_number": supplier_claim.json()["number"],
+        "ca_number": ca_number,
+        "task_id": str(task.json()["id"]),
         **{name: str(value) for name, value in ids.items()},
     }
 
