@@ -106,6 +106,10 @@ class LetterKind(StrEnum):
     design_memo = "design_memo"
     reminder = "reminder"
     """The SLA sweep's reminder while the claim waits for the customer (app/letters/reminders.py)."""
+    production_proposal = "production_proposal"
+    """Internal memo from a corrective action to the production or technical director."""
+    supplier_claim = "supplier_claim"
+    """The formal claim to a supplier, from a supplier claim."""
 
 
 class Action(StrEnum):

@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from babel import Locale
 from babel.dates import format_date as babel_format_date
+from babel.numbers import format_currency as babel_format_currency
 from babel.numbers import format_decimal as babel_format_decimal
 
 NBSP = "\u00a0"
@@ -76,3 +77,10 @@ def plural(count: int | float | Decimal, forms: Mapping[str, str], lang: str | N
     `plural(5, {"one": "минута", "few": "минуты", "many": "минут", "other": "минуты"}, "ru")`
     """
     return forms.get(plural_category(count, lang)) or forms["other"]
+
+
+def format_money(amount: Decimal, currency: str, lang: str | None) -> str:
+    """An amount with its ISO currency as the language writes it ("1 250,00 €" in lv, "€1,250.00"
+    in en), with non-breaking spaces inside it and before the currency."""
+    text = babel_format_currency(amount, currency, locale=locale(lang))
+    return text.replace("\u202f", NBSP).replace(" ", NBSP)

@@ -29,8 +29,21 @@ from app.letters.context import (
     Member,
     Signatory,
 )
-from app.letters.kinds import INTERNAL_KINDS, editable_fields, missing_fields, normalize_fields
+from app.letters.kinds import (
+    INTERNAL_KINDS,
+    director_signs,
+    editable_fields,
+    missing_fields,
+    normalize_fields,
+)
 from app.letters.lifecycle import allowed_actions, approver_roles
+from app.letters.subjects import (
+    Subject,
+    corrective_info,
+    supplier_addressee,
+    supplier_as_customer,
+    supplier_claim_info,
+)
 from app.models.claims import Claim
 from app.models.customers import Contact, CustomerKind
 from app.models.customers import Customer as CustomerRow
@@ -44,11 +57,12 @@ from app.workdays import local_date
 
 @dataclass(slots=True)
 class LetterBundle:
-    """A letter with the rows its rendering needs, loaded in one query."""
+    """A letter with the rows its rendering needs, loaded in one query. A claim's letter has
+    the claim's rows; a corrective action's or a supplier claim's has `subject` instead."""
 
     letter: Letter
-    claim: Claim
-    customer: CustomerRow
+    claim: Claim | None
+    customer: CustomerRow | None
     contact: Contact | None
     unit: Unit | None
     model: ProductModel | None
@@ -59,6 +73,7 @@ class LetterBundle:
     act: InspectionAct | None = None
     # The key of whoever approved the letter: they sign it; loaded by the caller.
     approver: ApiKey | None = None
+    subject: Subject | None = None
 
     def __post_init__(self) -> None:
         # String columns come back as str: make them the enums again, without marking the
@@ -73,7 +88,26 @@ class LetterBundle:
 
     @property
     def key_customer(self) -> bool:
-        return bool(self.customer.is_key_customer)
+        return bool(self.customer is not None and self.customer.is_key_customer)
+
+    @property
+    def director(self) -> bool:
+        """Approved by the director whatever the addressee (kinds.director_signs)."""
+        return director_signs(self.letter.kind, self.letter.fields)
+
+    @property
+    def reference(self) -> str:
+        """The number of what the letter is about: the claim's, corrective action's or
+        supplier claim's."""
+        if self.claim is not None:
+            return self.claim.number
+        assert self.subject is not None
+        return self.subject.number
+
+    def approvers(self) -> frozenset[Role]:
+        return approver_roles(
+            key_customer=self.key_customer, internal=self.internal, director=self.director
+        )
 
 
 def letterhead(settings: Settings, lang: str) -> Company:
@@ -105,7 +139,7 @@ def signatory(b: LetterBundle, settings: Settings) -> Signatory:
     if letter.approver_role is not None:
         director = letter.approver_role == Role.director
     else:
-        director = b.key_customer and not b.internal
+        director = (b.key_customer and not b.internal) or b.director
     if director:
         name, titles = settings.letter_director_name, settings.letter_director_title
         acting_titles = settings.letter_director_acting_title
@@ -169,6 +203,7 @@ def executor(owner: ApiKey | None) -> Executor | None:
 
 def _claim(b: LetterBundle, settings: Settings) -> ClaimInfo:
     claim, model, unit = b.claim, b.model, b.unit
+    assert claim is not None
     # The catalogue's name in the letter's language, so a Latvian letter names a Latvian model.
     name = ((model.names or {}).get(b.letter.language) or model.name) if model else None
     code = model.code if model else claim.reported_model
@@ -237,6 +272,9 @@ def build_context(
     letter_date: date,
     signed: bool = False,
 ) -> LetterContext:
+    if b.subject is not None:
+        return _subject_context(b, settings, number=number, letter_date=letter_date, signed=signed)
+    assert b.customer is not None
     return LetterContext(
         letter=LetterInfo(
             kind=b.letter.kind,
@@ -256,6 +294,34 @@ def build_context(
     )
 
 
+def _subject_context(
+    b: LetterBundle, settings: Settings, *, number: str | None, letter_date: date, signed: bool
+) -> LetterContext:
+    subject, lang = b.subject, b.letter.language
+    assert subject is not None
+    supplier = subject.supplier_claim is not None
+    return LetterContext(
+        letter=LetterInfo(
+            kind=b.letter.kind,
+            date=letter_date,
+            number=number,
+            signed=number is not None and signed,
+        ),
+        claim=None,
+        customer=supplier_as_customer(subject, lang) if supplier else None,
+        company=letterhead(settings, lang),
+        signatory=signatory(b, settings),
+        executor=executor(b.owner),
+        fields=dict(b.letter.fields or {}),
+        enclosures=enclosures.names(b.letter.enclosures),
+        # The memo prints its own addressee; the layouts still read `addressing`.
+        addressee=supplier_addressee(subject) if supplier else Addressee(organisation=""),
+        reference=subject.number,
+        corrective=corrective_info(subject, lang) if subject.corrective else None,
+        supplier_claim=supplier_claim_info(subject, lang) if supplier else None,
+    )
+
+
 def letter_read(b: LetterBundle, principal: Principal | None) -> LetterRead:
     letter = b.letter
     assert letter.id is not None
@@ -265,7 +331,11 @@ def letter_read(b: LetterBundle, principal: Principal | None) -> LetterRead:
     roles = principal.roles if principal else frozenset()
     return LetterRead(
         id=letter.id,
-        claim_number=b.claim.number,
+        claim_number=b.claim.number if b.claim else None,
+        corrective_action_number=(b.subject.number if b.subject and b.subject.corrective else None),
+        supplier_claim_number=(
+            b.subject.number if b.subject and b.subject.supplier_claim else None
+        ),
         kind=letter.kind,
         language=letter.language,
         state=letter.state,
@@ -276,7 +346,7 @@ def letter_read(b: LetterBundle, principal: Principal | None) -> LetterRead:
         editable_fields=list(editable_fields(letter.kind)),
         missing_fields=missing_fields(letter.kind, fields),
         key_customer=b.key_customer,
-        approver_roles=sorted(approver_roles(key_customer=b.key_customer, internal=b.internal)),
+        approver_roles=sorted(b.approvers()),
         allowed_actions=[
             a.value
             for a in allowed_actions(
@@ -285,6 +355,7 @@ def letter_read(b: LetterBundle, principal: Principal | None) -> LetterRead:
                 key_customer=b.key_customer,
                 internal=b.internal,
                 acting_for=principal.acting_for if principal else None,
+                director=b.director,
             )
         ],
         created_by=letter.created_by,

@@ -3,6 +3,8 @@
 Templates see `letter`, `claim`, `customer`, `company`, `signatory`, `executor`,
 `fields`, `enclosures`, `act` (an inspection act's record), `lang` and `addressing` (the
 salutation and addressee block in the letter's language, made by render.py from `addressee`).
+A corrective action's letter has `corrective` and no claim; a supplier claim's letter has
+`supplier_claim`, no claim, and the supplier as `customer`; `reference` is their number.
 Building these from the database rows is the service's job; rendering never touches the
 database, so a preview and the frozen copy at issue are produced by exactly the same code.
 """
@@ -100,6 +102,51 @@ class ActInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class TaskInfo:
+    """A containment, corrective or preventive action of a corrective action (codes)."""
+
+    kind: str
+    description: str
+    owner: str | None = None
+    due_date: date | None = None
+    status: str = "planned"
+
+
+@dataclass(frozen=True, slots=True)
+class CorrectiveInfo:
+    """A corrective action as recorded: the problem (D2), root cause (D4) and actions."""
+
+    number: str
+    title: str
+    product_model: str | None = None
+    product_name: str | None = None
+    batch: str | None = None
+    claims_count: int | None = None
+    first_date: date | None = None
+    last_date: date | None = None
+    serial_first: str | None = None
+    serial_last: str | None = None
+    root_cause: str | None = None
+    root_cause_category: str | None = None
+    tasks: tuple[TaskInfo, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SupplierClaimInfo:
+    """A claim against a supplier as recorded; the amount already written in the letter's
+    language."""
+
+    number: str
+    component: str
+    defect_description: str
+    supplier_reference: str | None = None
+    claim_numbers: tuple[str, ...] = ()
+    first_date: date | None = None
+    last_date: date | None = None
+    amount_claimed: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class LetterInfo:
     kind: LetterKind
     date: date
@@ -112,8 +159,9 @@ class LetterInfo:
 @dataclass(frozen=True, slots=True)
 class LetterContext:
     letter: LetterInfo
-    claim: ClaimInfo
-    customer: Customer
+    # None for a letter of a corrective action or a supplier claim.
+    claim: ClaimInfo | None
+    customer: Customer | None
     company: Company
     signatory: Signatory
     executor: Executor | None = None
@@ -124,3 +172,7 @@ class LetterContext:
     act: ActInfo | None = None
     # Whom the letter addresses (addressing.py); None: taken from `customer`.
     addressee: Addressee | None = None
+    # The number the letter is about, printed in its running footer: the claim's by default.
+    reference: str | None = None
+    corrective: CorrectiveInfo | None = None
+    supplier_claim: SupplierClaimInfo | None = None

@@ -28,14 +28,14 @@ from app import msgids
 from app.auth.principal import Principal
 from app.claims.messages import add_message_rows
 from app.config import Settings
-from app.enums import LetterState
+from app.enums import LetterKind, LetterState
 from app.errors import Conflict, InvalidInput, NotFound
 from app.events.outbox import enqueue
-from app.letters import enclosures, storage
+from app.letters import enclosures, storage, subjects
 from app.letters.building import LetterBundle, build_context, letter_read
 from app.letters.lifecycle import LetterAction
 from app.letters.render import render_cover_note
-from app.letters.service import audit, check, check_version, load, touch
+from app.letters.service import audit, check, check_version, load, outbox_about, touch
 from app.models.claims import (
     Message,
     MessageChannel,
@@ -89,6 +89,15 @@ async def _thread_parent(session: AsyncSession, claim_id: int) -> str | None:
 def _recipient(b: LetterBundle, data: LetterSend, settings: Settings) -> str:
     if data.to:
         return str(data.to)
+    if b.letter.kind is LetterKind.production_proposal:
+        raise InvalidInput("Give `to`: the director's address (or mark the memo as sent by post).")
+    if b.subject is not None:
+        contact = b.subject.contact
+        if contact is not None and contact.email:
+            return contact.email
+        raise InvalidInput(
+            "The supplier's contact has no email address; give `to`, or mark it sent by post."
+        )
     if b.internal:
         if settings.letter_design_department_email:
             return settings.letter_design_department_email
@@ -121,7 +130,7 @@ async def send_letter(
             setting="CLAIMS_EMAIL_GATEWAY_URL",
         )
     letter, claim = b.letter, b.claim
-    assert letter.number and letter.letter_date and letter.pdf_path and claim.id is not None
+    assert letter.number and letter.letter_date and letter.pdf_path
     to = _recipient(b, data, settings)
     enclosures.check_email_size(
         enclosures.stored_size(Path(settings.storage_dir), letter.pdf_path),
@@ -129,7 +138,7 @@ async def send_letter(
         settings.letter_email_max_bytes,
     )
     context = build_context(b, settings, number=letter.number, letter_date=letter.letter_date)
-    subject = email_subject(claim.number, letter.number, letter.subject or letter.number)
+    subject = email_subject(b.reference, letter.number, letter.subject or letter.number)
     body = render_cover_note(
         letter.language,
         context,
@@ -140,35 +149,47 @@ async def send_letter(
     message_id = msgids.parse(
         make_msgid(idstring=_msgid_part(letter), domain=settings.letter_reply_domain)
     )
-    parent = await _thread_parent(session, claim.id)
-    message = add_message_rows(
-        session,
-        claim=claim,
-        data=MessageCreate(
-            direction=MessageDirection.outbound,
-            channel=MessageChannel.email,
-            subject=subject[:500],
-            body=body,
-            author=principal.name,
-            external_message_id=message_id,
-        ),
-        actor=principal.name,
-    )
-    await session.flush()
+    parent: str | None = None
+    message_row_id: int | None = None
+    if claim is not None:
+        # A claim's letter is part of the claim's correspondence and threads with it.
+        assert claim.id is not None
+        parent = await _thread_parent(session, claim.id)
+        message = add_message_rows(
+            session,
+            claim=claim,
+            data=MessageCreate(
+                direction=MessageDirection.outbound,
+                channel=MessageChannel.email,
+                subject=subject[:500],
+                body=body,
+                author=principal.name,
+                external_message_id=message_id,
+            ),
+            actor=principal.name,
+        )
+        await session.flush()
+        message_row_id = message.id
+    claim_id, about = outbox_about(b)
     row = enqueue(
         session,
         event_type="letter.sent",
-        claim_id=claim.id,
+        claim_id=claim_id,
         data={
             "letter_id": letter.id,
             "letter_number": letter.number,
-            "claim_number": claim.number,
+            **about,
             "kind": letter.kind.value,
             "channel": SendChannel.email.value,
             "email": {
                 "from": settings.letter_from_address,
                 "to": [to],
-                "reply_to": reply_to_address(claim.number, settings),
+                # Replies to a claim's letter come back to the claim; others to our address.
+                "reply_to": (
+                    reply_to_address(claim.number, settings)
+                    if claim is not None
+                    else settings.letter_from_address
+                ),
                 "subject": subject,
                 "message_id": f"<{message_id}>",
                 "in_reply_to": parent,
@@ -188,7 +209,7 @@ async def send_letter(
     )
     source = letter.state
     letter.state, letter.send_channel, letter.sent_to = target, SendChannel.email, to
-    letter.sent_by, letter.sent_at, letter.message_id = principal.name, None, message.id
+    letter.sent_by, letter.sent_at, letter.message_id = principal.name, None, message_row_id
     letter.send_event_id, letter.gateway_message_id, letter.send_error = row.event_id, None, None
     touch(letter)
     audit(
@@ -229,28 +250,32 @@ async def mark_sent_by_post(
     if out_of_range:
         raise InvalidInput("sent_at must lie between the letter's issue and now.")
     note = f" {data.note}" if data.note else ""
-    message = add_message_rows(
-        session,
-        claim=claim,
-        data=MessageCreate(
-            direction=MessageDirection.outbound,
-            channel=MessageChannel.post,
-            subject=f"{letter.number}: {letter.subject or ''}"[:500],
-            body=f"Letter {letter.number} sent by post.{note}",
-            author=principal.name,
-            at=sent_at,
-        ),
-        actor=principal.name,
-    )
-    await session.flush()
+    message_row_id: int | None = None
+    if claim is not None:
+        message = add_message_rows(
+            session,
+            claim=claim,
+            data=MessageCreate(
+                direction=MessageDirection.outbound,
+                channel=MessageChannel.post,
+                subject=f"{letter.number}: {letter.subject or ''}"[:500],
+                body=f"Letter {letter.number} sent by post.{note}",
+                author=principal.name,
+                at=sent_at,
+            ),
+            actor=principal.name,
+        )
+        await session.flush()
+        message_row_id = message.id
+    claim_id, about = outbox_about(b)
     enqueue(
         session,
         event_type="letter.sent",
-        claim_id=claim.id,
+        claim_id=claim_id,
         data={
             "letter_id": letter.id,
             "letter_number": letter.number,
-            "claim_number": claim.number,
+            **about,
             "kind": letter.kind.value,
             "channel": SendChannel.post.value,
             "sent_at": sent_at.isoformat(),
@@ -258,7 +283,7 @@ async def mark_sent_by_post(
     )
     source = letter.state
     letter.state, letter.send_channel, letter.sent_to = target, SendChannel.post, None
-    letter.sent_by, letter.sent_at, letter.message_id = principal.name, sent_at, message.id
+    letter.sent_by, letter.sent_at, letter.message_id = principal.name, sent_at, message_row_id
     letter.send_event_id, letter.send_error = None, None
     touch(letter)
     audit(
@@ -270,6 +295,8 @@ async def mark_sent_by_post(
         channel="post",
         note=data.note,
     )
+    if b.subject is not None:
+        subjects.supplier_claim_sent(session, b.subject, letter, actor=principal.name, at=sent_at)
     result = letter_read(b, principal)
     await session.commit()
     return result
@@ -316,3 +343,5 @@ async def record_email_outcome(
         channel="email",
         **({"gateway_message_id": letter.gateway_message_id} if accepted else {"error": error}),
     )
+    if accepted and b.subject is not None:
+        subjects.supplier_claim_sent(session, b.subject, letter, actor="email-gateway", at=now)

@@ -15,7 +15,7 @@ issued PDF tips it over; such a letter goes by post.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -49,9 +49,13 @@ async def choose(
     attachment_ids: Iterable[int],
     document_ids: Iterable[int],
     settings: Settings,
+    claim_ids: Collection[int] | None = None,
 ) -> list[dict[str, Any]]:
     """The enclosures a letter will carry, checked: each attachment belongs to the letter's
-    claim, each document is another issued letter of it, and together they fit an email."""
+    claim (to one of `claim_ids`: a supplier claim's letter encloses its customer claims'
+    files), each document is another issued letter of the same subject, and together they fit
+    an email."""
+    allowed = set(claim_ids) if claim_ids is not None else {letter.claim_id}
     chosen_attachments, chosen_documents = _unique(attachment_ids), _unique(document_ids)
     result: list[dict[str, Any]] = []
     if chosen_attachments:
@@ -64,7 +68,7 @@ async def choose(
             ).scalars()
         }
         foreign = [
-            i for i in chosen_attachments if i not in rows or rows[i].claim_id != letter.claim_id
+            i for i in chosen_attachments if i not in rows or rows[i].claim_id not in allowed
         ]
         if foreign:
             raise _refuse(
@@ -82,7 +86,7 @@ async def choose(
         unknown = [
             i
             for i in chosen_documents
-            if i not in docs or docs[i].claim_id != letter.claim_id or i == letter.id
+            if i not in docs or not _same_subject(docs[i], letter) or i == letter.id
         ]
         if unknown:
             raise _refuse(
@@ -106,6 +110,36 @@ async def choose(
             f"({settings.letter_email_max_bytes}, CLAIMS_LETTER_EMAIL_MAX_BYTES).",
         )
     return result
+
+
+def _same_subject(doc: Letter, letter: Letter) -> bool:
+    return (doc.claim_id, doc.corrective_action_id, doc.supplier_claim_id) == (
+        letter.claim_id,
+        letter.corrective_action_id,
+        letter.supplier_claim_id,
+    )
+
+
+async def evidence(
+    session: AsyncSession, *, attachment_ids: Iterable[int], settings: Settings
+) -> list[dict[str, Any]]:
+    """A supplier claim's evidence (its customer claims' files, as recorded on it) as a new
+    claim letter's enclosures: those still stored, as many as fit an email."""
+    ids = _unique(attachment_ids)
+    if not ids:
+        return []
+    rows = (
+        await session.execute(
+            select(Attachment).where(col(Attachment.id).in_(ids)).order_by(col(Attachment.id))
+        )
+    ).scalars()
+    result: list[dict[str, Any]] = []
+    room = settings.letter_email_max_bytes
+    for row in rows:
+        if row.size <= room:
+            result.append(_of_attachment(row))
+            room -= row.size
+    return with_sizes(result, Path(settings.storage_dir))
 
 
 async def defaults(

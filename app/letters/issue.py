@@ -32,7 +32,7 @@ from app.letters.pdf import Archive, render_pdf
 from app.letters.registers import Register, format_number, number_format, register_of
 from app.letters.render import render_html
 from app.letters.seal import Seal
-from app.letters.service import audit, check, check_version, load, touch
+from app.letters.service import audit, check, check_version, load, outbox_about, touch
 from app.letters.signed_pdf import issue_pdf
 from app.letters.signing import signing_key
 from app.models.letters import Letter, LetterRead
@@ -142,7 +142,7 @@ async def issue_letter(
     key = signing_key(settings)
     html = _render(b, settings, number=number, on=on, signed=key is not None)
     signer = signatory(b, settings)
-    archive = Archive(letter_number=number, claim_number=b.claim.number, language=letter.language)
+    archive = Archive(letter_number=number, claim_number=b.reference, language=letter.language)
     seal = Seal(signer.name, signer.title, internal=b.internal, timezone=settings.timezone)
     await session.commit()
 
@@ -178,7 +178,11 @@ async def issue_letter(
     letter.state = LetterState.issued
     touch(letter)
     claim = b.claim
-    if letter.kind is LetterKind.acknowledgement and claim.acknowledged_at is None:
+    if (
+        claim is not None
+        and letter.kind is LetterKind.acknowledgement
+        and claim.acknowledged_at is None
+    ):
         # Issuing the written acknowledgement stops the claim's acknowledgement clock.
         claim.acknowledged_at = now
         claim.updated_at = now
@@ -191,14 +195,15 @@ async def issue_letter(
         from_state=LetterState.approved,
         sha256=letter.sha256,
     )
+    claim_id, about = outbox_about(b)
     enqueue(
         session,
         event_type="letter.issued",
-        claim_id=claim.id,
+        claim_id=claim_id,
         data={
             "letter_id": letter.id,
             "number": number,
-            "claim_number": claim.number,
+            **about,
             "kind": letter.kind.value,
             "sha256": letter.sha256,
             "signed": rendered.signer is not None,

@@ -6,11 +6,36 @@ wording, or as a visible "to be completed" marker when the field is required;
 """
 
 from app.enums import LetterKind
-from app.models.letters import FIELD_MAX_LENGTH
+from app.models.letters import (
+    FIELD_MAX_LENGTH,
+    ProposalAddressee,
+    ProposalKind,
+    SupplierRequest,
+)
 
 # Internal documents go to another department, not to the customer: no key-customer
 # sign-off rule and no outbound email to the customer.
-INTERNAL_KINDS: frozenset[LetterKind] = frozenset({LetterKind.design_memo})
+INTERNAL_KINDS: frozenset[LetterKind] = frozenset(
+    {LetterKind.design_memo, LetterKind.production_proposal}
+)
+
+# The kinds drafted from something other than a claim (app/letters/subjects.py).
+CORRECTIVE_KINDS: frozenset[LetterKind] = frozenset({LetterKind.production_proposal})
+SUPPLIER_CLAIM_KINDS: frozenset[LetterKind] = frozenset({LetterKind.supplier_claim})
+CLAIM_KINDS: tuple[LetterKind, ...] = tuple(
+    k for k in LetterKind if k not in CORRECTIVE_KINDS | SUPPLIER_CLAIM_KINDS
+)
+
+# Coded fields: stored as codes, printed by the templates in the letter's language.
+PROPOSALS = tuple(p.value for p in ProposalKind)
+PROPOSAL_ADDRESSEES = tuple(a.value for a in ProposalAddressee)
+SUPPLIER_REQUESTS = tuple(r.value for r in SupplierRequest)
+CODED_FIELDS: dict[LetterKind, dict[str, tuple[str, ...]]] = {
+    LetterKind.production_proposal: {"proposal": PROPOSALS, "addressee": PROPOSAL_ADDRESSEES},
+    LetterKind.supplier_claim: {"request": SUPPLIER_REQUESTS},
+}
+# Proposals that take units out of the field or stop the line: signed by the director.
+DIRECTOR_PROPOSALS = frozenset({"recall", "stop_output"})
 
 # Every kind accepts these: a custom salutation, the postal address of the addressee
 # (one line per line; the customer record has none) and an extra closing paragraph.
@@ -69,6 +94,20 @@ KIND_FIELDS: dict[LetterKind, tuple[str, ...]] = {
     # `awaiting` names what the claim waits for (app/letters/reminders.py AWAITING); the
     # template words it. `reminder_of` is the earlier letter the reminder refers to.
     LetterKind.reminder: ("awaiting", "reminder_of", "response_due"),
+    LetterKind.production_proposal: (
+        "addressee",
+        "proposal",
+        "proposal_details",
+        "units_in_field",
+        "justification",
+        "response_due",
+    ),
+    LetterKind.supplier_claim: (
+        "defect_details",
+        "costs_details",
+        "request",
+        "reply_by",
+    ),
 }
 
 # Fields without which the letter says nothing of substance: submission is refused
@@ -82,7 +121,18 @@ REQUIRED_FIELDS: dict[LetterKind, tuple[str, ...]] = {
     LetterKind.replacement_offer: ("replacement_product",),
     LetterKind.repair_completed: ("repair_summary",),
     LetterKind.rejection: ("rejection_reasons",),
+    LetterKind.production_proposal: ("addressee", "proposal"),
+    LetterKind.supplier_claim: ("request", "reply_by"),
 }
+
+
+def director_signs(kind: LetterKind, fields: dict[str, str | None] | None) -> bool:
+    """Whether the director, not the head of department, approves this letter whatever its
+    addressee: a proposal to recall units or stop output."""
+    return (
+        kind is LetterKind.production_proposal
+        and (fields or {}).get("proposal") in DIRECTOR_PROPOSALS
+    )
 
 
 def editable_fields(kind: LetterKind) -> tuple[str, ...]:
@@ -112,6 +162,9 @@ def normalize_fields(
         if value is not None and len(value) > FIELD_MAX_LENGTH:
             raise ValueError(f"field {name!r} is longer than {FIELD_MAX_LENGTH} characters")
         result[name] = value.strip() if value and value.strip() else None
+    for name, codes in CODED_FIELDS.get(kind, {}).items():
+        if result[name] is not None and result[name] not in codes:
+            raise ValueError(f"field {name!r} must be one of: {', '.join(codes)}")
     return result
 
 

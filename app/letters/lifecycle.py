@@ -16,7 +16,9 @@ Who may do what:
 - `specialist` drafts, edits the draft's free-text parts and submits it;
 - `head` approves or rejects, except letters to a key customer: those need the
   `director` (the director may approve any letter). Internal documents (the design
-  memo) are not addressed to the customer, so the key-customer rule does not apply;
+  memo, the proposal to production) are not addressed to the customer, so the key-customer
+  rule does not apply; a proposal to recall units or stop output is the director's
+  (`director=True`, kinds.director_signs);
 - a deputy acting for the head or the director (`acting_for`) approves and rejects where
   the one they stand in for may;
 - after approval a `specialist` or the `head` issues the letter (number, frozen PDF)
@@ -94,9 +96,11 @@ TRANSITIONS: dict[LetterAction, Transition] = {
 }
 
 
-def approver_roles(*, key_customer: bool, internal: bool = False) -> frozenset[Role]:
+def approver_roles(
+    *, key_customer: bool, internal: bool = False, director: bool = False
+) -> frozenset[Role]:
     """Roles that may approve (and reject) a letter."""
-    if key_customer and not internal:
+    if director or (key_customer and not internal):
         return frozenset({Role.director})
     return _APPROVERS
 
@@ -109,9 +113,11 @@ def may_ever(action: LetterAction) -> frozenset[Role]:
     return TRANSITIONS[action].roles
 
 
-def _roles_for(action: LetterAction, *, key_customer: bool, internal: bool) -> frozenset[Role]:
+def _roles_for(
+    action: LetterAction, *, key_customer: bool, internal: bool, director: bool = False
+) -> frozenset[Role]:
     if action in (LetterAction.approve, LetterAction.reject):
-        return approver_roles(key_customer=key_customer, internal=internal)
+        return approver_roles(key_customer=key_customer, internal=internal, director=director)
     return TRANSITIONS[action].roles
 
 
@@ -131,6 +137,7 @@ def allowed_actions(
     key_customer: bool,
     internal: bool = False,
     acting_for: Role | None = None,
+    director: bool = False,
 ) -> list[LetterAction]:
     """Actions the holder of `roles` may take on a letter in `state`, in lifecycle order."""
     return [
@@ -138,7 +145,7 @@ def allowed_actions(
         for action, t in TRANSITIONS.items()
         if state in t.sources
         and effective_roles(action, roles, acting_for)
-        & _roles_for(action, key_customer=key_customer, internal=internal)
+        & _roles_for(action, key_customer=key_customer, internal=internal, director=director)
     ]
 
 
@@ -151,6 +158,7 @@ def apply(
     internal: bool = False,
     comment: str | None = None,
     acting_for: Role | None = None,
+    director: bool = False,
 ) -> LetterState:
     """The letter's state after `action`, or a LetterTransitionError saying why not.
 
@@ -161,10 +169,16 @@ def apply(
         doing, now = (x.value.replace("_", " ") for x in (action, state))
         needed = " or ".join(sorted(s.value.replace("_", " ") for s in t.sources))
         raise LetterStateConflict(f"cannot {doing} a letter that is {now} (only from {needed})")
-    permitted = _roles_for(action, key_customer=key_customer, internal=internal)
+    permitted = _roles_for(action, key_customer=key_customer, internal=internal, director=director)
     roles = effective_roles(action, roles, acting_for)
     if not roles & permitted:
-        if Role.head in roles and action in (LetterAction.approve, LetterAction.reject):
+        approving = action in (LetterAction.approve, LetterAction.reject)
+        if Role.head in roles and approving and director and not (key_customer and not internal):
+            raise LetterRoleForbidden(
+                "a proposal to recall units or stop output is approved by the director, "
+                "not the head of department"
+            )
+        if Role.head in roles and approving:
             # Only reachable for a key customer: otherwise the head is a permitted approver.
             raise LetterRoleForbidden(
                 "letters to a key customer are approved by the director, not the head of department"

@@ -21,6 +21,7 @@ class Register(StrEnum):
 
 _REGISTER_OF: dict[LetterKind, Register] = {
     LetterKind.design_memo: Register.memo,
+    LetterKind.production_proposal: Register.memo,
     LetterKind.inspection_act: Register.act,
 }
 

@@ -27,9 +27,9 @@ from app.errors import (
     PreconditionFailed,
 )
 from app.events.outbox import enqueue
-from app.letters import enclosures, lifecycle
+from app.letters import enclosures, lifecycle, subjects
 from app.letters.building import LetterBundle, letter_read
-from app.letters.kinds import missing_fields, normalize_fields
+from app.letters.kinds import CLAIM_KINDS, CORRECTIVE_KINDS, missing_fields, normalize_fields
 from app.letters.lifecycle import LetterAction
 from app.letters.prefill import format_facts, prefill
 from app.letters.render import UnknownLanguage, resolve_language
@@ -69,8 +69,9 @@ async def load(session: AsyncSession, letter_id: int, *, for_update: bool = Fals
         stmt = stmt.with_for_update(of=[Letter, Claim]).execution_options(populate_existing=True)
     row = (await session.execute(stmt)).first()
     if row is None:
-        raise NotFound(f"Letter {letter_id} does not exist.")
+        return await _load_other(session, letter_id, for_update=for_update)
     bundle = LetterBundle(*row)
+    assert bundle.claim is not None
     bundle.owner = await newest_live_key(session, bundle.claim.owner)
     if bundle.letter.approved_by:
         bundle.approver = await newest_live_key(session, bundle.letter.approved_by)
@@ -83,6 +84,22 @@ async def load(session: AsyncSession, letter_id: int, *, for_update: bool = Fals
                 .limit(1)
             )
         ).scalar_one_or_none()
+    return bundle
+
+
+async def _load_other(session: AsyncSession, letter_id: int, *, for_update: bool) -> LetterBundle:
+    """A letter of a corrective action or a supplier claim (or none: 404)."""
+    stmt = select(Letter).where(col(Letter.id) == letter_id, col(Letter.claim_id).is_(None))
+    if for_update:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    letter = (await session.execute(stmt)).scalar_one_or_none()
+    if letter is None:
+        raise NotFound(f"Letter {letter_id} does not exist.")
+    subject = await subjects.load_for(session, letter, for_update=for_update)
+    bundle = LetterBundle(letter, None, None, None, None, subject.model, subject=subject)
+    bundle.owner = await newest_live_key(session, subject.owner)
+    if letter.approved_by:
+        bundle.approver = await newest_live_key(session, letter.approved_by)
     return bundle
 
 
@@ -122,6 +139,7 @@ def check(
             internal=b.internal,
             comment=comment,
             acting_for=principal.acting_for,
+            director=b.director,
         )
     except lifecycle.LetterStateConflict as exc:
         raise Conflict(exc.reason, letter_state=b.letter.state.value) from None
@@ -134,7 +152,7 @@ def check(
 def approving_as(b: LetterBundle, principal: Principal) -> tuple[Role, bool]:
     """The role an approval is given in, and whether by a deputy acting for it: a role of
     one's own comes first, so a head who is also someone's deputy approves as the head."""
-    permitted = lifecycle.approver_roles(key_customer=b.key_customer, internal=b.internal)
+    permitted = b.approvers()
     own = principal.roles & permitted
     if own:
         return (Role.director if Role.director in own else Role.head), False
@@ -151,8 +169,21 @@ def audit(
     from_state: LetterState | None,
     **extra: Any,
 ) -> None:
-    """A letter's change goes on its claim's audit trail; the claim's own state is unchanged."""
+    """A letter's change goes on its claim's audit trail (a corrective action's or supplier
+    claim's, for theirs); the subject's own state is unchanged."""
     letter = b.letter
+    payload = {
+        "letter_id": letter.id,
+        "kind": letter.kind.value,
+        "from": from_state.value if from_state else None,
+        "to": letter.state.value,
+        "number": letter.number if letter.issued_at else None,
+        **extra,
+    }
+    if b.claim is None:
+        assert b.subject is not None
+        subjects.record(session, b.subject, actor=actor, action=f"letter_{action}", payload=payload)
+        return
     record_event(
         session,
         claim=b.claim,
@@ -160,15 +191,24 @@ def audit(
         action=f"letter_{action}",
         from_state=b.claim.state,
         to_state=b.claim.state,
-        payload={
-            "letter_id": letter.id,
-            "kind": letter.kind.value,
-            "from": from_state.value if from_state else None,
-            "to": letter.state.value,
-            "number": letter.number if letter.issued_at else None,
-            **extra,
-        },
+        payload=payload,
     )
+
+
+def outbox_about(b: LetterBundle) -> tuple[int | None, dict[str, Any]]:
+    """The claim id an outbox event of the letter carries, and what names its subject."""
+    if b.claim is not None:
+        return b.claim.id, {"claim_number": b.claim.number}
+    assert b.subject is not None
+    return None, b.subject.outbox_data()
+
+
+def enclosable_claims(b: LetterBundle) -> list[int] | None:
+    """Whose files a letter may enclose: its claim's (None), a supplier claim's customer
+    claims', nobody's for a corrective action's memo."""
+    if b.subject is None:
+        return None
+    return [c.id for c in b.subject.claims if c.id is not None]
 
 
 def touch(letter: Letter) -> None:
@@ -277,6 +317,12 @@ async def create_letter(
 ) -> LetterRead:
     if not principal.has_any({Role.specialist}):
         raise Forbidden("Letters are drafted by a specialist.")
+    if data.kind not in CLAIM_KINDS:
+        raise InvalidInput(
+            f"A {data.kind.value} letter is drafted from its "
+            + ("corrective action." if data.kind in CORRECTIVE_KINDS else "supplier claim."),
+            errors=[{"field": "kind", "message": "not a claim's letter", "type": "value"}],
+        )
     claim = await get_claim(session, claim_number)
     letter = await create_draft(
         session,
@@ -353,6 +399,7 @@ async def update_letter(
                 else [e["id"] for e in kept if e["type"] == enclosures.DOCUMENT]
             ),
             settings=settings,
+            claim_ids=enclosable_claims(b),
         )
     touch(letter)
     audit(
@@ -414,11 +461,12 @@ async def transition(
         from_state=source,
         comment=comment if action is LetterAction.reject else None,
     )
+    claim_id, about = outbox_about(b)
     enqueue(
         session,
         event_type=_EVENT[action],
-        claim_id=b.claim.id,
-        data={"letter_id": letter.id, "claim_number": b.claim.number, "kind": letter.kind.value},
+        claim_id=claim_id,
+        data={"letter_id": letter.id, **about, "kind": letter.kind.value},
     )
     result = letter_read(b, principal)
     await session.commit()

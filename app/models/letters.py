@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import EmailStr, field_validator
 from pydantic import Field as PydanticField
-from sqlalchemy import Column, Index, String, Text
+from sqlalchemy import CheckConstraint, Column, Index, String, Text
 from sqlmodel import Field, SQLModel
 
 from app.enums import LetterKind, LetterState
@@ -21,15 +21,33 @@ class SendChannel(StrEnum):
     post = "post"
 
 
+# A letter is about exactly one thing: a claim, a corrective action or a supplier claim.
+ONE_SUBJECT = (
+    "(CASE WHEN claim_id IS NULL THEN 0 ELSE 1 END)"
+    " + (CASE WHEN corrective_action_id IS NULL THEN 0 ELSE 1 END)"
+    " + (CASE WHEN supplier_claim_id IS NULL THEN 0 ELSE 1 END) = 1"
+)
+
+
 class Letter(SQLModel, table=True):
-    """One formal letter of a claim. Once `issued`, its number, rendered HTML and PDF (files
-    under CLAIMS_STORAGE_DIR, with their SHA-256) never change; a correction is a new letter."""
+    """One formal letter of a claim, a corrective action or a supplier claim (exactly one of
+    the three). Once `issued`, its number, rendered HTML and PDF (files under
+    CLAIMS_STORAGE_DIR, with their SHA-256) never change; a correction is a new letter."""
 
     __tablename__ = "letters"
-    __table_args__ = (Index("ix_letters_series_year_seq", "series", "year", "seq", unique=True),)
+    __table_args__ = (
+        Index("ix_letters_series_year_seq", "series", "year", "seq", unique=True),
+        CheckConstraint(ONE_SUBJECT, name="one_subject"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    claim_id: int = Field(foreign_key="claims.id", index=True)
+    claim_id: int | None = Field(default=None, foreign_key="claims.id", index=True)
+    corrective_action_id: int | None = Field(
+        default=None, foreign_key="corrective_actions.id", index=True
+    )
+    supplier_claim_id: int | None = Field(
+        default=None, foreign_key="supplier_claims.id", index=True
+    )
     kind: LetterKind = Field(sa_type=String(40))
     language: str = Field(max_length=8)
     state: LetterState = Field(default=LetterState.draft, sa_type=String(20), index=True)
@@ -217,7 +235,21 @@ class LetterAttachmentRead(SQLModel):
 
 class LetterRead(SQLModel):
     id: int
-    claim_number: str = Field(schema_extra={"examples": ["CLM-2026-000123"]})
+    claim_number: str | None = Field(
+        description="The claim the letter belongs to; null for a letter of a corrective action "
+        "or a supplier claim",
+        schema_extra={"examples": ["CLM-2026-000123"]},
+    )
+    corrective_action_number: str | None = Field(
+        default=None,
+        description="The corrective action a proposal to production is drafted from",
+        schema_extra={"examples": ["CA-2026-000007"]},
+    )
+    supplier_claim_number: str | None = Field(
+        default=None,
+        description="The supplier claim a claim letter to the supplier is drafted from",
+        schema_extra={"examples": ["SC-2026-000003"]},
+    )
     kind: LetterKind
     language: str
     state: LetterState
@@ -342,4 +374,94 @@ class DocumentSignatures(SQLModel):
         default=None,
         description="For an issued letter: whether the stored file still has the SHA-256 "
         "recorded at issue",
+    )
+
+
+# ---- letters of corrective actions and supplier claims ---------------------------------------
+
+
+class ProposalKind(StrEnum):
+    """What a proposal to production asks for."""
+
+    change_design = "change_design"
+    change_process = "change_process"
+    hold_output = "hold_output"
+    cut_output = "cut_output"
+    stop_output = "stop_output"
+    recall = "recall"
+
+
+class ProposalAddressee(StrEnum):
+    production_director = "production_director"
+    technical_director = "technical_director"
+
+
+class SupplierRequest(StrEnum):
+    """What the claim asks the supplier to do."""
+
+    compensate = "compensate"
+    # The member cannot be called `replace` (str.replace); its value is.
+    replacement = "replace"
+    credit = "credit"
+
+
+LANGUAGE_PATTERN = r"^[a-zA-Z]{2}([-_][a-zA-Z]{2})?$"
+
+
+class ProductionProposalCreate(SQLModel):
+    kind: Literal["production_proposal"] = Field(
+        description="The internal memo to production",
+        schema_extra={"examples": ["production_proposal"]},
+    )
+    proposal: ProposalKind = Field(
+        description="What is proposed; `recall` and `stop_output` are approved by the director",
+        schema_extra={"examples": ["hold_output"]},
+    )
+    addressee: ProposalAddressee = Field(
+        description="Whom the memo is addressed to",
+        schema_extra={"examples": ["production_director"]},
+    )
+    language: str | None = Field(
+        default=None,
+        description="Template language; defaults to the company's internal language (ru)",
+        schema_extra={"pattern": LANGUAGE_PATTERN, "examples": ["ru"]},
+    )
+    fields: dict[str, str | None] | None = Field(
+        default=None,
+        description=FIELDS_DESCRIPTION,
+        schema_extra={
+            "examples": [{"proposal_details": "Hold shipments of batch PMP24-07 until retest."}]
+        },
+    )
+
+
+class SupplierClaimLetterCreate(SQLModel):
+    kind: Literal["supplier_claim"] = Field(
+        description="The formal claim to the supplier",
+        schema_extra={"examples": ["supplier_claim"]},
+    )
+    request: SupplierRequest = Field(
+        description="What the supplier is asked to do", schema_extra={"examples": ["compensate"]}
+    )
+    reply_by: date | None = Field(
+        default=None,
+        description="The date the supplier is asked to answer by; defaults to 14 days from today",
+        schema_extra={"examples": ["2026-12-15"]},
+    )
+    language: str | None = Field(
+        default=None,
+        description="Template language; defaults to the supplier's, with fallback",
+        schema_extra={"pattern": LANGUAGE_PATTERN, "examples": ["lv"]},
+    )
+    fields: dict[str, str | None] | None = Field(
+        default=None,
+        description=FIELDS_DESCRIPTION,
+        schema_extra={"examples": [{"costs_details": "Replacement of 12 motors: 4 800 EUR"}]},
+    )
+    attachment_ids: list[RowId] | None = Field(
+        default=None,
+        max_length=MAX_ENCLOSURES,
+        description="Ids of the linked customer claims' attachments to enclose; defaults to "
+        "the supplier claim's evidence",
+        schema_extra={"examples": [[12, 13]]},
     )

@@ -10,7 +10,8 @@ from sqlalchemy import select, update
 
 from app import cli
 from app.config import get_settings
-from app.enums import LetterKind, Role
+from app.enums import Role
+from app.letters.kinds import CLAIM_KINDS
 from app.models.claims import Claim
 from app.models.customers import Customer
 from app.models.system import ApiKey
@@ -250,7 +251,7 @@ async def test_the_owner_is_the_executor_on_every_kind(app, client, auth) -> Non
         async with app.state.session_factory() as s:
             await s.execute(update(Claim).where(Claim.number == number).values(owner=owner["name"]))
             await s.commit()
-        for kind in LetterKind:
+        for kind in CLAIM_KINDS:
             created = await client.post(
                 f"{CLAIMS}/{number}/letters",
                 json={"kind": kind.value},

@@ -8,6 +8,7 @@ import pytest
 
 from app.enums import LetterKind
 from app.letters.context import ClaimInfo, Company
+from app.letters.kinds import CLAIM_KINDS
 from app.letters.render import TEMPLATES_DIR, render_cover_note, render_html
 from tests.unit.test_letter_render import fields_for, make_context
 
@@ -35,7 +36,7 @@ COMPANY_BG = Company(
 # What a specialist typed in Bulgarian for every field a kind has.
 FIELDS_BG = {
     name: "текст, въведен от специалиста"
-    for kind in LetterKind
+    for kind in CLAIM_KINDS
     for name in fields_for(kind)
     if name not in {"salutation", "recipient_address"}
 }
@@ -65,7 +66,7 @@ def test_the_bulgarian_templates_hold_no_russian_only_letters():
 
 
 @pytest.mark.parametrize("filled", [True, False], ids=["filled", "defaults"])
-@pytest.mark.parametrize("kind", list(LetterKind), ids=[k.value for k in LetterKind])
+@pytest.mark.parametrize("kind", CLAIM_KINDS, ids=[k.value for k in CLAIM_KINDS])
 def test_every_kind_renders_in_bulgarian(kind: LetterKind, filled: bool):
     ctx = bg_context(kind, fields=None if filled else {})
     html = render_html(kind, "bg", ctx)
