@@ -126,6 +126,7 @@ class CorrectiveInfo:
     last_date: date | None = None
     serial_first: str | None = None
     serial_last: str | None = None
+    units_sold: int | None = None
     root_cause: str | None = None
     root_cause_category: str | None = None
     tasks: tuple[TaskInfo, ...] = ()

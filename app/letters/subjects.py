@@ -15,7 +15,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -31,7 +31,7 @@ from app.models.corrective import (
     CorrectiveTask,
 )
 from app.models.letters import Letter
-from app.models.reference import ProductModel
+from app.models.reference import ProductModel, Unit
 from app.models.suppliers import (
     Supplier,
     SupplierClaim,
@@ -56,6 +56,8 @@ class Subject:
     corrective: CorrectiveAction | None = None
     tasks: list[CorrectiveTask] = field(default_factory=list)
     model: ProductModel | None = None
+    # Units of the model (of the batch, when the record has one) the registry shows as sold.
+    units_sold: int | None = None
     supplier_claim: SupplierClaim | None = None
     supplier: Supplier | None = None
     contact: SupplierContact | None = None
@@ -104,7 +106,27 @@ async def load_corrective(session: AsyncSession, corrective: CorrectiveAction) -
             )
         ).scalars()
     )
-    return Subject(SubjectType.corrective_action, corrective=corrective, tasks=tasks, model=model)
+    return Subject(
+        SubjectType.corrective_action,
+        corrective=corrective,
+        tasks=tasks,
+        model=model,
+        units_sold=await _units_sold(session, corrective) if model else None,
+    )
+
+
+async def _units_sold(session: AsyncSession, corrective: CorrectiveAction) -> int:
+    """The units in the field a recall would reach, as the units registry knows them. A batch
+    is a serial prefix (app/claims/batches.py), so its units are those whose serial starts
+    with it."""
+    statement = select(func.count()).where(
+        col(Unit.product_model_id) == corrective.product_model_id,
+        col(Unit.sale_date).is_not(None),
+    )
+    if corrective.batch:
+        prefix = corrective.batch
+        statement = statement.where(func.substr(col(Unit.serial_number), 1, len(prefix)) == prefix)
+    return int((await session.execute(statement)).scalar_one())
 
 
 async def load_supplier_claim(session: AsyncSession, claim: SupplierClaim) -> Subject:
@@ -259,6 +281,7 @@ def corrective_info(subject: Subject, lang: str) -> CorrectiveInfo:
         last_date=_date(problem.get("last_received_on")),
         serial_first=problem.get("serial_min") or None,
         serial_last=problem.get("serial_max") or None,
+        units_sold=subject.units_sold,
         root_cause=ca.root_cause,
         root_cause_category=str(ca.root_cause_category) if ca.root_cause_category else None,
         tasks=tuple(

@@ -203,6 +203,8 @@ PHRASES = {
         "Об отзыве из эксплуатации изделий",
         "Изделия в эксплуатации",
         "Заводские номера: с PMP24-07-0001 по PMP24-07-0450",
+        # The model's one sold unit is not of the batch: the registry counts none.
+        "Продано изделий по реестру (партия PMP24-07): 0 шт.",
     ),
     "lv": (
         "DIENESTA ZIŅOJUMS",
@@ -210,6 +212,7 @@ PHRASES = {
         "Par ekspluatācijā esošo",
         "Ekspluatācijā esošie izstrādājumi",
         "no PMP24-07-0001 līdz PMP24-07-0450",
+        "Pārdoto izstrādājumu skaits pēc reģistra (partija PMP24-07): 0 gab.",
     ),
     "bg": (
         "СЛУЖЕБНА ЗАПИСКА",
@@ -217,6 +220,7 @@ PHRASES = {
         "Относно: изтегляне от експлоатация",
         "Изделия в експлоатация",
         "от PMP24-07-0001 до PMP24-07-0450",
+        "Продадени изделия по регистъра (партида PMP24-07): 0 бр.",
     ),
     "en": (
         "INTERNAL MEMO",
@@ -224,6 +228,7 @@ PHRASES = {
         "Recall of",
         "Units in the field",
         "from PMP24-07-0001 to PMP24-07-0450",
+        "Units sold according to the sales register (batch PMP24-07): 0.",
     ),
 }
 
