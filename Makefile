@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint migrate worker bench
+.PHONY: install run test lint migrate worker bench bench-scale
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,3 +40,7 @@ worker: install
 ## Load benchmarks against a raw-asyncpg baseline (needs wrk and PostgreSQL): see bench/RESULTS.md
 bench: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+## The 1M-claims targets (listing pages, search, reports) in-process, with plans: bench/RESULTS.md
+bench-scale: install
+	$(BIN)/python bench/scale.py --explain $(BENCH_SCALE_ARGS)

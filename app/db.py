@@ -1,7 +1,10 @@
 """Engine and session factory. One code path for PostgreSQL (asyncpg) and SQLite (aiosqlite)."""
 
-from collections.abc import AsyncIterator
-from typing import Any
+import base64
+import binascii
+import json
+from collections.abc import AsyncIterator, Callable
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Dialect, event
 from sqlalchemy.engine import ExceptionContext
@@ -10,7 +13,7 @@ from sqlalchemy.pool import NullPool
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
-from app.errors import DatabaseUnavailable
+from app.errors import DatabaseUnavailable, InvalidInput
 
 SessionFactory = async_sessionmaker[AsyncSession]
 
@@ -129,3 +132,30 @@ def contains_pattern(text: str) -> str:
     `escape="\\\\"`."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def encode_cursor(*key: Any) -> str:
+    """A keyset page's cursor: the sort key of its last row (JSON in URL-safe base64), which the
+    next page's row-value condition `(key...) < (cursor...)` continues after."""
+    raw = json.dumps(list(key)).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+T = TypeVar("T")
+
+
+def decode_cursor(cursor: str, check: Callable[[list[Any]], T]) -> T:
+    """The sort key `encode_cursor` wrote, through the listing's `check` (which raises ValueError
+    or TypeError for a key the listing never issues); anything else is a 422 on query.cursor,
+    never a value the database would refuse."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        key = json.loads(base64.urlsafe_b64decode(padded))
+        if not isinstance(key, list):
+            raise ValueError("not a sort key")
+        return check(key)
+    except (ValueError, TypeError, OverflowError, binascii.Error) as exc:
+        raise InvalidInput(
+            "The cursor is not one this service issued.",
+            errors=[{"field": "query.cursor", "message": "invalid cursor", "type": "value_error"}],
+        ) from exc

@@ -231,7 +231,7 @@ async def setup(dsn: str, seed_claims: int) -> None:
     conn = await asyncpg.connect(dsn)
     try:
         await conn.execute(DDL)
-        await seed.seed(conn, claims=seed_claims, year=datetime.now(UTC).year, units=False)
+        await seed.seed(conn, claims=seed_claims, units=False)
         await conn.execute("SELECT setval('claim_seq', $1::bigint + 1, false)", seed_claims)
     finally:
         await conn.close()

@@ -24,7 +24,6 @@ import statistics
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -61,7 +60,7 @@ async def prepare(pg: str, db: str, claims: int) -> bool:
     await asyncio.to_thread(command.upgrade, cfg, "head")
     conn = await asyncpg.connect(f"{pg}/{db}")
     try:
-        await seed.seed(conn, claims=claims, year=datetime.now(UTC).year, units=False)
+        await seed.seed(conn, claims=claims, units=False)
     finally:
         await conn.close()
     return True

@@ -11,7 +11,6 @@ import sys
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
@@ -136,15 +135,10 @@ async def prepare(args: argparse.Namespace, work: Path) -> Setup:
         f"seeding {args.seed_claims:,} claims each"
     )
     run([sys.executable, "-m", "alembic", "upgrade", "head"], env)
-    year = datetime.now(UTC).year
     conn = await asyncpg.connect(setup.dsn(setup.svc_db))
     try:
-        await seed.seed(conn, claims=args.seed_claims, year=year, units=True)
-        await conn.execute(
-            "INSERT INTO counters (name, year, value) VALUES ('claim', $1, $2)",
-            year,
-            args.seed_claims,
-        )
+        # seed() sets the claim counters of the years it numbered.
+        await seed.seed(conn, claims=args.seed_claims, units=True)
     finally:
         await conn.close()
     run(

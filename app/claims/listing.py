@@ -1,21 +1,33 @@
 """Listing claims: one SELECT with filters and keyset (cursor) pagination."""
 
-import base64
-import binascii
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, Table, and_, bindparam, exists, func, or_, select
+from sqlalchemy import (
+    Integer,
+    Select,
+    Table,
+    and_,
+    any_,
+    bindparam,
+    exists,
+    func,
+    or_,
+    select,
+    tuple_,
+)
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import FromClause
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
 from app.db import contains_pattern
+from app.db import decode_cursor as db_decode_cursor
+from app.db import encode_cursor as db_cursor
 from app.enums import ClaimState, LetterState
 from app.errors import InvalidInput
 from app.models.claims import Channel, Claim, ClaimPage, Message
@@ -46,30 +58,26 @@ class ClaimFilter:
 
 
 def encode_cursor(received_at: datetime, claim_id: int) -> str:
-    raw = json.dumps([received_at.isoformat(), claim_id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return db_cursor(received_at.isoformat(), claim_id)
 
 
 # Claim ids are 32-bit integers on PostgreSQL.
 MAX_ID = 2**31 - 1
 
 
+def _cursor_key(key: list[Any]) -> tuple[datetime, int]:
+    at, claim_id = key
+    moment = datetime.fromisoformat(at)
+    if moment.tzinfo is None:
+        raise ValueError("naive cursor time")
+    if type(claim_id) is not int or not 0 <= claim_id <= MAX_ID:
+        raise ValueError("not a claim id")
+    # What the database cannot compare: a time whose UTC falls outside the calendar.
+    return moment.astimezone(UTC), claim_id
+
+
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        at, claim_id = json.loads(base64.urlsafe_b64decode(padded))
-        moment = datetime.fromisoformat(at)
-        if moment.tzinfo is None:
-            raise ValueError("naive cursor time")
-        if type(claim_id) is not int or not 0 <= claim_id <= MAX_ID:
-            raise ValueError("not a claim id")
-        # What the database cannot compare: a time whose UTC falls outside the calendar.
-        return moment.astimezone(UTC), claim_id
-    except (ValueError, TypeError, OverflowError, binascii.Error, json.JSONDecodeError) as exc:
-        raise InvalidInput(
-            "The cursor is not one this service issued.",
-            errors=[{"field": "query.cursor", "message": "invalid cursor", "type": "value_error"}],
-        ) from exc
+    return db_decode_cursor(cursor, _cursor_key)
 
 
 def filter_moment(value: datetime | None, *, field: str, settings: Settings) -> datetime | None:
@@ -95,51 +103,76 @@ contacts: Table = Contact.__table__  # type: ignore[attr-defined]
 models: Table = ProductModel.__table__  # type: ignore[attr-defined]
 
 
-def _letter_send_failed() -> Any:
+def _letter_send_failed(claim_id: ColumnElement[int]) -> Any:
     """The latest letter of the claim the gateway did not take, as "number: reason" (a
     correlated subquery on ix_letters_claim_id: a few failed letters at most per claim)."""
     return (
         select(letters.c.number + ": " + func.coalesce(letters.c.send_error, "not sent"))
         .where(
-            letters.c.claim_id == claims.c.id,
+            letters.c.claim_id == claim_id,
             letters.c.state == LetterState.send_failed.value,
         )
         .order_by(letters.c.id.desc())
         .limit(1)
-        .correlate(claims)
+        .correlate_except(letters)
         .scalar_subquery()
         .label("letter_send_failed")
     )
 
 
-# Table columns rather than ORM attributes: a Core select executes without the ORM's compile
-# state and row loading (0.96 -> 0.64 ms of CPU per page). Labelled as ClaimSummary's fields so
-# that the rows validate into the page in one pydantic pass.
-_PAGE = (
-    select(
-        claims.c.id,
-        claims.c.number,
-        claims.c.channel,
-        claims.c.state,
-        customers.c.name.label("customer_name"),
-        contacts.c.name.label("contact_name"),
-        claims.c.owner,
-        models.c.code.label("model_code"),
-        claims.c.reported_serial.label("serial_number"),
-        claims.c.title,
-        claims.c.received_at,
-        claims.c.ack_due_date,
-        claims.c.acknowledged_at,
-        _letter_send_failed(),
-        claims.c.version,
+# The claim columns a page shows or joins on.
+_SHOWN = [
+    "id",
+    "number",
+    "channel",
+    "state",
+    "customer_id",
+    "contact_id",
+    "owner",
+    "product_model_id",
+    "reported_serial",
+    "title",
+    "received_at",
+    "ack_due_date",
+    "acknowledged_at",
+    "version",
+]
+
+
+def _page(src: FromClause) -> Select[Any]:
+    """The page's columns from `src` (the claims, or the page of them already chosen) and the
+    rows it names. Table columns rather than ORM attributes: a Core select executes without the
+    ORM's compile state and row loading (0.96 -> 0.64 ms of CPU per page). Labelled as
+    ClaimSummary's fields so that the rows validate into the page in one pydantic pass."""
+    c = src.c
+    return (
+        select(
+            c.id,
+            c.number,
+            c.channel,
+            c.state,
+            customers.c.name.label("customer_name"),
+            contacts.c.name.label("contact_name"),
+            c.owner,
+            models.c.code.label("model_code"),
+            c.reported_serial.label("serial_number"),
+            c.title,
+            c.received_at,
+            c.ack_due_date,
+            c.acknowledged_at,
+            _letter_send_failed(c.id),
+            c.version,
+        )
+        .select_from(
+            src.join(customers, c.customer_id == customers.c.id)
+            .outerjoin(contacts, c.contact_id == contacts.c.id)
+            .outerjoin(models, c.product_model_id == models.c.id)
+        )
+        .order_by(c.received_at.desc(), c.id.desc())
     )
-    .select_from(
-        claims.join(customers, claims.c.customer_id == customers.c.id)
-        .outerjoin(contacts, claims.c.contact_id == contacts.c.id)
-        .outerjoin(models, claims.c.product_model_id == models.c.id)
-    )
-    .order_by(claims.c.received_at.desc(), claims.c.id.desc())
-)
+
+
+_PAGE = _page(claims)
 
 
 def _flagged_overdue() -> ColumnElement[bool]:
@@ -171,6 +204,33 @@ def _matches(columns: list[ColumnElement[str | None]], name: str) -> ColumnEleme
     return or_(*(column.ilike(bindparam(name), escape="\\") for column in columns))
 
 
+# The claim's columns `q` searches; on PostgreSQL each has a trigram index (migration
+# `search_indexes`), and so has customers.name.
+_SEARCHED: list[ColumnElement[str | None]] = [
+    claims.c.number,
+    claims.c.title,
+    claims.c.defect_description,
+    claims.c.reported_serial,
+]
+
+
+def _q_indexed() -> ColumnElement[bool]:
+    """`q` on PostgreSQL: the same matches, written so that every branch of the OR is a column
+    of claims with an index (a BitmapOr of trigram index scans). The customer's name becomes
+    `customer_id = ANY(ARRAY(customers whose name matches))`, evaluated once (an InitPlan on the
+    customers' trigram index) and then an index condition on ix_claims_customer_id; as a
+    condition on the joined row it could only filter a scan of every claim."""
+    matching_customers = (
+        select(customers.c.id)
+        .where(customers.c.name.ilike(bindparam("q"), escape="\\"))
+        .correlate(None)
+    )
+    return or_(
+        _matches(_SEARCHED, "q"),
+        claims.c.customer_id == any_(func.array(matching_customers.scalar_subquery())),
+    )
+
+
 # Each filter's condition, with its values as named bound parameters (see _statement).
 _CONDITIONS: dict[str, Callable[[], ColumnElement[bool]]] = {
     "status": lambda: claims.c.state.in_(bindparam("status", expanding=True)),
@@ -190,21 +250,23 @@ _CONDITIONS: dict[str, Callable[[], ColumnElement[bool]]] = {
     "no_review": lambda: ~_needs_review(),
     "created_from": lambda: claims.c.received_at >= bindparam("created_from"),
     "created_to": lambda: claims.c.received_at < bindparam("created_to"),
-    "q": lambda: _matches(
-        [
-            claims.c.number,
-            claims.c.title,
-            claims.c.defect_description,
-            claims.c.reported_serial,
-            customers.c.name,
-        ],
-        "q",
-    ),
-    "cursor": lambda: or_(
-        claims.c.received_at < bindparam("cursor_at"),
-        and_(claims.c.received_at == bindparam("cursor_at"), claims.c.id < bindparam("cursor_id")),
+    "q": lambda: _matches(_SEARCHED + [customers.c.name], "q"),
+    "q_indexed": _q_indexed,
+    # A row value: PostgreSQL bounds the backward walk of ix_claims_received_at_id with it (an
+    # Index Cond), where `received_at < x OR (received_at = x AND id < y)` was a Filter over
+    # every row of the earlier pages. SQLite (3.15+) compares row values the same way.
+    "cursor": lambda: (
+        tuple_(claims.c.received_at, claims.c.id)
+        < tuple_(
+            bindparam("cursor_at", type_=claims.c.received_at.type),
+            bindparam("cursor_id", type_=Integer()),
+        )
     ),
 }
+
+
+# The conditions on the joined customer, contact or model rather than on the claim.
+_ON_JOINED = frozenset({"customer", "model", "q"})
 
 
 @lru_cache(maxsize=256)
@@ -212,6 +274,16 @@ def _statement(conditions: tuple[str, ...]) -> Select[Any]:
     """The page's SELECT for one combination of filters, built once and then reused. Building it
     per request cost 0.1 ms, and SQLAlchemy walks a new statement again for its cache key on
     execution (0.15 ms); a reused one keeps its key."""
+    if _ON_JOINED.isdisjoint(conditions):
+        # Every condition is on the claim: choose the page's claims first, then join their
+        # customer, contact and model. Joined first, PostgreSQL hashed all 50,000 customers
+        # for a `q` that matched nothing at 1M claims (38 of its 39 ms); the rows are the same,
+        # since every claim has its customer and the other joins are outer joins on keys.
+        chosen = select(*(claims.c[name] for name in _SHOWN))
+        for name in conditions:
+            chosen = chosen.where(_CONDITIONS[name]())
+        order = (claims.c.received_at.desc(), claims.c.id.desc())
+        return _page(chosen.order_by(*order).limit(bindparam("limit")).subquery("page"))
     stmt = _PAGE.limit(bindparam("limit"))
     for name in conditions:
         stmt = stmt.where(_CONDITIONS[name]())
@@ -265,6 +337,8 @@ async def list_claims(
     session: AsyncSession, *, filters: ClaimFilter, limit: int, cursor: str | None, today: date
 ) -> ClaimPage:
     conditions, params = _bind(filters, cursor, today)
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        conditions = tuple("q_indexed" if c == "q" else c for c in conditions)
     result = await session.execute(_statement(conditions), {**params, "limit": limit + 1})
     keys = list(result.keys())
     rows = result.all()
