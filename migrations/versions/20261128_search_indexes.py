@@ -1,7 +1,7 @@
 """claims: trigram indexes for the listing's free-text `q` (PostgreSQL)
 
 Revision ID: search_indexes
-Revises: corrective_base
+Revises: letter_subjects
 Create Date: 2026-11-28 00:45:00
 
 `GET /api/v1/claims?q=…` matches `%q%` case-insensitively in the claim's number, title,
@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "search_indexes"
-down_revision: str | None = "corrective_base"
+down_revision: str | None = "letter_subjects"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
