@@ -40,7 +40,11 @@ def default_language(settings: Settings) -> str:
     return configured if configured in REPORT_LANGUAGES else "en"
 
 
-async def load_report(session: AsyncSession, *, number: str, settings: Settings) -> EightDReport:
+async def load_report(
+    session: AsyncSession, *, number: str, settings: Settings, language: str | None = None
+) -> EightDReport:
+    """The report; with `language`, the model is named as the catalogue names it in that
+    language (the JSON, for every reader, keeps the catalogue's own name)."""
     ca = (
         await session.execute(
             select(CorrectiveAction).where(col(CorrectiveAction.number) == number)
@@ -85,7 +89,7 @@ async def load_report(session: AsyncSession, *, number: str, settings: Settings)
     report = build_report(
         ca,
         model_code=model.code if model else None,
-        model_name=model.name if model else None,
+        model_name=((model.names or {}).get(language or "") or model.name) if model else None,
         tasks=tasks,
         claims=[LinkedClaim(*row) for row in rows],
         today=today(settings),
@@ -106,7 +110,7 @@ async def report_pdf(
 ) -> tuple[IssuedPdf, str]:
     """The report as PDF/A (signed when a certificate is configured) and its language."""
     lang = language or default_language(settings)
-    report = await load_report(session, number=number, settings=settings)
+    report = await load_report(session, number=number, settings=settings, language=lang)
     key = signing_key(settings)
     signatory = head_of_quality(settings, lang)
     html = render_html(

@@ -205,7 +205,12 @@ async def test_from_a_recurring_defect_to_a_verified_fix(app, client, auth) -> N
     assert (figures["units_before"], figures["units_after"]) == (4, 4)
     assert (figures["rate_before"], figures["rate_after"]) == (1.0, 0.25)
 
-    # 6. The 8D report, as JSON and as a PDF in each language.
+    # 6. The 8D report, as JSON and as a PDF in each language, the model named in it.
+    names = {"ru": "Насос циркуляционный", "lv": "Cirkulācijas sūknis", "bg": "Циркулационна помпа"}
+    named = await client.patch(
+        f"/api/v1/product-models/{model.code}", json={"names": names}, headers=auth(Role.admin)
+    )
+    assert named.status_code == 200, named.text
     eight_d = await client.get(f"{CA}/{number}/report", headers=auth(Role.auditor))
     assert eight_d.status_code == 200, eight_d.text
     assert eight_d.json()["header"]["number"] == number
@@ -223,3 +228,4 @@ async def test_from_a_recurring_defect_to_a_verified_fix(app, client, auth) -> N
         text = pdf_text(pdf.content)
         assert title in text and number in text, (language, text[:400])
         assert "The supplier changed the seal's elastomer without notice." in text
+        assert names.get(language, model.name) in text
