@@ -169,7 +169,9 @@ async def measure(app, template: bytes, args: argparse.Namespace) -> None:  # ty
                     print("   ", " ".join(st.split())[:110])
             samples = []
             profiler = (
-                cProfile.Profile(time.process_time) if args.profile and label == "email" else None
+                cProfile.Profile(time.process_time)
+                if args.profile and label == (args.only or "email")
+                else None
             )
             for i in range(args.n):
                 if profiler:
@@ -183,7 +185,7 @@ async def measure(app, template: bytes, args: argparse.Namespace) -> None:  # ty
             print(f"{label}: CPU per request {_cpu_ms(samples)} over {args.n}")
             if profiler:
                 profiler.dump_stats(args.profile)
-                print(f"profile of the email requests in {args.profile}")
+                print(f"profile of the {label} requests in {args.profile}")
         if len(results) == 2:
             extra = statistics.mean(results["email"]) - statistics.mean(results["registration"])
             print(f"email above registration: {extra * 1000:.2f} ms CPU per request")

@@ -141,6 +141,7 @@ class WrkResult:
     load: float | None = None
     target_rate: float | None = None
     raw: dict = field(default_factory=dict)
+    loop_lag: dict | None = None  # the server's event-loop lag over the run (probe_app.py)
 
     @property
     def rps(self) -> float:
@@ -172,6 +173,7 @@ class WrkResult:
             "server_cpu": self.server_cpu,
             "load": self.load,
             "target_rate": self.target_rate,
+            "loop_lag": self.loop_lag,
         }
 
 

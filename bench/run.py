@@ -14,7 +14,10 @@ import platform
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -48,6 +51,10 @@ class Bench:
         self.nonce = str(int(time.time()))
         self.runs = 0
         self.profiles: dict[str, str] = {}
+        # Event-loop lag (bench/probe_app.py) of each measured service run: (scenario, window)
+        self.lags: list[tuple[str, dict]] = []
+        # Servers whose measured runs sample PostgreSQL's wait events, by port
+        self.samplers: dict[int, WaitSampler] = {}
 
     # -- wrk helpers -------------------------------------------------------------------------
     def lua(self, base: dict[str, object]) -> dict[str, object]:
@@ -71,6 +78,39 @@ class Bench:
             lua_args=self.lua(lua),
             rate=rate,
         )
+
+    def probed(self, title: str, server: Server, run: Callable[[], WrkResult]) -> WrkResult:
+        """`run` with the server's event-loop lag over it, when the server has the probe."""
+        sampler = self.samplers.get(server.port)
+        if sampler is not None:
+            sampler.active = True
+        try:
+            if not lag_window(server):
+                return run()
+            result = run()
+        finally:
+            if sampler is not None:
+                sampler.active = False
+        window = lag_window(server)
+        if window:
+            self.lags.append((title, window))
+            result.loop_lag = window
+        return result
+
+    def lag_row(self) -> Row:
+        """The worst event-loop lag p99 of any measured run (target < 20 ms)."""
+        row = Row("7. event-loop lag p99, worst measured run of 1–3")
+        if not self.lags:
+            row.note = "no probed runs"
+            return row
+        title, worst = max(self.lags, key=lambda t: t[1]["p99_ms"])
+        row.target = "p99 < 20 ms"
+        row.passed = worst["p99_ms"] < 20
+        row.note = f"worst: {title}: {worst}; all: " + "; ".join(
+            f"{t.split('.')[0]}: {w['p99_ms']:.1f}" for t, w in self.lags
+        )
+        row.extra["windows"] = [{"scenario": t, **w} for t, w in self.lags]
+        return row
 
     def warm(self, server: Server, lua: dict) -> None:
         self.load(server, lua, duration=self.args.warmup)
@@ -125,7 +165,7 @@ class Bench:
         # Alternating rounds, median of each: on a shared machine a neighbour's burst then hits
         # one round of each side instead of all of one side.
         for _ in range(rounds):
-            svc_runs.append(self.load(svc, svc_lua))
+            svc_runs.append(self.probed(title, svc, lambda: self.load(svc, svc_lua)))
             print(f"  service  {fmt_result(svc_runs[-1])}")
             if with_base:
                 base_runs.append(self.load(base, base_lua))
@@ -163,7 +203,7 @@ class Bench:
     ) -> Row:
         rate = max_rps / 2
         print(f"{title}: constant {rate:.0f} req/s for {self.args.duration}s")
-        r = self.load(svc, svc_lua, rate=rate)
+        r = self.probed(title, svc, lambda: self.load(svc, svc_lua, rate=rate))
         print(f"  service  {fmt_result(r)} (late slots {r.late}, max lag {r.max_lag_ms:.0f} ms)")
         row = Row(title, result=r)
         if p99_ms is not None:
@@ -172,6 +212,33 @@ class Bench:
             row.passed = r.ms("p99") < p99_ms and r.error_count == 0 and on_schedule
             if not on_schedule:
                 row.note = f"fell behind the schedule ({r.rps:.0f} of {rate:.0f} req/s)"
+        return row
+
+    def workers(self, setup: service.Setup, one: Server) -> Row:
+        """Registration with --workers N against the one-worker server, alternating rounds on
+        the same database: does numbering (the counter's row lock) let processes scale?"""
+        many = setup.service_server(workers=self.args.workers)
+        many.start(self.work)
+        waits = WaitSampler(setup.dsn("postgres"), setup.svc_db)
+        self.samplers[many.port] = waits
+        try:
+            with waits:
+                row = self.max_vs_baseline(
+                    "workers",
+                    f"6. POST /api/v1/claims, {self.args.workers} workers vs 1",
+                    many,
+                    setup.intake_lua,
+                    one,
+                    setup.intake_lua,
+                    1.5,
+                    versus_name="1 worker",
+                )
+        finally:
+            many.stop()
+        row.extra["pg_waits"] = waits.summary()
+        print(f"  PostgreSQL backends by wait during the {self.args.workers}-worker rounds: ")
+        print(f"    {waits.summary()}")
+        row.note += f"; backends by wait, mean per sample: {waits.summary()}"
         return row
 
     def pdf(self, setup: service.Setup) -> list[Row]:
@@ -254,6 +321,66 @@ class Bench:
         )
 
 
+class WaitSampler:
+    """Samples what the service database's backends wait on (pg_stat_activity, every 0.2 s)
+    while the block runs and `active` is set: a row lock on the counter shows as Lock/transactionid or tuple,
+    a backend waiting for its client as Client/ClientRead or `idle in transaction`."""
+
+    QUERY = (
+        "SELECT coalesce(wait_event_type, 'CPU') || '/' || coalesce(wait_event, state) "
+        "FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid() "
+        "AND state <> 'idle'"
+    )
+
+    def __init__(self, dsn: str, db: str) -> None:
+        self.dsn, self.db = dsn, db
+        self.counts: dict[str, int] = {}
+        self.samples = 0
+        self.active = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> WaitSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        # psql, not a driver: the bench's own event loops stay out of the measured process
+        sql = self.QUERY.replace("%s", "'" + self.db.replace("'", "''") + "'")
+        while not self._stop.wait(0.2):
+            if not self.active:
+                continue
+            out = subprocess.run(
+                ["psql", self.dsn, "-Atc", sql], capture_output=True, text=True, timeout=10
+            )
+            if out.returncode != 0:
+                continue
+            self.samples += 1
+            for line in out.stdout.splitlines():
+                self.counts[line] = self.counts.get(line, 0) + 1
+
+    def summary(self) -> dict[str, float]:
+        if not self.samples:
+            return {}
+        ordered = sorted(self.counts.items(), key=lambda kv: -kv[1])
+        return {k: round(v / self.samples, 1) for k, v in ordered}
+
+
+def lag_window(server: Server) -> dict | None:
+    """The lag since the previous call (and a new window), or None without the probe."""
+    try:
+        with urllib.request.urlopen(server.url + "/bench/looplag", timeout=5) as r:
+            if r.status == 200 and r.headers.get_content_type() == "application/json":
+                return json.loads(r.read())
+    except (OSError, ValueError):
+        pass
+    return None
+
+
 def median_run(runs: list[WrkResult]) -> WrkResult:
     """The run with the median req/s (its latencies come with it); errors of all rounds."""
     ordered = sorted(runs, key=lambda r: r.rps)
@@ -272,9 +399,14 @@ def fmt_result(r: WrkResult) -> str:
         if r.cpu_ms_per_request is not None
         else ""
     )
+    lag = (
+        f", loop lag p99 {r.loop_lag['p99_ms']:.1f} ms (max {r.loop_lag['max_ms']:.0f})"
+        if r.loop_lag
+        else ""
+    )
     return (
         f"{r.rps:8.1f} req/s  p50 {r.ms('p50'):7.2f} ms  p99 {r.ms('p99'):7.2f} ms  "
-        f"errors {r.error_count}{cpu}, load {r.load}"
+        f"errors {r.error_count}{cpu}{lag}, load {r.load}"
     )
 
 
@@ -348,7 +480,12 @@ def parse_args() -> argparse.Namespace:
         default=1,
         help="clients requesting PDFs back to back in scenario 4",
     )
-    p.add_argument("--scenarios", default="1,2,3,4,5", help="comma-separated subset of 1-5")
+    p.add_argument(
+        "--scenarios",
+        default="1,2,3,4,5,6",
+        help="comma-separated subset of 1-6 (6: registration with --workers vs one worker)",
+    )
+    p.add_argument("--workers", type=int, default=2, help="the service's workers in scenario 6")
     p.add_argument(
         "--quick", action="store_true", help="smoke run: 5 s runs, 10,000-request memory"
     )
@@ -375,7 +512,9 @@ def main() -> int:
         work = Path(tmp)
         bench = Bench(args, work)
         setup = asyncio.run(service.prepare(args, work))
-        svc, base = setup.service_server(), setup.baseline_server()
+        # The service's app with the event-loop lag probe (bench/probe_app.py)
+        svc = setup.service_server(app="probe_app:app", app_dir=harness.BENCH)
+        base = setup.baseline_server()
         servers = [base, svc]
         try:
             for s in servers:
@@ -431,6 +570,10 @@ def main() -> int:
                     versus_name="scenario 1",
                 )
                 rows.append(s2)
+            if 6 in args.scenarios:
+                rows.append(bench.workers(setup, svc))
+            if bench.lags:
+                rows.append(bench.lag_row())
             if 4 in args.scenarios:
                 rows.extend(bench.pdf(setup))
         finally:

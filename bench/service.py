@@ -48,11 +48,13 @@ class Setup:
             "PYTHONPATH": str(ROOT),
         }
 
-    def service_server(self, app: str = "app.main:app", app_dir: Path = ROOT) -> Server:
+    def service_server(
+        self, app: str = "app.main:app", app_dir: Path = ROOT, workers: int = 1
+    ) -> Server:
         port = free_port()
         return Server(
             "service",
-            uvicorn(app, port, app_dir),
+            uvicorn(app, port, app_dir, workers),
             self.service_env(),
             ROOT,
             port,
@@ -94,12 +96,13 @@ class Setup:
         return self.lua.get("memory")
 
 
-def uvicorn(app: str, port: int, app_dir: Path) -> list[str]:
-    # The same server settings for the service and the baseline: one worker, no access log
+def uvicorn(app: str, port: int, app_dir: Path, workers: int = 1) -> list[str]:
+    # The same server settings for the service and the baseline: one worker (`--workers` for
+    # the service's scaling row), no access log
     # (the service writes its own JSON request log line, as in production), and keep-alive
     # longer than uvicorn's 5 s default: at a low fixed rate each of the 64 connections idles
     # for seconds, and connections the server closed would count as wrk read errors.
-    options = "--workers 1 --no-access-log --log-level warning --timeout-keep-alive 75"
+    options = f"--workers {workers} --no-access-log --log-level warning --timeout-keep-alive 75"
     return [
         sys.executable,
         "-m",

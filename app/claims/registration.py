@@ -79,7 +79,7 @@ async def register_claim(
         body_hash = idempotency.request_hash(data.model_dump(mode="json"))
         request = IdempotentRequest(principal, idempotency_key, body_hash)
     try:
-        _, read = await register_claim_rows(
+        _, _, body = await _register(
             session,
             data=data,
             principal=principal,
@@ -100,7 +100,7 @@ async def register_claim(
         if record is None:
             raise
         return Registration(record.status_code, record.response, replayed=True)
-    return Registration(201, read.model_dump(mode="json"))
+    return Registration(201, body)
 
 
 async def register_claim_rows(
@@ -125,6 +125,30 @@ async def register_claim_rows(
     `allowed` answers which workflow actions the caller may take on the new claim; the
     workflow sits above the register, so the caller passes it in (the response then lists
     what `GET` would list)."""
+    claim, read, _ = await _register(
+        session,
+        data=data,
+        principal=principal,
+        settings=settings,
+        idempotent=idempotent,
+        now=now,
+        allowed=allowed,
+    )
+    return claim, read
+
+
+async def _register(
+    session: AsyncSession,
+    *,
+    data: ClaimCreate,
+    principal: Principal,
+    settings: Settings,
+    idempotent: IdempotentRequest | None,
+    now: datetime | None,
+    allowed: AllowedActions | None,
+) -> tuple[Claim, ClaimRead, dict[str, Any]]:
+    """register_claim_rows, with the response as JSON-ready values: serialised once, for the
+    stored idempotent response (which gets the number from the insert) and the response."""
     now = now or utcnow()
     received_at = _received_at(data, settings, now)
     unit, model = await _find_product(session, data)
@@ -202,13 +226,14 @@ async def register_claim_rows(
             number_in="payload",
         ),
     ]
+    body = read.model_dump(mode="json")
     if idempotent is not None:
         record = idempotency.new_record(
             principal=idempotent.principal,
             key=idempotent.key,
             body_hash=idempotent.body_hash,
             status_code=201,
-            response=read.model_dump(mode="json"),
+            response=body,
         )
         rows.append(
             Row(IdempotencyRecord.__table__, record, linked=False, number_in="response")  # type: ignore[attr-defined]
@@ -216,8 +241,8 @@ async def register_claim_rows(
     values = {k: getattr(claim, k) for k in _CLAIM_COLUMNS}
     inserted = await insert_claim(session, values, rows, year=claim.year)
     claim.id, claim.seq, claim.number = inserted.id, inserted.seq, inserted.number
-    read.number = inserted.number
-    return claim, read
+    read.number = body["number"] = inserted.number
+    return claim, read, body
 
 
 # Everything but what the insert fills in.
