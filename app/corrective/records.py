@@ -22,6 +22,7 @@ UPDATED = "corrective_action.updated"
 STATE_CHANGED = "corrective_action.state_changed"
 CLAIMS_LINKED = "corrective_action.claims_linked"
 TASK_CHANGED = "corrective_action.task_changed"
+FILE_ADDED = "corrective_action.file_added"
 
 Changes = dict[str, dict[str, Any]]
 

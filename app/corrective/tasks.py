@@ -187,6 +187,9 @@ async def add_file(
         action="file_added",
         payload={"file_id": row.id, "filename": row.filename, "size": row.size},
     )
+    records.event(
+        session, ca, records.FILE_ADDED, file_id=row.id, filename=row.filename, sha256=row.sha256
+    )
     await session.commit()
     return CorrectiveFileRead.model_validate(row, from_attributes=True)
 

@@ -31,6 +31,7 @@ KNOWN_EVENT_TYPES = (
     "corrective_action.state_changed",
     "corrective_action.claims_linked",
     "corrective_action.task_changed",
+    "corrective_action.file_added",
 )
 # Outbox types that are emails for the gateway rather than webhooks.
 EMAIL_EVENT_TYPES = ("email.outbound",)

@@ -356,7 +356,7 @@ async def test_bad_patches_are_422(client, auth, session, body, field) -> None:
 # ---- tasks and files ----------------------------------------------------------------------
 
 
-async def test_tasks_and_evidence(client, auth, session) -> None:
+async def test_tasks_and_evidence(client, auth, session, db) -> None:
     claims = await some_claims(session, 1)
     ca = await open_ca(client, auth, [claims[0].number])
     url = f"{BASE}/{ca['number']}"
@@ -386,6 +386,10 @@ async def test_tasks_and_evidence(client, auth, session) -> None:
     file_id = up.json()["id"]
     down = await client.get(f"{url}/files/{file_id}", headers=auth(Role.auditor))
     assert down.status_code == 200 and down.content == PNG
+    added = await db(
+        select(OutboxEvent.payload).where(OutboxEvent.type == "corrective_action.file_added")
+    )
+    assert [r.payload["file_id"] for r in added if r.payload["number"] == ca["number"]] == [file_id]
     foreign = await client.patch(
         f"{url}/tasks/{task['id']}",
         json={"evidence_file_ids": [file_id + 10**6]},
