@@ -2,7 +2,6 @@
 with a comment; a later answer replaces the earlier one (app/claims/satisfaction.py)."""
 
 import functools
-import math
 from dataclasses import replace
 from typing import Any
 
@@ -15,8 +14,8 @@ from app.enums import ClaimState
 from app.models.satisfaction import COMMENT_MAX, RATING_MAX, RATING_MIN
 from app.web import service as webform
 from app.web.i18n import translator
-from app.web.pages import Page, WebContext, csrf_ok
-from app.web.submission import found_page, lookup_errors, lookup_values, retry_after, status_page
+from app.web.pages import Page, WebContext
+from app.web.submission import found_page, guarded_lookup, status_page
 
 
 def _rating_input(form: FormData, t: Any) -> tuple[dict[str, str], int | None, str | None]:
@@ -43,24 +42,11 @@ async def submit_rating(
     Order: CSRF, the lookup fields, the rate limit, the claim (404 as the lookup), its state
     (409 unless closed), the rating itself (422), then the record and the thanks."""
     t = translator(ctx.lang)
-    values = lookup_values(form)
-    if not csrf_ok(ctx, settings, form.get("csrf_token")):
-        return status_page(values=values, form_error=t("error_csrf"), status_code=403)
-    errors = lookup_errors(values, t)
-    if errors:
-        return status_page(values=values, errors=errors, status_code=422)
-    if retry := await retry_after(session, ctx, settings, "rating"):
-        return status_page(
-            values=values,
-            status_code=429,
-            headers={"Retry-After": str(retry)},
-            form_error=t("error_rate_limited", minutes=math.ceil(retry / 60)),
-        )
-    found = await webform.find_claim_status(
-        session, number=values["claim_number"], email=values["email"]
+    values, found = await guarded_lookup(
+        session, form=form, ctx=ctx, settings=settings, bucket="rating"
     )
-    if found is None:
-        return status_page(values=values, not_found=True, status_code=404)
+    if isinstance(found, Page):
+        return found
     page = functools.partial(found_page, found, values=values, ctx=ctx, settings=settings)
     if found.state != ClaimState.closed:
         return page(form_error=t("rating_not_closed"), status_code=409)
@@ -73,13 +59,13 @@ async def submit_rating(
         )
     except ClaimNotClosed:  # reopened between the lookup and the lock
         await session.rollback()
-        found = await webform.find_claim_status(
+        again = await webform.find_claim_status(
             session, number=values["claim_number"], email=values["email"]
         )
-        if found is None:
+        if again is None:
             return status_page(values=values, not_found=True, status_code=404)
         return found_page(
-            found,
+            again,
             values=values,
             ctx=ctx,
             settings=settings,

@@ -395,18 +395,26 @@ def found_page(
     )
 
 
-async def look_up_status(
-    session: AsyncSession, *, form: FormData, ctx: WebContext, settings: Settings
-) -> Page:
+async def guarded_lookup(
+    session: AsyncSession,
+    *,
+    form: FormData,
+    ctx: WebContext,
+    settings: Settings,
+    bucket: str,
+) -> tuple[dict[str, str], webform.ClaimStatus | Page]:
+    """The status page's claim by the number and email in the form, after the checks every
+    form of that page makes in this order: CSRF, the fields, the rate limit (`bucket`), then
+    the lookup. Returns the values typed and the claim found, or the page that refuses."""
     t = translator(ctx.lang)
     values = lookup_values(form)
     if not csrf_ok(ctx, settings, form.get("csrf_token")):
-        return status_page(values=values, form_error=t("error_csrf"), status_code=403)
+        return values, status_page(values=values, form_error=t("error_csrf"), status_code=403)
     errors = lookup_errors(values, t)
     if errors:
-        return status_page(values=values, errors=errors, status_code=422)
-    if retry := await retry_after(session, ctx, settings, "status"):
-        return status_page(
+        return values, status_page(values=values, errors=errors, status_code=422)
+    if retry := await retry_after(session, ctx, settings, bucket):
+        return values, status_page(
             values=values,
             status_code=429,
             headers={"Retry-After": str(retry)},
@@ -416,5 +424,16 @@ async def look_up_status(
         session, number=values["claim_number"], email=values["email"]
     )
     if found is None:  # the same answer for a wrong number and a wrong email
-        return status_page(values=values, not_found=True, status_code=404)
+        return values, status_page(values=values, not_found=True, status_code=404)
+    return values, found
+
+
+async def look_up_status(
+    session: AsyncSession, *, form: FormData, ctx: WebContext, settings: Settings
+) -> Page:
+    values, found = await guarded_lookup(
+        session, form=form, ctx=ctx, settings=settings, bucket="status"
+    )
+    if isinstance(found, Page):
+        return found
     return found_page(found, values=values, ctx=ctx, settings=settings)
