@@ -35,7 +35,11 @@ async def closed_claim(client, auth, new_claim) -> tuple[Flow, dict[str, Any]]:
 
 
 async def outbox_rated(db, number: str) -> list[dict[str, Any]]:
-    rows = await db(select(OutboxEvent.payload).where(OutboxEvent.type == "claim.rated"))
+    rows = await db(
+        select(OutboxEvent.payload)
+        .where(OutboxEvent.type == "claim.rated")
+        .order_by(OutboxEvent.id)  # in the order written
+    )
     return [p for (p,) in rows if p["number"] == number]
 
 

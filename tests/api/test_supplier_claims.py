@@ -228,7 +228,9 @@ async def test_the_whole_way_to_settled(client, auth, new_claim, db) -> None:
     ).json()
     assert events == sc["events"]
     rows = await db(
-        select(OutboxEvent.payload).where(OutboxEvent.type == "supplier_claim.state_changed")
+        select(OutboxEvent.payload)
+        .where(OutboxEvent.type == "supplier_claim.state_changed")
+        .order_by(OutboxEvent.id)  # in the order written
     )
     mine = [p for (p,) in rows if p["number"] == sc["number"]]
     assert [p["to_state"] for p in mine] == ["sent", "acknowledged", "accepted", "settled"]
