@@ -321,7 +321,7 @@ async def create_letter(
         raise InvalidInput(
             f"A {data.kind.value} letter is drafted from its "
             + ("corrective action." if data.kind in CORRECTIVE_KINDS else "supplier claim."),
-            errors=[{"field": "kind", "message": "not a claim's letter", "type": "value"}],
+            errors=[{"field": "body.kind", "message": "not a claim's letter", "type": "value"}],
         )
     claim = await get_claim(session, claim_number)
     letter = await create_draft(

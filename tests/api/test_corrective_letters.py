@@ -101,7 +101,7 @@ async def test_a_claim_cannot_carry_a_proposal(client, auth, new_claim):
         headers=auth(SP),
     )
     assert response.status_code == 422
-    assert response.json()["errors"][0]["field"] == "kind"
+    assert response.json()["errors"][0]["field"] == "body.kind"
 
 
 async def test_sign_off_and_issue_in_the_memo_register(app, client, auth, db, corrective):
