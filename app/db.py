@@ -6,7 +6,7 @@ import json
 from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Dialect, event
+from sqlalchemy import Connection, Dialect, event, select
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
@@ -125,6 +125,13 @@ def create_session_factory(engine: AsyncEngine) -> SessionFactory:
 async def session_scope(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
     async with factory() as session:
         yield session
+
+
+async def version_of(session: AsyncSession, version: Any, where: Any) -> int | None:
+    """A row's version column alone (None: no such row), for an If-Match checked before the
+    body is read. Not the row: the locked read that follows must not be served an identity-map
+    copy loaded here."""
+    return (await session.execute(select(version).where(where))).scalar_one_or_none()
 
 
 def contains_pattern(text: str) -> str:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.db import version_of
 from app.enums import ClaimState
 from app.errors import NotFound, PreconditionFailed
 from app.models.claims import (
@@ -69,9 +70,7 @@ async def check_fresh(session: AsyncSession, number: str, expected_version: int)
     """The If-Match of a change to the claim, checked before its body is read (404 when
     unknown, 412 when stale). The column alone, not the row: a later locked read must not be
     served the identity map's copy."""
-    version = (
-        await session.execute(select(col(Claim.version)).where(col(Claim.number) == number))
-    ).scalar_one_or_none()
+    version = await version_of(session, col(Claim.version), col(Claim.number) == number)
     if version is None:
         raise NotFound(f"Claim {number} does not exist.")
     if version != expected_version:

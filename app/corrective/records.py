@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlmodel import SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.db import version_of
 from app.enums import CorrectiveState
 from app.errors import Conflict, NotFound, PreconditionFailed
 from app.events import outbox
@@ -49,8 +50,8 @@ def assign(row: SQLModel, values: dict[str, Any]) -> Changes:
 
 async def load(session: AsyncSession, number: str, *, lock: bool = False) -> CorrectiveAction:
     stmt = select(CorrectiveAction).where(col(CorrectiveAction.number) == number)
-    if lock:
-        stmt = stmt.with_for_update()
+    if lock:  # a fresh copy under the lock, not one this session loaded before
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
     ca = (await session.execute(stmt)).scalar_one_or_none()
     if ca is None:
         raise NotFound(f"Corrective action {number} does not exist.")
@@ -59,11 +60,9 @@ async def load(session: AsyncSession, number: str, *, lock: bool = False) -> Cor
 
 async def check_fresh(session: AsyncSession, number: str, expected: int) -> None:
     """If-Match before the body is read: 404 unknown, 412 stale (the column alone)."""
-    version = (
-        await session.execute(
-            select(col(CorrectiveAction.version)).where(col(CorrectiveAction.number) == number)
-        )
-    ).scalar_one_or_none()
+    version = await version_of(
+        session, col(CorrectiveAction.version), col(CorrectiveAction.number) == number
+    )
     if version is None:
         raise NotFound(f"Corrective action {number} does not exist.")
     stale(number, version, expected)

@@ -17,6 +17,7 @@ from app.customers import records, rules
 from app.customers.deadlines import follow_key_flag
 from app.customers.listing import contacts_of, item_fields
 from app.customers.matching import refresh_keys
+from app.db import version_of
 from app.errors import Conflict, Forbidden, NotFound, PreconditionFailed
 from app.events import outbox
 from app.models.claims import Claim
@@ -97,9 +98,7 @@ async def load_for_update(session: AsyncSession, customer_id: int) -> Customer:
 async def check_fresh(session: AsyncSession, customer_id: int, expected_version: int) -> None:
     """The If-Match of a change, checked before its body is read (404 when unknown, 412 when
     stale). The column alone: the locked read that follows must not meet a stale copy."""
-    version = (
-        await session.execute(select(col(Customer.version)).where(col(Customer.id) == customer_id))
-    ).scalar_one_or_none()
+    version = await version_of(session, col(Customer.version), col(Customer.id) == customer_id)
     if version is None:
         raise NotFound(f"Customer {customer_id} does not exist.")
     if version != expected_version:

@@ -18,6 +18,7 @@ from app.auth.principal import Principal
 from app.claims.audit import record_event
 from app.claims.reading import get_claim
 from app.config import Settings, get_settings
+from app.db import version_of
 from app.enums import LetterKind, LetterState, Role
 from app.errors import (
     Conflict,
@@ -106,9 +107,7 @@ async def _load_other(session: AsyncSession, letter_id: int, *, for_update: bool
 async def check_fresh(session: AsyncSession, letter_id: int, expected: int | None) -> None:
     """The If-Match of a change to a letter, checked before its body is read (404 when the
     letter is unknown). The column alone: a later locked read must not meet a stale copy."""
-    version = (
-        await session.execute(select(col(Letter.version)).where(col(Letter.id) == letter_id))
-    ).scalar_one_or_none()
+    version = await version_of(session, col(Letter.version), col(Letter.id) == letter_id)
     if version is None:
         raise NotFound(f"Letter {letter_id} does not exist.")
     if expected is not None and expected != version:

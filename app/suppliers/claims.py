@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.auth.principal import Principal
 from app.claims.numbering import format_number, next_value
 from app.config import Settings
+from app.db import version_of
 from app.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
 from app.events import outbox
 from app.models.claims import Attachment, AttachmentRead, Claim
@@ -83,8 +84,8 @@ def is_overdue(sc: SupplierClaim, *, now: datetime, answer_days: int) -> bool:
 
 async def get(session: AsyncSession, number: str, *, lock: bool = False) -> SupplierClaim:
     stmt = select(SupplierClaim).where(col(SupplierClaim.number) == number)
-    if lock:
-        stmt = stmt.with_for_update()
+    if lock:  # a fresh copy under the lock, not one this session loaded before
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
     sc = (await session.execute(stmt)).scalar_one_or_none()
     if sc is None:
         raise NotFound(f"Supplier claim {number} not found.")
@@ -92,17 +93,26 @@ async def get(session: AsyncSession, number: str, *, lock: bool = False) -> Supp
 
 
 def _check_version(sc: SupplierClaim, expected: int) -> None:
-    if sc.version != expected:
+    _stale(sc.number, sc.version, expected)
+
+
+def _stale(number: str, version: int, expected: int) -> None:
+    if version != expected:
         raise PreconditionFailed(
-            f'If-Match "{expected}" is stale: supplier claim {sc.number} is at version '
-            f"{sc.version}; reload it.",
-            current_version=sc.version,
+            f'If-Match "{expected}" is stale: supplier claim {number} is at version '
+            f"{version}; reload it.",
+            current_version=version,
         )
 
 
 async def check_fresh(session: AsyncSession, number: str, expected: int) -> None:
     """If-Match before the body is read (404 unknown, 412 stale); checked again under the lock."""
-    _check_version(await get(session, number), expected)
+    version = await version_of(
+        session, col(SupplierClaim.version), col(SupplierClaim.number) == number
+    )
+    if version is None:
+        raise NotFound(f"Supplier claim {number} not found.")
+    _stale(number, version, expected)
 
 
 # ---- resolving what a request names ------------------------------------------------------------

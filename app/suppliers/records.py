@@ -20,7 +20,7 @@ from app.auth.principal import Principal
 from app.config import Settings
 from app.customers import records as shared
 from app.customers.matching import name_key
-from app.db import contains_pattern
+from app.db import contains_pattern, version_of
 from app.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
 from app.events import outbox
 from app.models.customers import AddressRead, ContactRead
@@ -214,9 +214,7 @@ async def history(session: AsyncSession, supplier_id: int) -> list[SupplierEvent
 
 async def check_fresh(session: AsyncSession, supplier_id: int, expected_version: int) -> None:
     """The If-Match of a change, checked before its body is read (404 unknown, 412 stale)."""
-    version = (
-        await session.execute(select(col(Supplier.version)).where(col(Supplier.id) == supplier_id))
-    ).scalar_one_or_none()
+    version = await version_of(session, col(Supplier.version), col(Supplier.id) == supplier_id)
     if version is None:
         raise NotFound(f"Supplier {supplier_id} does not exist.")
     _check_version(supplier_id, version, expected_version)
