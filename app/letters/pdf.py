@@ -69,26 +69,40 @@ def html_to_pdf(html: str, base_url: str | None = None) -> bytes:
     return HTML(string=html, base_url=base_url).write_pdf()
 
 
-def _archive_metadata(metadata: Any, archive: Archive) -> Any:
-    """WeasyPrint's metadata, plus dc:identifier (the letter's number), dc:relation (its claim)
-    and dc:language: Dublin Core is a schema PDF/A predefines, so no extension schema needed."""
+def dublin_core_metadata(
+    metadata: Any, *, identifier: str, relations: tuple[str, ...], language: str
+) -> Any:
+    """WeasyPrint's metadata, plus dc:identifier (the document's number), dc:relation (the
+    claims it is about; left out when none) and dc:language: Dublin Core is a schema PDF/A
+    predefines, so no extension schema needed."""
     from weasyprint.pdf.metadata import DocumentMetadata
 
     class ArchiveMetadata(DocumentMetadata):
         def generate_rdf_metadata(self, variant: Any, version: Any, conformance: Any) -> bytes:
             rdf = fromstring(super().generate_rdf_metadata(variant, version, conformance))
             about = SubElement(rdf, f"{{{_RDF}}}Description", {f"{{{_RDF}}}about": ""})
-            SubElement(about, f"{{{_DC}}}identifier").text = archive.letter_number
-            for name, value in (("relation", archive.claim_number), ("language", archive.language)):
-                bag = SubElement(SubElement(about, f"{{{_DC}}}{name}"), f"{{{_RDF}}}Bag")
-                SubElement(bag, f"{{{_RDF}}}li").text = value
+            SubElement(about, f"{{{_DC}}}identifier").text = identifier
+            for name, values in (("relation", relations), ("language", (language,))):
+                if values:
+                    bag = SubElement(SubElement(about, f"{{{_DC}}}{name}"), f"{{{_RDF}}}Bag")
+                    for value in values:
+                        SubElement(bag, f"{{{_RDF}}}li").text = value
             result: bytes = tostring(rdf, encoding="utf-8")
             return result
 
     return ArchiveMetadata(**vars(metadata))
 
 
-def _signature_box(document: Any) -> FieldBox | None:
+def _archive_metadata(metadata: Any, archive: Archive) -> Any:
+    return dublin_core_metadata(
+        metadata,
+        identifier=archive.letter_number,
+        relations=(archive.claim_number,),
+        language=archive.language,
+    )
+
+
+def signature_box(document: Any) -> FieldBox | None:
     """Where the layout put the reserved box, converted to PDF coordinates (WeasyPrint's
     anchors are CSS pixels from the page's top left; PDF counts points from the bottom left)."""
     from app.letters.signing import FieldBox
@@ -144,7 +158,7 @@ def issued_pdf(
         title=seal.title,
         moment=moment,
     )
-    signed, subject = sign(pdf, key, text, _signature_box(document))
+    signed, subject = sign(pdf, key, text, signature_box(document))
     return IssuedPdf(signed, subject, moment.astimezone(UTC))
 
 

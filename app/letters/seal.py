@@ -67,15 +67,22 @@ def signing_time_text(moment: datetime, lang: str) -> str:
     return f"{format_date(moment, lang)} {moment:%H:%M} ({_offset(moment)})"
 
 
-def seal_text(
-    *, lang: str, claim_number: str, internal: bool, name: str, title: str, moment: datetime
-) -> SealText:
+def box_text(*, lang: str, reason: str, name: str, title: str, moment: datetime) -> SealText:
+    """The box's lines in `lang` around a signature made for `reason` (a letter's, or another
+    signed document's such as the 8D report)."""
     heading, label = _LABELS.get(lang, _LABELS["en"])
-    reply, about = _REASONS.get(lang, _REASONS["en"])
     return SealText(
-        reason=f"{about if internal else reply} {claim_number}",
+        reason=reason,
         heading=heading,
         name=name,
         title=title,
         signed_on=f"{label} {signing_time_text(moment, lang)}",
     )
+
+
+def seal_text(
+    *, lang: str, claim_number: str, internal: bool, name: str, title: str, moment: datetime
+) -> SealText:
+    reply, about = _REASONS.get(lang, _REASONS["en"])
+    reason = f"{about if internal else reply} {claim_number}"
+    return box_text(lang=lang, reason=reason, name=name, title=title, moment=moment)

@@ -89,7 +89,7 @@ def test_the_box_is_found_on_the_page_it_was_laid_out_on() -> None:
     from weasyprint import HTML
 
     from app.enums import LetterKind
-    from app.letters.pdf import _signature_box
+    from app.letters.pdf import signature_box
     from app.letters.render import render_html
     from tests.unit.test_letter_render import make_context
 
@@ -100,7 +100,7 @@ def test_the_box_is_found_on_the_page_it_was_laid_out_on() -> None:
         replace(context, letter=replace(context.letter, signed=True)),
     )
     document = HTML(string=html).render()
-    box = _signature_box(document)
+    box = signature_box(document)
     assert box is not None and box.page == len(document.pages) - 1
     # Inside the A4 page's margins (25 mm left, 15 mm right, 22 mm bottom), 76 by 17 mm.
     assert 70 < box.x1 < box.x2 <= 553 and 62 <= box.y1 < box.y2 < 842
