@@ -89,7 +89,8 @@ KIND_FIELDS: dict[LetterKind, tuple[str, ...]] = {
     ),
     LetterKind.rejection: ("rejection_reasons",),
     LetterKind.withdrawal_request: ("resolution_summary", "reminder_of"),
-    LetterKind.closure: ("resolution_summary",),
+    # The customer's written withdrawal, when the claim closes on it: its date and reference.
+    LetterKind.closure: ("resolution_summary", "withdrawal_received_on", "withdrawal_reference"),
     LetterKind.design_memo: ("addressee", "defect_details", "questions", "response_due"),
     # `awaiting` names what the claim waits for (app/letters/reminders.py AWAITING); the
     # template words it. `reminder_of` is the earlier letter the reminder refers to.

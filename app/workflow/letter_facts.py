@@ -12,7 +12,7 @@ from typing import Any
 from app.enums import Action, Resolution
 from app.letters.prefill import Money
 from app.models.workflow.base import ActionBody
-from app.models.workflow.closure import Closure
+from app.models.workflow.closure import Closure, WithdrawalReceived
 from app.models.workflow.remedy import ReplacementOffer
 from app.models.workflow.triage import InformationRequest, PaidRepairOffer
 
@@ -39,6 +39,12 @@ def action_facts(action: Action, body: ActionBody) -> dict[str, Any]:
         and body.resolution is Resolution.rejected
     ):
         return {"rejection_reasons": body.reason}
+    if action is Action.withdrawal_received and isinstance(body, WithdrawalReceived):
+        # The closure letter answers the customer's own letter: it names it by date and reference.
+        return {
+            "withdrawal_received_on": body.received_on,
+            "withdrawal_reference": body.document_reference,
+        }
     return {}
 
 

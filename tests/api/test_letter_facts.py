@@ -247,9 +247,13 @@ CASES = [
         "withdrawal_received",
         A.withdrawal_received,
         SP,
-        {"received_on": date.today().isoformat()},
+        {"received_on": DUE.isoformat(), "document_reference": "12/345"},
         K.closure,
         WITHDRAWAL,
+        carried={
+            "withdrawal_received_on": lambda lang: _date(lang, DUE),
+            "withdrawal_reference": lambda _: "12/345",
+        },
     ),
     Case(
         "close_rejected",
@@ -450,3 +454,43 @@ async def test_the_repair_letter_carries_the_agreed_cost_split(client, auth, new
     preview = await client.get(f"/api/v1/letters/{letter['id']}/preview.html", headers=auth(SP))
     assert "Расходы 50/50." in preview.text
     assert "полностью работоспособно" not in preview.text
+
+
+# The closure letter answers the customer's written withdrawal, by its date and reference.
+WITHDRAWAL_ANSWER = {
+    "ru": "Благодарим Вас за письмо от {date} № 12/345, которым Вы подтвердили урегулирование",
+    "lv": "Pateicamies par Jūsu vēstuli Nr. 12/345 no {date}, ar kuru apliecinājāt",
+    "bg": "Благодарим Ви за писмото с изх. № 12/345 от {date}, с което потвърждавате",
+    "en": "Thank you for your letter of {date} (your ref. 12/345) confirming that your claim",
+}
+
+
+@pytest.mark.parametrize("lang", sorted(WITHDRAWAL_ANSWER))
+async def test_the_closure_letter_names_the_customers_withdrawal(
+    client, auth, new_claim, lang
+) -> None:
+    flow = await _flow(client, auth, new_claim, expired=False, lang=lang)
+    for action, role, body in WITHDRAWAL:
+        await flow.act(action, role, body)
+    received = date.today() - timedelta(days=2)
+    body = {"received_on": received.isoformat(), "document_reference": "12/345"}
+    result = await flow.act(A.withdrawal_received, SP, body)
+    preview = await client.get(
+        f"/api/v1/letters/{result['letter_id']}/preview.html", headers=auth(SP)
+    )
+    assert preview.status_code == 200, preview.text
+    text = " ".join(preview.text.split())
+    assert WITHDRAWAL_ANSWER[lang].format(date=_date(lang, received)) in text
+
+
+async def test_a_closure_without_a_withdrawal_letter_does_not_mention_one(
+    client, auth, new_claim
+) -> None:
+    flow = await _flow(client, auth, new_claim, expired=False, lang="en")
+    body = {"resolution": "withdrawn", "reason": "The customer withdrew the claim by phone."}
+    result = await flow.act(A.close, SP, body)
+    letter = await _letter(client, auth, result["letter_id"])
+    assert letter["fields"]["withdrawal_received_on"] is None
+    preview = await client.get(f"/api/v1/letters/{letter['id']}/preview.html", headers=auth(SP))
+    assert "Thank you for your letter" not in preview.text
+    assert "has been completed and the claim has been closed" in " ".join(preview.text.split())

@@ -141,6 +141,8 @@ FULL_FIELDS: dict[str, str] = {
     "cost_terms": "Costs shared 50/50.",
     "rejection_reasons": "The unit was stored outdoors for 6 months, see the inspection act.",
     "resolution_summary": "The unit was repaired and returned on 3 December 2026.",
+    "withdrawal_received_on": "10 December 2026",
+    "withdrawal_reference": "12/345",
     "reminder_of": "No. L-2026-000031 of 5 December 2026",
     "awaiting": "payment_guarantee",
     "addressee": "Head of the Design Department, Mr V. Sokolov",
