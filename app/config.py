@@ -270,7 +270,13 @@ class Settings(BaseSettings):
     # The letterhead per language: a JSON object {"lv": "...", "ru": "..."} (a language it does
     # not name takes the "*" value, else the English one), or one plain value for all of them.
     letter_company_name: Annotated[dict[str, str], NoDecode] = Field(
-        {"en": "Example Manufacturing Ltd", "lv": "SIA “Example Manufacturing”"},
+        # A Latvian SIA keeps its legal form in every language, as native writers name it.
+        {
+            "en": "Example Manufacturing Ltd",
+            "lv": "SIA “Example Manufacturing”",
+            "ru": "SIA «Example Manufacturing»",
+            "bg": "„Example Manufacturing“ SIA",
+        },
         description="The company's name per language, or one name for every language",
     )
     letter_company_address: Annotated[dict[str, list[str]], NoDecode] = Field(

@@ -22,6 +22,9 @@ def test_the_defaults_give_a_latvian_letterhead_without_cyrillic() -> None:
     assert not CYRILLIC.search(in_language(settings.letter_head_title, "lv") or "")
     assert letterhead(settings, "ru").address_lines[0] == "ул. Рупницас, 1"
     assert letterhead(settings, "bg").address_lines[0] == "ул. „Рупницас“ 1"
+    # A Latvian SIA keeps its legal form in Russian and Bulgarian letters.
+    assert letterhead(settings, "ru").name == "SIA «Example Manufacturing»"
+    assert letterhead(settings, "bg").name == "„Example Manufacturing“ SIA"
     # A language the settings do not name reads the English letterhead.
     assert letterhead(settings, "de").name == "Example Manufacturing Ltd"
     assert in_language(settings.letter_head_title, "bg") == (
