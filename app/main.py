@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from app import language
 from app.auth.api_keys import PrincipalCache
 from app.config import Settings, get_settings
+from app.corrective import following as corrective_following
 from app.db import create_engine, create_session_factory
 from app.docs_offline import install_offline_docs
 from app.errors import PROBLEM_EXAMPLES, PROBLEM_JSON, ProblemDetails, install_error_handlers
@@ -45,6 +46,7 @@ from app.routers import (
 )
 from app.routers import web as web_pages
 from app.sla.service import on_state_change as sla_follows_state
+from app.suppliers import letters as supplier_letters
 from app.telemetry import instrument_app, instrument_engine
 from app.workflow.service import observe_state_changes
 
@@ -131,6 +133,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     observe_state_changes("sla", sla_follows_state)  # the SLA clock pauses with the claim's state
+    supplier_letters.follow()  # a supplier claim's letter going out sends the supplier claim
+    corrective_following.follow()  # a corrective action's D2 follows its claims' corrections
     app.state.principal_cache = PrincipalCache(settings.api_key_cache_seconds)
     app.state.outbound = OutboundPolicy.from_settings(settings)  # webhook URLs (SSRF guard)
     install_error_handlers(app)

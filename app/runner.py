@@ -17,6 +17,7 @@ from app.events.worker import Worker, WorkerConfig
 from app.letters.delivery import record_email_outcome
 from app.preflight import database_location
 from app.sla import service as sla_service
+from app.suppliers import letters as supplier_letters
 
 log = logging.getLogger("app.events.runner")
 
@@ -32,6 +33,9 @@ def sla_sweeper(
 
 
 def make_worker(factory: SessionFactory, settings: Settings) -> Worker:
+    # The gateway's answer on a supplier claim's letter sends the supplier claim: the worker
+    # runs without create_app, so it wires the reaction itself.
+    supplier_letters.follow()
     return Worker(
         factory,
         WorkerConfig.from_settings(settings),

@@ -23,6 +23,7 @@ from app.auth.principal import Principal
 from app.catalog import service as catalog
 from app.catalog import warranty_check
 from app.claims.audit import record_event
+from app.claims.changes import followed, notify_claim_changed
 from app.claims.reading import ClaimBundle, load_bundle
 from app.config import Settings
 from app.customers.deadlines import ack_due_date
@@ -90,6 +91,7 @@ async def correct_claim(
             errors=plan.errors,
         )
     changes = _Changes(claim)
+    before = followed(claim)
     sent = data.model_fields_set
     if "defect_statement" in sent:
         changes.set("defect_statement", data.defect_statement)
@@ -110,6 +112,10 @@ async def correct_claim(
     claim.version += 1
     claim.updated_at = utcnow()
     _audit(session, claim, changes.done, actor=principal.name)
+    # A corrective action's D2 follows its claims (app/claims/changes.py), in this transaction.
+    await notify_claim_changed(
+        session, claim=claim, before=before, actor=principal.name, settings=settings
+    )
     await session.commit()
     return Correction(claim.number, claim.version, changes.done)
 

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from app import l10n
 from app.claims.batches import batch_of_serial
 
 SYMPTOMS_CAP = 10
@@ -96,11 +97,62 @@ def main_model(problem: dict[str, Any]) -> str | None:
     return models[0]["code"] if models else None
 
 
-def default_title(problem: dict[str, Any], *, cause: str | None, batch: str | None) -> str:
-    model = main_model(problem) or "Claims"
-    parts = [model]
+# The default title's words, in the company's letter language. "Claim" is the customer's
+# рекламация / reklamācija / рекламация, as the record's 8D report and memo to production call
+# it (a supplier claim is the претензия); the plural forms are CLDR's categories (l10n.plural).
+_CLAIMS = {
+    "en": {"one": "claim", "other": "claims"},
+    "ru": {"one": "рекламация", "few": "рекламации", "many": "рекламаций", "other": "рекламации"},
+    "lv": {"zero": "reklamāciju", "one": "reklamācija", "other": "reklamācijas"},
+    "bg": {"one": "рекламация", "other": "рекламации"},
+}
+_BATCH = {"en": "batch", "ru": "партия", "lv": "partija", "bg": "партида"}
+# Defect causes as a title names them (lower case: they follow the model); the labels the
+# dashboard shows (app/reports/dashboard_text.py), which this package may not import.
+_CAUSES = {
+    "misuse": {
+        "ru": "нарушение правил эксплуатации",
+        "lv": "nepareiza lietošana",
+        "bg": "неправилна експлоатация",
+    },
+    "manufacturing_defect": {
+        "ru": "производственный дефект",
+        "lv": "ražošanas defekts",
+        "bg": "производствен дефект",
+    },
+    "design_defect": {
+        "ru": "конструктивный дефект",
+        "lv": "konstrukcijas defekts",
+        "bg": "конструктивен дефект",
+    },
+    "wear": {"ru": "естественный износ", "lv": "dabisks nolietojums", "bg": "естествено износване"},
+    "undetermined": {
+        "ru": "причина не установлена",
+        "lv": "cēlonis nav noteikts",
+        "bg": "неустановена причина",
+    },
+    "needs_info": {
+        "ru": "нужна информация",
+        "lv": "nepieciešama informācija",
+        "bg": "нужна е информация",
+    },
+}
+
+
+def default_title(
+    problem: dict[str, Any], *, cause: str | None, batch: str | None, lang: str = "en"
+) -> str:
+    """The title of a record opened without one, in `lang` (ru, lv, bg, en; any other is
+    English): «PMP-200, партия 2311, производственный дефект: 3 рекламации»."""
+    lang = lang if lang in _CLAIMS else "en"
+    parts = [main_model(problem) or ""]
     if batch:
-        parts.append(f"batch {batch}")
+        parts.append(f"{_BATCH[lang]} {batch}")
     if cause:
-        parts.append(cause.replace("_", " "))
-    return f"{', '.join(parts)}: {problem.get('claims', 0)} claims"[:300]
+        parts.append(_CAUSES.get(cause, {}).get(lang) or cause.replace("_", " "))
+    count = int(problem.get("claims", 0))
+    claims = f"{l10n.format_decimal(count, lang)} {l10n.plural(count, _CLAIMS[lang], lang)}"
+    head = ", ".join(p for p in parts if p)
+    # Without a model the count leads: "3 claims", «Производственный дефект: 3 рекламации».
+    title = f"{head}: {claims}" if head else claims
+    return (title[:1].upper() + title[1:])[:300]

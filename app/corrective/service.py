@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.auth.principal import Principal
 from app.claims.numbering import format_number, next_value
 from app.config import Settings
-from app.corrective import machine, problem, records, selection
+from app.corrective import machine, problem, records, reporting, selection
 from app.corrective.effectiveness import INSUFFICIENT, check_effectiveness
 from app.corrective.machine import EDITORS, CorrectiveActionName, Facts
 from app.corrective.reading import read_action
@@ -61,7 +61,7 @@ async def _link(
     return new
 
 
-async def _refresh_problem(session: AsyncSession, ca: CorrectiveAction, settings: Settings) -> None:
+async def refresh_problem(session: AsyncSession, ca: CorrectiveAction, settings: Settings) -> None:
     """D2 from every linked claim; the model too when the record was not opened for one."""
     assert ca.id is not None
     facts, model_ids = await selection.claim_facts(session, ca.id)
@@ -105,9 +105,16 @@ async def open_action(
     session.add(ca)
     await session.flush()
     await _link(session, ca, chosen.claim_ids, actor=principal.name)
-    await _refresh_problem(session, ca, settings)
+    await refresh_problem(session, ca, settings)
     if not ca.title:
-        ca.title = problem.default_title(ca.problem, cause=chosen.cause, batch=chosen.batch)
+        # The record has no language of its own: its title is in the company's letter
+        # language, the one its 8D report and memo to production default to.
+        ca.title = problem.default_title(
+            ca.problem,
+            cause=chosen.cause,
+            batch=chosen.batch,
+            lang=reporting.default_language(settings),
+        )
     records.audit(
         session,
         ca,
@@ -134,7 +141,7 @@ async def link_claims(
     ids = await selection.claims_by_numbers(session, claim_numbers)
     new = await _link(session, ca, ids, actor=principal.name)
     if new:
-        await _refresh_problem(session, ca, settings)
+        await refresh_problem(session, ca, settings)
         records.touch(ca)
         by_id = dict(zip(ids, list(dict.fromkeys(claim_numbers)), strict=True))
         linked = [by_id[i] for i in new]

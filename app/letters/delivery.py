@@ -296,7 +296,9 @@ async def mark_sent_by_post(
         note=data.note,
     )
     if b.subject is not None:
-        subjects.supplier_claim_sent(session, b.subject, letter, actor=principal.name, at=sent_at)
+        await subjects.notify_letter_sent(
+            session, b.subject, letter, at=sent_at, channel=SendChannel.post, actor=principal.name
+        )
     result = letter_read(b, principal)
     await session.commit()
     return result
@@ -344,4 +346,6 @@ async def record_email_outcome(
         **({"gateway_message_id": letter.gateway_message_id} if accepted else {"error": error}),
     )
     if accepted and b.subject is not None:
-        subjects.supplier_claim_sent(session, b.subject, letter, actor="email-gateway", at=now)
+        await subjects.notify_letter_sent(
+            session, b.subject, letter, at=now, channel=SendChannel.email, actor="email-gateway"
+        )

@@ -4,24 +4,24 @@ production) or a supplier claim (the claim to the supplier).
 A claim's letter keeps its own rows on the bundle (claim, customer, unit, model); a letter of
 one of these carries a `Subject`: the rows its rendering needs, the number printed as its
 reference, and where its audit goes (corrective_events, supplier_claim_events). The sign-off,
-issue and delivery code is the same for all three.
+issue and delivery code is the same for all three. When a subject's letter goes out, the
+observers hear of it (`observe_letters_sent`): a supplier claim moves to `sent` there.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import l10n
-from app.enums import SupplierClaimState
-from app.events.outbox import enqueue
 from app.letters.addressing import Addressee
 from app.letters.context import CorrectiveInfo, Customer, SupplierClaimInfo, TaskInfo
 from app.models.claims import Claim
@@ -30,7 +30,7 @@ from app.models.corrective import (
     CorrectiveEvent,
     CorrectiveTask,
 )
-from app.models.letters import Letter
+from app.models.letters import Letter, SendChannel
 from app.models.reference import ProductModel, Unit
 from app.models.suppliers import (
     Supplier,
@@ -167,7 +167,7 @@ async def load_for(session: AsyncSession, letter: Letter, *, for_update: bool) -
     return await load_supplier_claim(session, (await session.execute(sc_stmt)).scalar_one())
 
 
-# ---- audit and the supplier claim's one move ---------------------------------------------------
+# ---- audit, and the announcement that a letter went out ----------------------------------------
 
 
 def record(
@@ -203,40 +203,48 @@ def record(
     )
 
 
-def supplier_claim_sent(
-    session: AsyncSession, subject: Subject, letter: Letter, *, actor: str, at: datetime
+class LetterSentObserver(Protocol):
+    """Follows a subject's letter going out, inside the transaction that records it; never
+    commits."""
+
+    def __call__(
+        self,
+        session: AsyncSession,
+        *,
+        subject: Subject,
+        letter: Letter,
+        at: datetime,
+        channel: SendChannel,
+        actor: str,
+    ) -> Awaitable[object]: ...
+
+
+_sent_observers: dict[str, LetterSentObserver] = {}
+
+
+def observe_letters_sent(name: str, observer: LetterSentObserver) -> None:
+    """Subscribe `observer` to a subject's letter going out (again under `name`: replaced).
+
+    A supplier claim becomes `sent` when its letter goes out, but its states belong to
+    app/suppliers, which sits above letters (letters must not import it): the app wires the
+    reaction at start-up, in the server and in the worker (`app.suppliers.letters.follow`).
+    """
+    _sent_observers[name] = observer
+
+
+async def notify_letter_sent(
+    session: AsyncSession,
+    subject: Subject,
+    letter: Letter,
+    *,
+    at: datetime,
+    channel: SendChannel,
+    actor: str,
 ) -> None:
-    """The claim letter reached the supplier (the gateway took it, or it was posted): a draft
-    supplier claim becomes `sent`. Only this one move is made here, and only from `draft`; the
-    rest of the supplier claim's states belong to app/suppliers."""
-    claim = subject.supplier_claim
-    if claim is None or SupplierClaimState(claim.state) is not SupplierClaimState.draft:
-        return
-    assert claim.id is not None
-    claim.state, claim.sent_at = SupplierClaimState.sent, at
-    claim.updated_at = utcnow()
-    claim.version += 1
-    session.add(
-        SupplierClaimEvent(
-            supplier_claim_id=claim.id,
-            actor=actor,
-            action="sent",
-            from_state=SupplierClaimState.draft.value,
-            to_state=SupplierClaimState.sent.value,
-            payload={"letter_id": letter.id, "letter_number": letter.number},
-            at=utcnow(),
-        )
-    )
-    enqueue(
-        session,
-        event_type="supplier_claim.sent",
-        data={
-            "supplier_claim_number": claim.number,
-            "letter_id": letter.id,
-            "letter_number": letter.number,
-            "sent_at": at.isoformat(),
-        },
-    )
+    """Tell the observers that `subject`'s letter went out at `at` by `channel`. Called only
+    once it has: the gateway took the email, or a person marked it posted."""
+    for observer in _sent_observers.values():
+        await observer(session, subject=subject, letter=letter, at=at, channel=channel, actor=actor)
 
 
 # ---- what the templates read -------------------------------------------------------------------

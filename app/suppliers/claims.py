@@ -26,6 +26,7 @@ from app.events import outbox
 from app.models.claims import Attachment, AttachmentRead, Claim
 from app.models.corrective import CorrectiveAction
 from app.models.customers import ContactRead
+from app.models.letters import Letter
 from app.models.suppliers import (
     Supplier,
     SupplierClaim,
@@ -592,21 +593,20 @@ def mark_sent(
     actor: str,
     at: datetime,
     channel: SupplierClaimChannel,
+    letter: Letter | None = None,
 ) -> None:
     """The claim went out at `at` by `channel`: draft → sent, audited, with its outbox row.
     Does not commit: the caller's transaction (a person's action, or the formal letter going
-    out) carries it. 409 (Conflict) unless the claim is a draft."""
+    out: app/suppliers/letters.py) carries it; the letter, when there is one, is named in both.
+    409 (Conflict) unless the claim is a draft."""
     sent = SupplierClaimChannel(channel)
     _next(sc, SupplierClaimAction.mark_sent)
     sc.sent_at = at
     sc.sent_channel = sent.value
-    _transition(
-        session,
-        sc,
-        SupplierClaimAction.mark_sent,
-        actor=actor,
-        payload={"channel": sent.value, "sent_at": at.isoformat()},
-    )
+    payload: dict[str, Any] = {"channel": sent.value, "sent_at": at.isoformat()}
+    if letter is not None:
+        payload |= {"letter_id": letter.id, "letter_number": letter.number}
+    _transition(session, sc, SupplierClaimAction.mark_sent, actor=actor, payload=payload)
 
 
 def _apply(

@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.auth.principal import Principal
 from app.claims.audit import record_event
+from app.claims.changes import followed, notify_claim_changed
 from app.claims.reading import load_bundle
 from app.config import Settings
 from app.enums import Action, ClaimState, CostBearer, DefectCause, RemedyKind, WarrantyStatus
@@ -200,9 +201,14 @@ async def take_action(
         today=today(settings),
         received_on=local_date(claim.received_at, settings),
     )
+    before = followed(claim)
     record_id = await STEPS[action](ctx, body)
     await _move(session, claim, progress, transition)
     await notify_state_observers(session, claim=claim, settings=settings)
+    # A step may correct the serial or model (check-warranty): D2 follows (app/claims/changes.py).
+    await notify_claim_changed(
+        session, claim=claim, before=before, actor=principal.name, settings=settings
+    )
     payload: dict[str, Any] = {"body": body.model_dump(mode="json", exclude_none=True)}
     if transition.letter:
         payload["letter"] = transition.letter.value

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from app.enums import Role
 from app.models.suppliers import SupplierClaim, SupplierClaimEvent
+from app.models.system import OutboxEvent
 from tests.api.subject_letters_support import LETTERS, make_supplier_claim, pdf_text
 
 SP, HD, DR = Role.specialist, Role.head, Role.director
@@ -159,7 +160,24 @@ async def test_sign_off_issue_and_posting_moves_the_claim_to_sent(client, auth, 
     assert posted.status_code == 200, posted.text
     state, sent_at, actions = await state_and_events(db, number)
     assert state == "sent" and sent_at is not None
-    assert actions[-2:] == ["letter_sent", "sent"]
+    # The same move as a person marking it sent (app/suppliers/claims.py mark_sent), naming the
+    # letter: audit row, channel and the supplier_claim.state_changed event.
+    assert actions[-2:] == ["letter_sent", "mark_sent"]
+    sc = (await client.get(f"{SC}/{number}", headers=auth(Role.auditor))).json()
+    assert (sc["sent_channel"], sc["version"]) == ("post", 2)
+    assert sc["events"][-1]["payload"]["letter_number"] == body["number"]
+    rows = await db(
+        select(OutboxEvent.payload)
+        .where(OutboxEvent.type == "supplier_claim.state_changed")
+        .order_by(OutboxEvent.id)
+    )
+    [changed] = [p for (p,) in rows if p["number"] == number]
+    assert (changed["action"], changed["to_state"], changed["channel"]) == (
+        "mark_sent",
+        "sent",
+        "post",
+    )
+    assert (changed["letter_id"], changed["letter_number"]) == (letter["id"], body["number"])
 
     # A second letter (a reminder, say) sent later leaves a claim past draft alone.
     again = (await draft(client, auth, number)).json()
@@ -167,7 +185,7 @@ async def test_sign_off_issue_and_posting_moves_the_claim_to_sent(client, auth, 
         kwargs = {"json": {}} if action == "mark-sent" else {}
         done = await act(client, auth, again["id"], action, role, **kwargs)
         assert done.status_code == 200, (action, done.text)
-    assert (await state_and_events(db, number))[2].count("sent") == 1
+    assert (await state_and_events(db, number))[2].count("mark_sent") == 1
 
 
 PHRASES = {

@@ -164,3 +164,37 @@ def test_effectiveness_figures(before, after, result) -> None:
         assert figures["rate_before"] == before[0] / before[1]
     else:
         assert figures["rate_before"] is None
+
+
+@pytest.mark.parametrize(
+    ("lang", "count", "words"),
+    [
+        ("ru", 1, "1 рекламация"),
+        ("ru", 3, "3 рекламации"),
+        ("ru", 5, "5 рекламаций"),
+        ("ru", 11, "11 рекламаций"),
+        ("ru", 21, "21 рекламация"),
+        ("lv", 1, "1 reklamācija"),
+        ("lv", 3, "3 reklamācijas"),
+        ("lv", 10, "10 reklamāciju"),
+        ("lv", 21, "21 reklamācija"),
+        ("bg", 1, "1 рекламация"),
+        ("bg", 21, "21 рекламации"),
+        ("en", 1, "1 claim"),
+        ("en", 2, "2 claims"),
+    ],
+)
+def test_default_title_counts_claims_in_each_language(lang: str, count: int, words: str) -> None:
+    facts = {"claims": count, "product_models": [{"code": "PMP-200", "claims": count}]}
+    assert problem.default_title(facts, cause=None, batch=None, lang=lang) == f"PMP-200: {words}"
+
+
+def test_default_title_without_a_model_leads_with_the_cause() -> None:
+    facts = {"claims": 3, "product_models": []}
+    assert problem.default_title(facts, cause="design_defect", batch=None, lang="bg") == (
+        "Конструктивен дефект: 3 рекламации"
+    )
+    assert problem.default_title(facts, cause=None, batch=None, lang="en") == "3 claims"
+    assert problem.default_title(facts, cause="new_cause", batch="B1", lang="lv") == (
+        "Partija B1, new cause: 3 reklamācijas"
+    )
