@@ -194,10 +194,12 @@ FROM claims
 """
 
 # Repairs and replacements cost something: one entry, a third of them a second (transport).
+# The claim's model is copied here: the load runs as `replica`, which skips the trigger that
+# copies it otherwise (migration `cost_models`).
 COSTS_SQL = """
-INSERT INTO claim_costs (claim_id, kind, amount, currency, cost_bearer, incurred_on, note,
-                         recorded_at, recorded_by)
-SELECT c.id, k.kind, round((20 + (c.id::bigint * 7919 % 2000) + k.n * 13)::numeric, 2),
+INSERT INTO claim_costs (claim_id, product_model_id, kind, amount, currency, cost_bearer,
+                         incurred_on, note, recorded_at, recorded_by)
+SELECT c.id, c.product_model_id, k.kind, round((20 + (c.id::bigint * 7919 % 2000) + k.n * 13)::numeric, 2),
        CASE WHEN c.id % 20 = 0 THEN 'USD' ELSE 'EUR' END,
        coalesce(c.cost_bearer, 'manufacturer'),
        (c.closed_at AT TIME ZONE 'Europe/Riga')::date, NULL, c.closed_at, 'seed'
