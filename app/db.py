@@ -122,6 +122,19 @@ def create_session_factory(engine: AsyncEngine) -> SessionFactory:
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 
 
+def create_read_session_factory(engine: AsyncEngine) -> SessionFactory:
+    """Sessions for requests that only read. On PostgreSQL their connections run in autocommit:
+    no BEGIN and no ROLLBACK, two round trips of the listing's few (bench/RESULTS.md). What the
+    statements see is unchanged: under READ COMMITTED each statement takes its own snapshot
+    inside a transaction too. The pool is shared; SQLAlchemy sets the isolation level when a
+    session takes a connection and resets it when the connection goes back to the pool, so a
+    writer never gets one in autocommit (tested). Nothing that writes may use these sessions:
+    each statement would commit on its own. SQLite keeps the plain sessions."""
+    if engine.dialect.name != "postgresql":
+        return create_session_factory(engine)
+    return create_session_factory(engine.execution_options(isolation_level="AUTOCOMMIT"))
+
+
 async def session_scope(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
     async with factory() as session:
         yield session

@@ -32,6 +32,15 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
+async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    # For routes that only read: no transaction on PostgreSQL (app/db.py).
+    async with request.app.state.read_session_factory() as session:
+        yield session
+
+
+ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session)]
+
+
 async def app_settings(request: Request) -> Settings:
     # The app's own settings (create_app may be given non-default ones, as the tests do).
     # async: FastAPI runs a plain `def` dependency in the thread pool, a hand-off per request.
@@ -75,11 +84,20 @@ async def get_principal(
     return await principal_of(request, session, key)
 
 
-def require(*roles: Role) -> Callable[..., object]:
-    """A dependency that lets through only keys holding one of `roles`."""
-    allowed = frozenset(roles)
+async def get_reading_principal(
+    request: Request, session: ReadSessionDep, key: Annotated[str | None, Depends(api_key_header)]
+) -> Principal:
+    # The key lookup only reads; on the read session, a read-only route opens one session.
+    return await principal_of(request, session, key)
 
-    async def dependency(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+
+def require(*roles: Role, read_only: bool = False) -> Callable[..., object]:
+    """A dependency that lets through only keys holding one of `roles`; `read_only` for a route
+    whose handler takes ReadSessionDep, so that the request has that one session."""
+    allowed = frozenset(roles)
+    find = get_reading_principal if read_only else get_principal
+
+    async def dependency(principal: Annotated[Principal, Depends(find)]) -> Principal:
         refuse_roles(principal, allowed)
         return principal
 
@@ -91,6 +109,8 @@ READERS = ALL_ROLES
 CONTRIBUTORS = (Role.intake, Role.specialist, Role.head, Role.director, Role.design, Role.service)
 
 AnyPrincipal = Annotated[Principal, Depends(require(*READERS))]
+# AnyPrincipal for the routes on ReadSessionDep.
+AnyReader = Annotated[Principal, Depends(require(*READERS, read_only=True))]
 Contributor = Annotated[Principal, Depends(require(*CONTRIBUTORS))]
 Registrar = Annotated[Principal, Depends(require(Role.intake, Role.specialist, Role.head))]
 Admin = Annotated[Principal, Depends(require(Role.admin))]

@@ -15,7 +15,7 @@ from app import language
 from app.auth.api_keys import PrincipalCache
 from app.config import Settings, get_settings
 from app.corrective import following as corrective_following
-from app.db import create_engine, create_session_factory
+from app.db import create_engine, create_read_session_factory, create_session_factory
 from app.docs_offline import install_offline_docs
 from app.errors import PROBLEM_EXAMPLES, PROBLEM_JSON, ProblemDetails, install_error_handlers
 from app.events.outbound import OutboundPolicy
@@ -116,6 +116,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     instrument_engine(engine)  # only with OTEL_EXPORTER_OTLP_ENDPOINT (app/telemetry.py)
     app.state.engine = engine
     app.state.session_factory = create_session_factory(engine)
+    app.state.read_session_factory = create_read_session_factory(engine)
     configure_pdf_pool(settings.letter_pdf_workers)
     await anyio.to_thread.run_sync(language.warm_up)
     app.state.signing_certificate = await load_certificate(settings)

@@ -11,18 +11,15 @@ Core inserts either way: the ORM's unit of work cost a third of a registration's
 (bench/RESULTS.md).
 
 On PostgreSQL with asyncpg the statement, compiled once, goes straight to the driver
-connection of the session's transaction as a prepared statement (asyncpg's statement cache),
-with SQLAlchemy's own bind processors for its values: through the async session it cost ~3×
-the driver's CPU (greenlet switches, execution context, result processing). It is the same
-statement either way, and errors come out as SQLAlchemy's, as they would from the session.
+connection of the session's transaction (app/claims/driver.py): through the async session it
+cost ~3× the driver's CPU (greenlet switches, execution context, result processing). It is the
+same statement either way, and errors come out as SQLAlchemy's, as they would from the session.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import asyncpg
 from sqlalchemy import (
     JSON,
     Select,
@@ -36,14 +33,13 @@ from sqlalchemy import (
     literal_column,
     select,
 )
-from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.claims import driver
 from app.claims.numbering import counter_upsert, format_number, next_value
-from app.errors import DatabaseUnavailable
 from app.models.claims import Claim
 
 PREFIX = "CLM"
@@ -78,14 +74,13 @@ async def insert_claim(
         return await _one_by_one(session, claim, rows, year=year)
     shape, params = statement_params(claim, rows, year=year)
     connection = await session.connection()
-    if connection.dialect.driver == "asyncpg":
-        raw = await connection.get_raw_connection()
-        driver = raw.driver_connection
-        # Only inside the transaction SQLAlchemy began (it begins at the first statement,
-        # and registration always reads first); otherwise through the session.
-        if isinstance(driver, asyncpg.Connection) and driver.is_in_transaction():
-            prepared = _prepared(shape, connection.dialect)
-            return await _on_driver(driver, prepared, params, connection)
+    # Only inside the transaction SQLAlchemy began (it begins at the first statement, and
+    # registration always reads first); otherwise through the session.
+    raw = await driver.usable(connection)
+    if raw is not None:
+        prepared = _prepared(shape, connection.dialect, params)
+        [row] = await driver.fetch(connection, raw, prepared, prepared.args(params))
+        return Inserted(row[0], row[1], row[2])
     claim_id, seq, number = (await session.execute(_one_statement(*shape), params)).one()
     return Inserted(claim_id, seq, number)
 
@@ -105,77 +100,14 @@ def statement_params(
     return shape, params
 
 
-@dataclass(slots=True, frozen=True)
-class _Prepared:
-    """A statement compiled for asyncpg: its SQL ($1, $2, … with casts), and for each of its
-    parameters in order either the name of a bound value with SQLAlchemy's processor for it
-    (JSON, enums, …; None if none) or, for the statement's own literals, the value itself."""
-
-    sql: str
-    order: tuple[tuple[str | None, Callable[[Any], Any] | None, Any], ...]
-
-    def args(self, params: dict[str, Any]) -> list[Any]:
-        return [
-            value if name is None else process(params[name]) if process else params[name]
-            for name, process, value in self.order
-        ]
+_PREPARED: dict[tuple[Any, ...], driver.Prepared] = {}
 
 
-_PREPARED: dict[tuple[Any, ...], _Prepared] = {}
-
-
-def _prepared(shape: tuple[Any, ...], dialect: Dialect) -> _Prepared:
+def _prepared(shape: tuple[Any, ...], dialect: Dialect, params: dict[str, Any]) -> driver.Prepared:
     prepared = _PREPARED.get(shape)
     if prepared is None:
-        compiled = _one_statement(*shape).compile(dialect=dialect)
-        processors = compiled._bind_processors
-        names = compiled.positiontup or []
-        order: list[tuple[str | None, Callable[[Any], Any] | None, Any]] = []
-        for name in names:
-            # A scalar processor per parameter: no expanding ("IN") parameters here
-            process = cast_processor(processors.get(name))
-            bind = compiled.binds[name]
-            if bind.required:
-                order.append((name, process, None))
-            else:  # a literal of the statement (the number's format, the counter's start)
-                value = bind.effective_value
-                order.append((None, None, process(value) if process else value))
-        prepared = _PREPARED[shape] = _Prepared(compiled.string, tuple(order))
+        prepared = _PREPARED[shape] = driver.prepare(_one_statement(*shape), dialect, params)
     return prepared
-
-
-def cast_processor(processor: object) -> Callable[[Any], Any] | None:
-    assert processor is None or callable(processor)
-    return processor
-
-
-async def _on_driver(
-    driver: asyncpg.Connection, prepared: _Prepared, params: dict[str, Any], connection: Any
-) -> Inserted:
-    """Run `prepared` on the session's asyncpg connection; the engine's statement listeners
-    see it as they would through the session (the tests count statements)."""
-    args = prepared.args(params)
-    sync = connection.sync_connection
-    if sync is not None and sync.dispatch.before_cursor_execute:
-        sync.dispatch.before_cursor_execute(sync, None, prepared.sql, args, None, False)
-    try:
-        row = await driver.fetchrow(prepared.sql, *args)
-    except asyncpg.PostgresError as error:
-        # The exception SQLAlchemy would raise (IntegrityError for a reused Idempotency-Key)
-        dbapi = connection.dialect.loaded_dbapi
-        try:
-            connection.sync_connection.connection.dbapi_connection._handle_exception(error)
-        except dbapi.Error as translated:
-            raise sa_exc.DBAPIError.instance(
-                prepared.sql, args, translated, dbapi.Error, dialect=connection.dialect
-            ) from error
-        raise
-    except (OSError, TimeoutError) as error:
-        # As app/db.py does for the session: the connection is in an unknown state.
-        driver.terminate()
-        raise DatabaseUnavailable(f"no answer: {type(error).__name__}") from error
-    assert row is not None
-    return Inserted(row[0], row[1], row[2])
 
 
 async def _one_by_one(

@@ -1,5 +1,6 @@
 """Listing claims: one SELECT with filters and keyset (cursor) pagination."""
 
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -19,11 +20,13 @@ from sqlalchemy import (
     select,
     tuple_,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import FromClause
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.claims import driver
 from app.config import Settings
 from app.db import contains_pattern
 from app.db import decode_cursor as db_decode_cursor
@@ -337,19 +340,49 @@ async def list_claims(
     session: AsyncSession, *, filters: ClaimFilter, limit: int, cursor: str | None, today: date
 ) -> ClaimPage:
     conditions, params = _bind(filters, cursor, today)
+    params["limit"] = limit + 1
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         conditions = tuple("q_indexed" if c == "q" else c for c in conditions)
-    result = await session.execute(_statement(conditions), {**params, "limit": limit + 1})
-    keys = list(result.keys())
-    rows = result.all()
+        rows = await _on_driver(session, conditions, params)
+    else:
+        rows = None
+    if rows is None:
+        result = await session.execute(_statement(conditions), params)
+        keys = list(result.keys())
+        rows = [dict(zip(keys, row, strict=True)) for row in result]
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
-        next_cursor = encode_cursor(last.received_at, last.id)
+        next_cursor = encode_cursor(last["received_at"], last["id"])
     # One validation pass over plain dicts (the extra `id` is ignored).
-    return ClaimPage.model_validate(
-        {
-            "items": [dict(zip(keys, row, strict=True)) for row in rows[:limit]],
-            "next_cursor": next_cursor,
-        }
-    )
+    return ClaimPage.model_validate({"items": rows[:limit], "next_cursor": next_cursor})
+
+
+async def _on_driver(
+    session: AsyncSession, conditions: tuple[str, ...], params: dict[str, Any]
+) -> list[dict[str, Any]] | None:
+    """The page's rows from the statement run on asyncpg itself (app/claims/driver.py), or
+    None where it cannot run there."""
+    connection = await session.connection()
+    raw = await driver.usable(connection)
+    if raw is None:
+        return None
+    shape = (conditions, len(params.get("status", ())), len(params.get("channel", ())))
+    prepared = _prepared(shape, connection.dialect, params)
+    return prepared.rows(await driver.fetch(connection, raw, prepared, prepared.args(params)))
+
+
+# By the statement's SQL text, i.e. its conditions and the lengths of its IN lists; bounded,
+# since a caller chooses those lengths.
+_PREPARED: OrderedDict[tuple[Any, ...], driver.Prepared] = OrderedDict()
+_PREPARED_MAX = 256
+
+
+def _prepared(shape: tuple[Any, ...], dialect: Dialect, params: dict[str, Any]) -> driver.Prepared:
+    prepared = _PREPARED.get(shape)
+    if prepared is None:
+        prepared = driver.prepare(_statement(shape[0]), dialect, params)
+        _PREPARED[shape] = prepared
+        while len(_PREPARED) > _PREPARED_MAX:
+            _PREPARED.popitem(last=False)
+    return prepared

@@ -10,10 +10,12 @@ from app.auth.principal import Principal
 from app.claims import attachments, correction, listing, registration, satisfaction
 from app.deps import (
     AnyPrincipal,
+    AnyReader,
     ClaimDep,
     Contributor,
     Corrector,
     FreshClaimVersion,
+    ReadSessionDep,
     Registrar,
     SessionDep,
     SettingsDep,
@@ -90,8 +92,8 @@ async def register_claim(
     "", response_model=ClaimPage, summary="List claims", responses=problem_responses(401, 403, 422)
 )
 async def list_claims(
-    principal: AnyPrincipal,
-    session: SessionDep,
+    principal: AnyReader,
+    session: ReadSessionDep,
     settings: SettingsDep,
     status_: Annotated[list[ClaimState] | None, Query(alias="status")] = None,
     channel: Annotated[list[Channel] | None, Query()] = None,

@@ -240,6 +240,30 @@ async def test_backends_killed_under_the_pool_answer_503_not_500(
         await admin.close()
 
 
+async def test_a_backend_killed_under_a_listing_on_the_driver_answers_503_not_500(
+    settings, is_postgres, auth
+) -> None:
+    """The key remembered, the listing's only statement runs on the asyncpg connection itself
+    (app/claims/driver.py): its failure must be handled as the session's would be."""
+    if not is_postgres:
+        pytest.skip("pg_terminate_backend")
+    admin = await raw_pg(settings)
+    try:
+        async with app_on(settings, **QUICK) as (application, client):
+            assert (await client.get(CLAIMS, headers=auth(Role.specialist))).status_code == 200
+            async with application.state.engine.connect() as conn:
+                pid = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+            await admin.execute("SELECT pg_terminate_backend($1)", pid)
+            await asyncio.sleep(0.2)
+            killed = await client.get(CLAIMS, headers=auth(Role.specialist))
+            assert_503(killed)
+            # The broken connection was not put back: the next request gets a new one.
+            recovered = await client.get(CLAIMS, headers=auth(Role.specialist))
+            assert recovered.status_code == 200, recovered.text
+    finally:
+        await admin.close()
+
+
 async def test_the_server_cancels_a_statement_over_the_timeout(settings, is_postgres) -> None:
     if not is_postgres:
         pytest.skip("SQLite has no statement timeout")

@@ -20,7 +20,7 @@ from schemathesis.checks import (
 )
 
 from app.config import Settings
-from app.db import create_engine, create_session_factory
+from app.db import create_engine, create_read_session_factory, create_session_factory
 from app.main import create_app
 from tests.support.outbound import offline_policy
 
@@ -37,6 +37,7 @@ def wired_app(settings: Any) -> Any:
     fuzz_app.state.settings = settings
     fuzz_app.state.engine = create_engine(settings, pooled=False)
     fuzz_app.state.session_factory = create_session_factory(fuzz_app.state.engine)
+    fuzz_app.state.read_session_factory = create_read_session_factory(fuzz_app.state.engine)
     fuzz_app.state.outbound = offline_policy()  # webhook hosts resolve without DNS
     return fuzz_app
 

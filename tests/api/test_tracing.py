@@ -11,6 +11,7 @@ import pytest
 
 from app.enums import Role
 from app.main import create_app
+from tests.conftest import claim_payload
 
 pytest.importorskip("opentelemetry.sdk", reason="the otel extra: pip install '.[otel]'")
 
@@ -64,6 +65,14 @@ async def test_requests_and_statements_are_traced_when_an_endpoint_is_set(
             async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
                 r = await c.get("/api/v1/claims?limit=1", headers={"X-API-Key": keys[Role.auditor]})
                 assert r.status_code == 200
+                # Registration's write and the listing run on the driver on PostgreSQL: their
+                # statements are traced too, and tracing does not break them.
+                r = await c.post(
+                    "/api/v1/claims",
+                    json=claim_payload(),
+                    headers={"X-API-Key": keys[Role.intake]},
+                )
+                assert r.status_code == 201, r.text
         provider: Any = trace.get_tracer_provider()
         assert provider.force_flush(10_000)
     finally:
