@@ -111,6 +111,25 @@ class Settings(BaseSettings):
     max_units_csv_bytes: int = 10 * 1024 * 1024
     """Largest CSV of units the import accepts."""
 
+    # Admission control (app/middleware.py): the event loop runs every ready callback in one
+    # iteration, so with many requests in progress the loop lags by all of their CPU, and
+    # a transaction that holds a row lock waits that long for its COMMIT (bench/RESULTS.md).
+    max_requests_in_progress: int = Field(
+        8,
+        ge=0,
+        description="Requests each server process works on at once; the others wait, in "
+        "arrival order, before a database session is opened. A request with a body waits only "
+        "once its body has arrived; /healthz, /readyz, /metrics and the docs never wait. "
+        "0: no limit",
+    )
+    admission_wait_seconds: float = Field(
+        10.0,
+        ge=0,
+        le=300,
+        description="Longest wait for one of those slots; past it the request is answered 503 "
+        "with Retry-After (0: wait as long as it takes)",
+    )
+
     # Customers: the language of a claim whose text does not tell it (app/language.py), and
     # the country of a phone number typed without a country code (app/phones.py).
     default_language: str = "en"

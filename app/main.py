@@ -16,14 +16,14 @@ from app.auth.api_keys import PrincipalCache
 from app.config import Settings, get_settings
 from app.corrective import following as corrective_following
 from app.db import create_engine, create_read_session_factory, create_session_factory
-from app.docs_offline import install_offline_docs
+from app.docs_offline import STATIC_URL, install_offline_docs
 from app.errors import PROBLEM_EXAMPLES, PROBLEM_JSON, ProblemDetails, install_error_handlers
 from app.events.outbound import OutboundPolicy
 from app.letters.pdf import configure_pdf_pool, shutdown_pdf_pool
 from app.letters.signed_pdf import load_certificate
 from app.logging_setup import configure_logging
 from app.mail.offload import shutdown_pool as shutdown_mail_pool
-from app.middleware import InputGuardMiddleware, RequestContextMiddleware
+from app.middleware import AdmissionMiddleware, InputGuardMiddleware, RequestContextMiddleware
 from app.preflight import StartupError, storage_problem
 from app.routers import (
     admin,
@@ -158,6 +158,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.principal_cache = PrincipalCache(settings.api_key_cache_seconds)
     app.state.outbound = OutboundPolicy.from_settings(settings)  # webhook URLs (SSRF guard)
     install_error_handlers(app)
+    # Innermost of the three: a refused body never queues, and the access line's duration
+    # includes the wait for a slot.
+    app.add_middleware(
+        AdmissionMiddleware,
+        limit=settings.max_requests_in_progress,
+        wait_seconds=settings.admission_wait_seconds,
+        exempt_paths=frozenset(
+            path
+            for path in (
+                "/healthz",
+                "/readyz",
+                "/metrics",
+                app.docs_url,
+                app.redoc_url,
+                app.openapi_url,
+                app.swagger_ui_oauth2_redirect_url,
+            )
+            if path
+        ),
+        exempt_prefixes=(STATIC_URL + "/",),
+    )
     app.add_middleware(InputGuardMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
     routers: tuple[ModuleType, ...]

@@ -18,6 +18,7 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
 )
@@ -57,6 +58,28 @@ CORRECTIVE_REMINDERS = Counter(
     "Reminders the SLA sweep queued to corrective actions' owners, by kind "
     "(task_overdue, effectiveness_due)",
     ["kind"],
+)
+
+# Admission control (app/middleware.py, CLAIMS_MAX_REQUESTS_IN_PROGRESS). With several
+# processes the gauges add up over the live ones.
+ADMISSION_WAITING = Gauge(
+    "claims_admission_waiting",
+    "Requests waiting for a slot (CLAIMS_MAX_REQUESTS_IN_PROGRESS) before the app runs",
+    multiprocess_mode="livesum",
+)
+ADMISSION_IN_PROGRESS = Gauge(
+    "claims_admission_in_progress",
+    "Requests holding a slot (CLAIMS_MAX_REQUESTS_IN_PROGRESS)",
+    multiprocess_mode="livesum",
+)
+ADMISSION_WAIT_SECONDS = Histogram(
+    "claims_admission_wait_seconds",
+    "Time a request waited for a slot, whether it got one or was refused",
+    buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+ADMISSION_REFUSED = Counter(
+    "claims_admission_refused",
+    "Requests answered 503 because no slot came free within CLAIMS_ADMISSION_WAIT_SECONDS",
 )
 
 

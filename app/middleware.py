@@ -1,6 +1,7 @@
 """ASGI middleware: request ids on every log line, one structured access line and the request
-metrics per request; an input guard."""
+metrics per request; an input guard; admission control."""
 
+import asyncio
 import json
 import logging
 import time
@@ -10,7 +11,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import metrics
-from app.errors import PROBLEM_JSON, TYPE_BASE
+from app.errors import PROBLEM_JSON, RETRY_AFTER_SECONDS, TYPE_BASE
 from app.logging_setup import request_id_var
 
 access_log = logging.getLogger("app.access")
@@ -140,7 +141,200 @@ class InputGuardMiddleware:
         )
 
 
-async def _send_problem(send: Send, status: int, slug: str, title: str, detail: str) -> None:
+class AdmissionRefused(Exception):
+    pass
+
+
+class _Gate:
+    """The slots of one event loop. An asyncio.Semaphore belongs to the loop it first waited
+    in; the app object may outlive a loop (tests run apps in several), so a loop gets its own."""
+
+    def __init__(self, limit: int) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.semaphore = asyncio.Semaphore(limit)
+
+
+class _Slot:
+    """One request's claim on a slot: taken at most once, given back at most once."""
+
+    def __init__(self, gate: _Gate, wait_seconds: float) -> None:
+        self.gate = gate
+        self.wait_seconds = wait_seconds
+        self.held = False
+
+    async def take(self) -> bool:
+        """Waits in arrival order (asyncio.Semaphore lets no newcomer pass a waiter); False when
+        the wait ran out. A wait cancelled or timed out after the slot was handed over gives it
+        back (the semaphore's own rule), so no path leaks one."""
+        started = time.perf_counter()
+        metrics.ADMISSION_WAITING.inc()
+        try:
+            if self.wait_seconds > 0:
+                async with asyncio.timeout(self.wait_seconds):
+                    await self.gate.semaphore.acquire()
+            else:
+                await self.gate.semaphore.acquire()
+        except TimeoutError:
+            metrics.ADMISSION_REFUSED.inc()
+            return False
+        finally:
+            metrics.ADMISSION_WAITING.dec()
+            metrics.ADMISSION_WAIT_SECONDS.observe(time.perf_counter() - started)
+        self.held = True
+        metrics.ADMISSION_IN_PROGRESS.inc()
+        return True
+
+    def give_back(self) -> None:
+        if self.held:
+            self.held = False
+            metrics.ADMISSION_IN_PROGRESS.dec()
+            self.gate.semaphore.release()
+
+
+class AdmissionMiddleware:
+    """At most `limit` requests in progress in this process; the others wait for a slot, in
+    arrival order, before the app runs, so before any database session is opened.
+
+    Why: the loop runs every callback that is ready in one iteration, so with 64 requests in
+    progress the loop's lag is 64 requests' CPU, and a transaction waits that long for its
+    COMMIT while it holds the claim counter's row lock (bench/RESULTS.md, issue 20).
+
+    A client that sends slowly must not hold a slot: a request with a body takes its slot when
+    the app receives the body's last chunk (the app reads the body before it solves any
+    dependency, and multipart uploads are spooled to disk as they arrive, as before); one
+    without a body (or a GET or HEAD, whose body no route reads) takes it before the app runs.
+    A response streamed in several chunks (a file download) gives its slot back at its first
+    chunk: the rest is paced by the client. A request whose body the app never reads (a POST
+    to an action that takes none, sent with one anyway) runs without a slot. Otherwise the slot is given back when the app
+    returns (response sent, session closed) or fails, or the client goes away.
+
+    Probes, /metrics and the docs never wait (`exempt_paths`, `exempt_prefixes`). A request
+    that waited `wait_seconds` (0: no limit) is answered 503 with Retry-After."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        limit: int,
+        wait_seconds: float,
+        exempt_paths: frozenset[str] = frozenset(),
+        exempt_prefixes: tuple[str, ...] = (),
+    ) -> None:
+        self.app = app
+        self.limit = limit
+        self.wait_seconds = wait_seconds
+        self.exempt_paths = exempt_paths
+        self.exempt_prefixes = exempt_prefixes
+        self._gate: _Gate | None = None
+
+    def _exempt(self, scope: Scope) -> bool:
+        path: str = scope["path"]
+        root: str = scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root) :]
+        return path in self.exempt_paths or path.startswith(self.exempt_prefixes)
+
+    def _slot(self) -> _Slot:
+        gate = self._gate
+        if gate is None or gate.loop is not asyncio.get_running_loop():
+            gate = self._gate = _Gate(self.limit)
+        return _Slot(gate, self.wait_seconds)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.limit <= 0 or scope["type"] != "http" or self._exempt(scope):
+            await self.app(scope, receive, send)
+            return
+        slot = self._slot()
+        if not _has_body(scope):
+            if not await slot.take():
+                await self._refuse(scope, send)
+                return
+            try:
+                await self.app(scope, receive, _releasing_send(slot, send))
+            finally:
+                slot.give_back()
+            return
+
+        refused = started = False
+        taken = False
+
+        async def admitted_receive() -> Message:
+            nonlocal refused, taken
+            message = await receive()
+            if (
+                not taken
+                and message["type"] == "http.request"
+                and not message.get("more_body", False)
+            ):
+                taken = True
+                if not await slot.take():
+                    refused = True
+                    raise AdmissionRefused
+            return message
+
+        streaming_send = _releasing_send(slot, send)
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            # As in InputGuardMiddleware: the app answers a failed body read with a 400 of
+            # its own, dropped here for the 503.
+            if refused and not started:
+                return
+            if message["type"] == "http.response.start":
+                started = True
+            await streaming_send(message)
+
+        try:
+            await self.app(scope, admitted_receive, guarded_send)
+        except Exception:
+            if not refused or started:
+                raise
+        finally:
+            slot.give_back()
+        if refused and not started:
+            await self._refuse(scope, send)
+
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        logging.getLogger("app.limits").warning(
+            "admission refused",
+            extra={"path": scope["path"], "limit": self.limit, "waited_s": self.wait_seconds},
+        )
+        await _send_problem(
+            send,
+            503,
+            "service-unavailable",
+            "Service unavailable",
+            f"The server is busy: no request slot came free within {self.wait_seconds:g} "
+            "seconds; try again after Retry-After seconds.",
+            headers=[(b"retry-after", str(RETRY_AFTER_SECONDS).encode())],
+        )
+
+
+def _has_body(scope: Scope) -> bool:
+    if scope["method"] in ("GET", "HEAD"):
+        return False
+    for name, value in scope["headers"]:
+        if name == b"transfer-encoding" or (name == b"content-length" and value.strip(b"0 ")):
+            return True
+    return False
+
+
+def _releasing_send(slot: _Slot, send: Send) -> Send:
+    async def release_when_streaming(message: Message) -> None:
+        if message["type"] == "http.response.body" and message.get("more_body", False):
+            slot.give_back()
+        await send(message)
+
+    return release_when_streaming
+
+
+async def _send_problem(
+    send: Send,
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    headers: list[tuple[bytes, bytes]] | None = None,
+) -> None:
     body: dict[str, Any] = {
         "type": TYPE_BASE + slug,
         "title": title,
@@ -155,6 +349,7 @@ async def _send_problem(send: Send, status: int, slug: str, title: str, detail: 
             "headers": [
                 (b"content-type", PROBLEM_JSON.encode()),
                 (b"content-length", str(len(raw)).encode()),
+                *(headers or []),
             ],
         }
     )
