@@ -1,4 +1,5 @@
-"""The `claims` command: serve, migrate, worker, check, create-api-key, seed-demo, dev-certificate.
+"""The `claims` command: serve, migrate, worker, check, create-api-key, seed-demo, dev-certificate,
+rollup-reports.
 
 A mistake in the configuration or the environment ends the command with one line on stderr
 and exit status 1, never a traceback (docs/operations.md).
@@ -177,6 +178,10 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
         help="a deputy who approves and signs letters as acting head or director",
     )
     command("seed-demo", "add demo product models and units")
+    command(
+        "rollup-reports",
+        "bring the summary report's monthly rollups up to date at once (after an import)",
+    )
     dev_cert = command(
         "dev-certificate",
         "make a self-signed CA and a letter-signing certificate (development only)",
@@ -339,6 +344,14 @@ def _run(args: argparse.Namespace, subparsers: dict[str, argparse.ArgumentParser
 
         _require_migrated(settings)
         print(asyncio.run(_with_session(seed_demo)))
+    elif args.command == "rollup-reports":
+        from app.reports.rollups import refresh
+
+        _require_migrated(settings)
+        done = asyncio.run(_with_session(lambda s: refresh(s, settings=settings)))
+        # A month is left when a writer stayed open through its refresh: it is still live.
+        left = f", {done.left} left for the next run" if done.left else ""
+        print(f"{done.months} months refreshed ({done.claims} claims){left}")
     elif args.command == "worker":
         from app.logging_setup import configure_logging
         from app.runner import run_worker

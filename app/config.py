@@ -220,6 +220,12 @@ class Settings(BaseSettings):
     sla_due_soon_working_days: float = 1.0
     """How long before a deadline a claim counts as due soon."""
     sla_sweep_seconds: float = Field(60.0, description="0 turns the SLA sweep off in this worker")
+    report_rollup_seconds: float = Field(
+        300.0,
+        ge=0,
+        description="How often the worker brings the summary report's monthly rollups up to "
+        "date (at most 24 months a round); 0 turns it off in this worker",
+    )
     sla_escalation_email: str | None = None
     """Where overdue claims are escalated; unset: no escalation email."""
     reminder_after_days: float = 7.0

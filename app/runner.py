@@ -16,6 +16,7 @@ from app.db import SessionFactory, create_engine, create_session_factory
 from app.events.worker import Worker, WorkerConfig
 from app.letters.delivery import record_email_outcome
 from app.preflight import database_location
+from app.reports import rollups
 from app.sla import service as sla_service
 from app.suppliers import letters as supplier_letters
 
@@ -32,6 +33,27 @@ def sla_sweeper(
     return sweep
 
 
+def rollup_refresher(
+    factory: SessionFactory,
+    settings: Settings,
+    *,
+    max_months: int | None = rollups.MONTHS_PER_ROUND,
+) -> Callable[[datetime], Awaitable[rollups.Refreshed]]:
+    async def refresh(now: datetime) -> rollups.Refreshed:
+        async with factory() as session:
+            done = await rollups.refresh(session, settings=settings, now=now, max_months=max_months)
+        if done.months:
+            log.info(
+                "report rollups: %d months (%d claims) refreshed, %d left",
+                done.months,
+                done.claims,
+                done.left,
+            )
+        return done
+
+    return refresh
+
+
 def make_worker(factory: SessionFactory, settings: Settings) -> Worker:
     # The gateway's answer on a supplier claim's letter sends the supplier claim: the worker
     # runs without create_app, so it wires the reaction itself.
@@ -40,6 +62,7 @@ def make_worker(factory: SessionFactory, settings: Settings) -> Worker:
         factory,
         WorkerConfig.from_settings(settings),
         sla_sweep=sla_sweeper(factory, settings),
+        chores=[(settings.report_rollup_seconds, rollup_refresher(factory, settings))],
         # A letter is `sent` only once the gateway took its email (letters/delivery.py).
         on_email_outcome=record_email_outcome,
     )
@@ -66,6 +89,8 @@ async def run_worker(settings: Settings, *, once: bool = False) -> int:
                 if once:
                     if settings.sla_sweep_seconds > 0:
                         await sla_sweeper(factory, settings)(worker.clock())
+                    if settings.report_rollup_seconds > 0:
+                        await rollup_refresher(factory, settings)(worker.clock())
                     return await worker.drain()
                 await worker.run(stop)
                 return 0
@@ -87,6 +112,7 @@ def describe(settings: Settings) -> dict[str, Any]:
         "batch_size": settings.worker_batch_size,
         "max_attempts": settings.outbox_max_attempts,
         "sla_sweep_seconds": settings.sla_sweep_seconds or "off",
+        "report_rollup_seconds": settings.report_rollup_seconds or "off",
         "storage": str(settings.storage_dir),
     }
 

@@ -39,6 +39,7 @@ from app.claims import listing  # noqa: E402
 from app.config import Settings  # noqa: E402
 from app.enums import Role  # noqa: E402
 from app.main import create_app  # noqa: E402
+from app.reports import rollups  # noqa: E402
 
 NOTHING = "zzqx-nothing"
 
@@ -83,6 +84,7 @@ SCENARIOS: list[tuple[str, str, dict[str, Any], float | None]] = [
         {"product_model": "PUMP-7", "received_from": "2025-01-01", "received_to": "2025-12-31"},
         300,
     ),
+    ("summary, channel only (phone)", "/api/v1/reports/summary", {"channel": "phone"}, 300),
     ("recurring defects, default 90 days", "/api/v1/reports/recurring-defects", {}, 300),
     (
         "recurring defects, one year",
@@ -166,6 +168,32 @@ async def explain(app: Any, pg: str, db: str, deep: tuple[Any, int]) -> None:
         await conn.close()
 
 
+async def refresh_rollups(app: Any, settings: Settings) -> None:
+    """The summary's monthly rollups, as the worker keeps them: brought up to date (all of them
+    on a fresh database), then one month logged as changed and refreshed again, both timed."""
+    factory = app.state.session_factory
+    for label in ("rollups, stale months", "rollups, one changed month"):
+        if label.endswith("changed month"):
+            async with factory() as s:
+                conn = await s.connection()
+                await conn.execute(
+                    text(
+                        "INSERT INTO report_month_changes (month)"
+                        " SELECT max(month) FROM report_months"
+                    )
+                )
+                await s.commit()
+        t0, c0 = time.perf_counter(), time.process_time()
+        async with factory() as s:
+            done = await rollups.refresh(s, settings=settings)
+        print(
+            f"{label}: {done.months} months, {done.claims:,} claims in "
+            f"{time.perf_counter() - t0:.2f} s (this process's cpu "
+            f"{time.process_time() - c0:.2f} s), load {load()}",
+            flush=True,
+        )
+
+
 async def run(args: argparse.Namespace) -> None:
     settings = Settings(
         environment="test", database_url=_sa_url(args.pg, args.db), log_level="WARNING"
@@ -195,6 +223,8 @@ async def run(args: argparse.Namespace) -> None:
         )
         if args.explain:
             await explain(app, args.pg, args.db, deep)
+        if not args.skip_reports:
+            await refresh_rollups(app, settings)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(
             transport=transport, base_url="http://scale", headers={"X-API-Key": key}, timeout=120

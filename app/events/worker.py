@@ -19,7 +19,7 @@ import contextlib
 import logging
 import secrets
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -137,11 +137,15 @@ class Worker:
         clock: Clock = utcnow,
         sla_sweep: Callable[[datetime], Any] | None = None,
         on_email_outcome: EmailOutcome | None = None,
+        chores: Sequence[tuple[float, Callable[[datetime], Any]]] = (),
     ) -> None:
         self.factory = factory
         self.config = config
         self.clock = clock
         self.sla_sweep = sla_sweep
+        # Further periodic work (every so many seconds; 0 or less: never), such as the report
+        # rollups: the layers above hand it in, as they do the SLA sweep.
+        self.chores = [(every, chore) for every, chore in chores if every > 0]
         self.on_email_outcome = on_email_outcome
         self.name = f"worker-{secrets.token_hex(3)}"
         self._http: httpx.AsyncClient | None = None
@@ -167,7 +171,44 @@ class Worker:
     # ---- the loop ------------------------------------------------------------------------
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Deliver until ``stop`` is set; run the SLA sweep every ``sla_sweep_seconds``."""
+        """Deliver until ``stop`` is set; run the SLA sweep every ``sla_sweep_seconds`` and each
+        chore as a task of its own beside the delivery loop (a refresh of the report rollups
+        takes seconds: delivery does not wait for it)."""
+        chores = [
+            asyncio.create_task(self._chore(every, chore, stop), name=f"{self.name}-chore-{i}")
+            for i, (every, chore) in enumerate(self.chores)
+        ]
+        try:
+            await self._deliver(stop)
+        finally:
+            # A chore cut short loses at most its open transaction: a rollup month still has
+            # its change entry and is refreshed next time.
+            for task in chores:
+                task.cancel()
+            await asyncio.gather(*chores, return_exceptions=True)
+
+    async def _chore(
+        self, every: float, chore: Callable[[datetime], Any], stop: asyncio.Event
+    ) -> None:
+        """Run ``chore`` every ``every`` seconds, one run at a time: a run that takes longer
+        than the period is followed by the next at once, never overlapped. A failure is logged
+        and the chore runs again a period later."""
+        loop = asyncio.get_running_loop()
+        while not stop.is_set():
+            started = loop.time()
+            try:
+                await chore(self.clock())
+            except Exception:
+                name = getattr(chore, "__qualname__", repr(chore))
+                log.exception("worker chore %s failed", name, extra={"worker": self.name})
+            pause = every - (loop.time() - started)
+            if pause > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=pause)
+            else:
+                await asyncio.sleep(0)  # let the loop breathe between back-to-back runs
+
+    async def _deliver(self, stop: asyncio.Event) -> None:
         last_sweep: float | None = None
         failures = 0
         loop = asyncio.get_running_loop()

@@ -14,6 +14,15 @@ from app.models.events import ClaimSla, Delivery, DeliveryAttempt, SlaBreach, We
 from app.models.letters import Letter
 from app.models.reference import ProductModel, Unit
 from app.models.reports import ClaimCost
+from app.models.rollups import (
+    report_month_changes,
+    report_month_compliance,
+    report_month_counts,
+    report_month_durations,
+    report_month_ratings,
+    report_month_waiting,
+    report_months,
+)
 from app.models.satisfaction import ClaimRating
 from app.models.suppliers import (
     Supplier,
@@ -79,4 +88,12 @@ __all__ = [
     # web form
     "WebCsrfUse",
     "WebRateLimit",
+    # report rollups (plain tables)
+    "report_month_changes",
+    "report_month_compliance",
+    "report_month_counts",
+    "report_month_durations",
+    "report_month_ratings",
+    "report_month_waiting",
+    "report_months",
 ]

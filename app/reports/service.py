@@ -37,6 +37,7 @@ from app.models.reports import (
     SummaryReport,
 )
 from app.reports import queries as q
+from app.reports import rollup_reads, summary_rolled
 from app.reports import satisfaction as ratings
 from app.reports.similarity import Groups, common_terms, connected_groups, token_pairs
 from app.reports.tables import claims
@@ -149,32 +150,63 @@ async def summary(
     channel: str | None = None,
     product_model: str | None = None,
     now: datetime | None = None,
+    use_rollups: bool = True,
 ) -> SummaryReport:
+    """The summary; over unchanged rolled-up months from the rollups (app.reports.rollup_reads)
+    plus the live rest, equal to the live computation (``use_rollups=False``, as tests compare)."""
     start, end = _period(settings, received_from, received_to)
     channel = str(channel) if channel else None  # a Channel enum from the router
     flt = q.ClaimFilter(start, end, channel, product_model)
     as_of = _today(settings, now)
 
     postgres = await _dialect(session) == "postgresql"
-    counts: dict[str, list[CountRow]] = {field: [] for field in DIMENSION_FIELDS.values()}
-    stmt = q.counts_by_dimension(flt, grouping_sets=postgres)
-    for row in (await session.execute(stmt)).all():
-        counts[DIMENSION_FIELDS[row.dimension]].append(CountRow(key=row.key, claims=row.claims))
-    for rows in counts.values():
-        rows.sort(key=lambda r: (-r.claims, r.key is None, r.key or ""))
-
-    portable = not postgres
-    durations = {
-        row.metric: DurationStats(
-            claims=int(row.claims), median_hours=_hours(row.median), p90_hours=_hours(row.p90)
+    rolled = (
+        await rollup_reads.plan(
+            session,
+            settings=settings,
+            start=start,
+            end=end,
+            channel=channel,
+            product_model=product_model,
         )
-        for row in (await session.execute(q.duration_percentiles(flt, portable=portable))).all()
+        if use_rollups
+        else None
+    )
+    counts: dict[str, list[CountRow]] = {field: [] for field in DIMENSION_FIELDS.values()}
+    if rolled is None:
+        stmt = q.counts_by_dimension(flt, grouping_sets=postgres)
+        rows = [(r.dimension, r.key, r.claims) for r in (await session.execute(stmt)).all()]
+    else:
+        rows = await summary_rolled.counts(session, flt, rolled, postgres=postgres)
+    for dimension, key, n in rows:
+        counts[DIMENSION_FIELDS[dimension]].append(CountRow(key=key, claims=n))
+    for found in counts.values():
+        found.sort(key=lambda r: (-r.claims, r.key is None, r.key or ""))
+
+    if rolled is None:
+        portable = not postgres
+        percentiles = q.duration_percentiles(flt, portable=portable)
+        figures = {
+            r.metric: (r.claims, r.median, r.p90)
+            for r in (await session.execute(percentiles)).all()
+        }
+    else:
+        figures = await summary_rolled.durations(session, flt, rolled, postgres=postgres)
+    durations = {
+        metric: DurationStats(claims=int(n), median_hours=_hours(median), p90_hours=_hours(p90))
+        for metric, (n, median, p90) in figures.items()
     }
     empty = DurationStats(claims=0, median_hours=None, p90_hours=None)
 
     zone = await _zone(session, settings, flt, postgres=postgres)
-    sla = (await session.execute(q.ack_compliance(flt, zone=zone, as_of=as_of))).one()
-    rated = (await session.execute(ratings.ratings_by_day_and_model(flt, zone=zone))).all()
+    if rolled is None:
+        sla = (await session.execute(q.ack_compliance(flt, zone=zone, as_of=as_of))).one()
+    else:
+        sla = await summary_rolled.compliance(session, flt, rolled, zone=zone, as_of=as_of)
+    if rolled is None:
+        rated = (await session.execute(ratings.ratings_by_day_and_model(flt, zone=zone))).all()
+    else:
+        rated = await summary_rolled.ratings(session, flt, rolled, zone=zone)
     return SummaryReport(
         received_from=received_from,
         received_to=received_to,

@@ -114,3 +114,63 @@ async def test_worker_loop_survives_a_database_without_tables(tmp_path: Path) ->
             await asyncio.wait_for(task, timeout=5)
     finally:
         await engine.dispose()
+
+
+async def _delivered(rx: Receiver, number: str) -> None:
+    for _ in range(200):
+        if any(q.json()["data"]["number"] == number for q in rx.requests):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{number} was not delivered")
+
+
+async def test_a_slow_chore_does_not_hold_up_delivery(env: EventsEnv) -> None:
+    """A chore (such as the report rollups' refresh) runs beside the delivery loop: an outbox
+    row is delivered while the chore is still running, no second run of it starts meanwhile,
+    and stopping the worker ends the chore too."""
+    started, release = asyncio.Event(), asyncio.Event()
+    runs = 0
+
+    async def slow(now: object) -> None:
+        nonlocal runs
+        runs += 1
+        started.set()
+        await release.wait()
+
+    with Receiver() as rx:
+        await env.subscribe(rx.url("/beside-a-chore"), ["claim.registered"])
+        stop = asyncio.Event()
+        async with env.worker(chores=[(0.01, slow)]) as worker:
+            task = asyncio.create_task(worker.run(stop))
+            await asyncio.wait_for(started.wait(), timeout=10)
+            number = (await env.new_claim())["number"]
+            await _delivered(rx, number)
+            assert not release.is_set() and runs == 1  # still in its first run
+            stop.set()
+            await asyncio.wait_for(task, timeout=10)
+        assert not [t for t in asyncio.all_tasks() if t.get_name().startswith(worker.name)]
+
+
+async def test_a_failing_chore_is_logged_and_runs_again(
+    env: EventsEnv, caplog: pytest.LogCaptureFixture
+) -> None:
+    again = asyncio.Event()
+    runs = 0
+
+    async def flaky(now: object) -> None:
+        nonlocal runs
+        runs += 1
+        if runs == 1:
+            raise RuntimeError("the database went away")
+        again.set()
+
+    stop = asyncio.Event()
+    async with env.worker(chores=[(0.01, flaky)]) as worker:
+        task = asyncio.create_task(worker.run(stop))
+        await asyncio.wait_for(again.wait(), timeout=10)
+        stop.set()
+        await asyncio.wait_for(task, timeout=10)
+    assert any(
+        "chore" in r.getMessage() and r.exc_info and "went away" in str(r.exc_info[1])
+        for r in caplog.records
+    )

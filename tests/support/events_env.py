@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,7 +50,7 @@ class EventsEnv:
     def auth(self, role: Role | str) -> dict[str, str]:
         return {"X-API-Key": self.keys[role]}
 
-    def worker(self, **overrides: Any) -> Worker:
+    def worker(self, *, chores: Sequence[tuple[float, Any]] = (), **overrides: Any) -> Worker:
         """A worker with fast, jitter-free retries unless told otherwise."""
         config = dict(
             batch_size=50,
@@ -67,7 +67,12 @@ class EventsEnv:
         )
         config.update(overrides)
         # As `claims worker` does (app/runner.py): letters hear how their email went.
-        return Worker(self.factory, WorkerConfig(**config), on_email_outcome=record_email_outcome)
+        return Worker(
+            self.factory,
+            WorkerConfig(**config),
+            on_email_outcome=record_email_outcome,
+            chores=chores,
+        )
 
     async def new_claim(self, **overrides: Any) -> dict[str, Any]:
         response = await self.client.post(
