@@ -1,7 +1,7 @@
 """report rollups: monthly figures of the summary report, kept exact by a change log
 
 Revision ID: report_rollups
-Revises: search_indexes
+Revises: cost_models
 Create Date: 2026-11-28 04:30:00
 
 The worker (and `claims rollup-reports`) writes the summary's figures per sealed local month
@@ -22,7 +22,7 @@ from alembic import op
 import app.models.types
 
 revision: str = "report_rollups"
-down_revision: str | None = "search_indexes"
+down_revision: str | None = "cost_models"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
